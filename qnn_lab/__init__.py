@@ -1,0 +1,14 @@
+"""qnn_lab: train classical neural networks with annealers, and watch it happen."""
+from .datasets import DATASETS, Dataset, load_dataset
+from .encoding import NeuronEncoding, WeightEncoding, encode_neurons, encode_weights
+from .exceptions import ModelTooLargeError, QnnLabError, UnknownNameError
+from .network import Network
+from .samplers import get_sampler, list_samplers, sample_in_chunks, sampler_spec
+from .training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
+
+__version__ = "0.1.0"
+
+__all__ = ["DATASETS", "Dataset", "load_dataset", "NeuronEncoding", "WeightEncoding", "encode_neurons",
+           "encode_weights", "ModelTooLargeError", "QnnLabError", "UnknownNameError", "Network",
+           "get_sampler", "list_samplers", "sample_in_chunks", "sampler_spec",
+           "BackpropTrainer", "ContrastiveTrainer", "QuboTrainer"]

@@ -1,0 +1,9 @@
+"""Samplers: a registry of dimod samplers with parameter schemas, and streaming."""
+from .layered import LayeredAnnealer, LayeredModel, beta_schedule, default_beta_range
+from .registry import ConfiguredSampler, get_sampler, list_samplers, register_sampler, sampler_spec
+from .schema import Parameter, SamplerSpec
+from .streaming import sample_in_chunks
+
+__all__ = ["LayeredAnnealer", "LayeredModel", "beta_schedule", "default_beta_range", "ConfiguredSampler",
+           "get_sampler", "list_samplers", "register_sampler", "sampler_spec", "Parameter", "SamplerSpec",
+           "sample_in_chunks"]

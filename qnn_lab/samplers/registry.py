@@ -1,0 +1,131 @@
+"""The named samplers of qnn_lab, each a dimod sampler with a parameter schema."""
+from __future__ import annotations
+
+import dimod
+
+from ..exceptions import ModelTooLargeError, UnknownNameError
+from .layered import LAYERED_PARAMETERS, LayeredAnnealer
+from .schema import Parameter, SamplerSpec
+
+__all__ = ["list_samplers", "sampler_spec", "get_sampler", "ConfiguredSampler", "register_sampler"]
+
+#: The largest model the exact solver enumerates (2**20 states).
+EXACT_MAX_VARIABLES = 20
+
+_NUM_READS = Parameter("num_reads", "int", 10, 1, 100_000, "Reads: independent samples of the model.")
+_SEED = Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy.")
+
+
+def _dwave(name):
+    def make():
+        import dwave.samplers
+        return getattr(dwave.samplers, name)()
+    return make
+
+
+_REGISTRY = {}
+
+
+def register_sampler(spec):
+    """Add a SamplerSpec to the registry (used by qnn_lab's own samplers and by extensions)."""
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+register_sampler(SamplerSpec(
+    "sa", "Simulated annealing, single-spin Metropolis (dwave-samplers).",
+    (_NUM_READS,
+     Parameter("num_sweeps", "int", 1000, 1, 1_000_000, "Sweeps; one beta per sweep."),
+     Parameter("beta_range", "range", None, doc="(hot, cold) inverse temperatures; None: automatic from the biases."),
+     Parameter("beta_schedule_type", "choice", "geometric", choices=("geometric", "linear"),
+               doc="Spacing of the betas between the ends of beta_range."),
+     _SEED,
+     Parameter("interrupt_function", "callable", None, doc="Called between reads; True stops the run.")),
+    _dwave("SimulatedAnnealingSampler")))
+register_sampler(SamplerSpec(
+    "tabu", "Multistart tabu search (dwave-samplers).",
+    (_NUM_READS,
+     Parameter("timeout", "int", 20, 1, 600_000, "Milliseconds of search per read."),
+     _SEED),
+    _dwave("TabuSampler")))
+register_sampler(SamplerSpec(
+    "steepest", "Steepest descent from random states to the nearest local minimum (dwave-samplers).",
+    (_NUM_READS, _SEED),
+    _dwave("SteepestDescentSolver")))
+register_sampler(SamplerSpec(
+    "exact", f"Every state, exactly (dimod); models up to {EXACT_MAX_VARIABLES} variables.",
+    (), dimod.ExactSolver, max_variables=EXACT_MAX_VARIABLES))
+register_sampler(SamplerSpec(
+    "layered", "Batched annealing of whole network layers at once (torch); models from encode_neurons.",
+    LAYERED_PARAMETERS, LayeredAnnealer))
+
+
+def list_samplers():
+    """Names of the registered samplers."""
+    return list(_REGISTRY)
+
+
+def sampler_spec(name):
+    """The SamplerSpec (doc and parameter schema) of sampler ``name``."""
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise UnknownNameError(f"'sampler' should be one of {', '.join(map(repr, _REGISTRY))}: value = {name!r}")
+    return _REGISTRY[name]
+
+
+class ConfiguredSampler(dimod.Sampler):
+    """A registered sampler with checked default parameters; ``sample`` checks every call.
+
+    The wrapped dimod sampler is ``child``; ``spec`` holds the schema.
+    """
+
+    def __init__(self, spec, child, defaults):
+        self.spec = spec
+        self.child = child
+        self.defaults = defaults
+
+    @property
+    def name(self):
+        return self.spec.name
+
+    @property
+    def parameters(self):
+        return {p.name: [] for p in self.spec.parameters}
+
+    @property
+    def properties(self):
+        return {"name": self.spec.name, "doc": self.spec.doc, "child_properties": dict(self.child.properties),
+                "max_variables": self.spec.max_variables}
+
+    def __repr__(self):
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
+        return f"get_sampler({self.spec.name!r}{', ' if opts else ''}{opts})"
+
+    def check_size(self, bqm):
+        limit = self.spec.max_variables
+        if limit is not None and bqm.num_variables > limit:
+            raise ModelTooLargeError(
+                f"sampler {self.spec.name!r} takes models with at most {limit} variables: "
+                f"this one has {bqm.num_variables} (use 'sa' or 'layered' for larger models)")
+
+    def sample(self, bqm, **params):
+        """Sample ``bqm`` with the defaults given to ``get_sampler`` overridden by ``params``."""
+        params = {**self.defaults, **self.spec.resolve(params)}
+        self.check_size(bqm)
+        return self.child.sample(bqm, **params)
+
+
+def get_sampler(name, **options):
+    """A dimod sampler by name, with ``options`` as its default parameters (checked now).
+
+    Args:
+        name: one of ``list_samplers()``.
+        **options: parameters of that sampler (see ``sampler_spec(name).parameters``);
+            unknown ones warn and are ignored.
+
+    Examples:
+        >>> s = get_sampler("sa", num_reads=5, num_sweeps=100, seed=1)
+        >>> s.sample_ising({"a": 1.0}, {}).first.sample
+        {'a': -1}
+    """
+    spec = sampler_spec(name)
+    return ConfiguredSampler(spec, spec.factory(), spec.resolve(options))

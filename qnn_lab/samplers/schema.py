@@ -1,0 +1,109 @@
+"""Parameter schemas: what a sampler takes, in a form a UI can turn into controls."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import dimod
+import numpy as np
+
+from ..exceptions import check_choice, check_float, check_int
+
+__all__ = ["Parameter", "SamplerSpec"]
+
+KINDS = ("int", "float", "bool", "choice", "range", "seed", "callable")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One sampler parameter.
+
+    ``kind`` is one of int, float, bool, choice, range (a (low, high) pair of floats or
+    None for automatic), seed (None or an int >= 0), callable (not shown in a UI).
+    """
+
+    name: str
+    kind: str
+    default: object = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+    doc: str = ""
+
+    def validate(self, value):
+        """Return the checked value; TypeError/ValueError naming this parameter otherwise."""
+        if self.kind == "int":
+            return check_int(self.name, value, low=self.low, high=self.high)
+        if self.kind == "float":
+            return check_float(self.name, value, low=self.low, high=self.high)
+        if self.kind == "bool":
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{self.name!r} should be True or False: value = {value!r}")
+            return bool(value)
+        if self.kind == "choice":
+            return check_choice(self.name, value, self.choices, error=ValueError)
+        if self.kind == "seed":
+            if value is None:
+                return None
+            return check_int(self.name, value, low=0, high=2**32 - 1)
+        if self.kind == "range":
+            if value is None:
+                return None
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+                raise TypeError(f"{self.name!r} should be None or a pair (low, high): value = {value!r}")
+            lo = check_float(f"{self.name}[0]", value[0], low=0, low_open=True)
+            hi = check_float(f"{self.name}[1]", value[1], low=0, low_open=True)
+            if lo > hi:
+                raise ValueError(f"{self.name!r} should be a pair (low, high) with 0 < low <= high: "
+                                 f"value = {tuple(value)!r}")
+            return (lo, hi)
+        if self.kind == "callable":
+            if value is not None and not callable(value):
+                raise TypeError(f"{self.name!r} should be None or a callable: value = {value!r}")
+            return value
+        raise AssertionError(self.kind)
+
+    def to_dict(self):
+        """JSON-ready description (for UIs and the CLI)."""
+        return {"name": self.name, "kind": self.kind, "default": self.default, "low": self.low,
+                "high": self.high, "choices": list(self.choices), "doc": self.doc}
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    """A registered sampler: its name, one-line doc, parameters and how to make it."""
+
+    name: str
+    doc: str
+    parameters: tuple
+    factory: object = field(repr=False)
+    max_variables: int | None = None
+
+    def parameter(self, name):
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def names(self):
+        return tuple(p.name for p in self.parameters)
+
+    def resolve(self, params, *, stacklevel=4):
+        """Validate ``params``; unknown names warn and are dropped."""
+        return resolve_parameters(self.name, self.parameters, params, stacklevel=stacklevel)
+
+    def defaults(self):
+        return {p.name: p.default for p in self.parameters if p.kind != "callable"}
+
+
+def resolve_parameters(owner, parameters, params, *, stacklevel=3):
+    """Validate ``params`` against ``parameters``; unknown names warn (dimod's
+    SamplerUnknownArgWarning) and are dropped."""
+    by_name = {p.name: p for p in parameters}
+    unknown = sorted(set(params) - set(by_name))
+    if unknown:
+        warnings.warn(f"sampler {owner!r} ignores unknown parameter(s) {', '.join(unknown)}; "
+                      f"it takes {', '.join(by_name)}", dimod.exceptions.SamplerUnknownArgWarning,
+                      stacklevel=stacklevel)
+    return {k: by_name[k].validate(v) for k, v in params.items() if k in by_name}

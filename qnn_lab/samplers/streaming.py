@@ -1,0 +1,55 @@
+"""Sampling in chunks: partial results and progress as they come, and a stop flag."""
+from __future__ import annotations
+
+import time
+
+import dimod
+import numpy as np
+
+from ..exceptions import check_int
+
+__all__ = ["sample_in_chunks"]
+
+
+def _stopped(stop):
+    if stop is None:
+        return False
+    return stop.is_set() if hasattr(stop, "is_set") else bool(stop())
+
+
+def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, stop=None, seed=None, **params):
+    """Draw ``num_reads`` reads in chunks of ``chunk_size``; returns what was drawn.
+
+    After each chunk ``callback(partial_sampleset, progress)`` gets everything so far and
+    the fraction done. ``stop`` (a threading.Event or a callable returning True) is checked
+    between chunks, and passed on as ``interrupt_function`` to samplers that take one.
+    Chunk seeds come from ``seed`` through numpy's SeedSequence, so a seed fixes the result.
+    The SampleSet's ``info`` says ``stopped`` and ``num_reads_done``.
+    """
+    num_reads = check_int("num_reads", num_reads, low=1)
+    chunk_size = check_int("chunk_size", chunk_size, low=1)
+    takes = getattr(sampler, "parameters", {})
+    n_chunks = -(-num_reads // chunk_size)
+    seeds = (np.random.SeedSequence(seed).generate_state(n_chunks) if seed is not None else [None] * n_chunks)
+    if "interrupt_function" in takes and stop is not None:
+        params["interrupt_function"] = lambda: _stopped(stop)
+    parts, done, t0 = [], 0, time.perf_counter_ns()
+    for k in range(n_chunks):
+        if _stopped(stop):
+            break
+        reads = min(chunk_size, num_reads - done)
+        call = dict(params)
+        if "num_reads" in takes:
+            call["num_reads"] = reads
+        if "seed" in takes and seeds[k] is not None:
+            call["seed"] = int(seeds[k])
+        part = sampler.sample(bqm, **call)
+        parts.append(part)
+        done += len(part) if "num_reads" in takes else reads
+        if callback is not None:
+            callback(dimod.concatenate(parts), min(done / num_reads, 1.0))
+    result = dimod.concatenate(parts) if parts else dimod.SampleSet.from_samples(
+        (np.zeros((0, bqm.num_variables), dtype=np.int8), list(bqm.variables)), bqm.vartype, energy=[])
+    result.info.update(stopped=done < num_reads, num_reads_done=done,
+                       timing={"total_ns": time.perf_counter_ns() - t0})
+    return result

@@ -1,0 +1,7 @@
+"""Trainers with scikit-learn's shape: contrastive annealing, weight-QUBO, backprop."""
+from .backprop import BackpropTrainer
+from .base import Trainer
+from .contrastive import ContrastiveTrainer, find_heads
+from .qubo import QuboTrainer
+
+__all__ = ["BackpropTrainer", "Trainer", "ContrastiveTrainer", "find_heads", "QuboTrainer"]

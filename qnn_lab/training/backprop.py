@@ -1,0 +1,89 @@
+"""The baseline: the same architecture with tanh hidden units, trained by backpropagation."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from ..exceptions import check_choice, check_float
+from .base import Trainer
+
+__all__ = ["BackpropTrainer"]
+
+
+class BackpropTrainer(Trainer):
+    """Backprop (torch) on the network's layer sizes, tanh hidden units, replica-averaged logits.
+
+    Args:
+        network: the ``Network`` whose sizes and initial weights are used (copied).
+        optimizer: "adam" or "sgd".
+        learning_rate: step size (> 0).
+        weight_decay: L2 penalty (>= 0).
+        batch_size, epochs, random_state, callback: as for every trainer.
+
+    ``model_`` is the trained torch module; ``network_`` holds its weights as a spin network.
+    """
+
+    def __init__(self, network, *, optimizer="adam", learning_rate=0.01, weight_decay=0.0, batch_size=32,
+                 epochs=30, random_state=None, callback=None):
+        self.network = network
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.random_state = random_state
+        self.callback = callback
+
+    def _check_params(self):
+        super()._check_params()
+        self.optimizer = check_choice("optimizer", self.optimizer, ("adam", "sgd"), error=ValueError)
+        self.learning_rate = check_float("learning_rate", self.learning_rate, low=0, low_open=True)
+        self.weight_decay = check_float("weight_decay", self.weight_decay, low=0)
+
+    def _initialize(self):
+        super()._initialize()
+        net = self.network_
+        torch.manual_seed(int(self._rng.integers(2**31)))
+        layers = []
+        for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+            lin = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+            with torch.no_grad():
+                lin.weight.copy_(torch.as_tensor(W))
+                lin.bias.copy_(torch.as_tensor(b))
+            layers.append(lin)
+            if l + 1 < len(net.weights):
+                layers.append(torch.nn.Tanh())
+        self.model_ = torch.nn.Sequential(*layers)
+        opt = torch.optim.Adam if self.optimizer == "adam" else torch.optim.SGD
+        self._optim = opt(self.model_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+
+    def _logits(self, X):
+        out = self.model_(torch.as_tensor(X, dtype=torch.float64))
+        net = self.network_
+        return out.reshape(len(X), net.n_classes, net.output_replicas).mean(-1)
+
+    def _step(self, X, y):
+        t0 = time.perf_counter()
+        self._optim.zero_grad()
+        loss = torch.nn.functional.cross_entropy(self._logits(X), torch.as_tensor(y))
+        loss.backward()
+        self._optim.step()
+        with torch.no_grad():
+            for l, lin in enumerate(m for m in self.model_ if isinstance(m, torch.nn.Linear)):
+                self.network_.weights[l] = lin.weight.numpy().copy()
+                self.network_.biases[l] = lin.bias.numpy().copy()
+        return {"loss": float(loss), "backprop_seconds": time.perf_counter() - t0}
+
+    def predict(self, X):
+        """argmax of the torch model's class logits."""
+        self._check_fitted()
+        X = self.network.check_X(X)
+        with torch.no_grad():
+            return self._logits(X).argmax(-1).numpy()
+
+    def score(self, X, y):
+        self._check_fitted()
+        X = self.network.check_X(X)
+        return float(np.mean(self.predict(X) == self.network.check_y(y, len(X))))

@@ -1,0 +1,109 @@
+"""What every trainer shares: the estimator shape, history, callbacks and stopping."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..exceptions import check_int, check_random_state
+
+__all__ = ["Trainer"]
+
+
+class Trainer:
+    """scikit-learn-shaped trainer of a ``Network``.
+
+    ``fit`` starts from the initial network, ``partial_fit`` runs one more epoch;
+    the trained network is ``network_`` (the one passed in is never changed).
+    ``callback(trainer, record)`` is called after every minibatch (record["event"] ==
+    "batch") and every epoch ("epoch"); ``stop()`` ends training after the current step.
+    """
+
+    def _prepare_fit(self, X, y):
+        net = self.network
+        X = net.check_X(X)
+        y = net.check_y(y, len(X))
+        if len(X) == 0:
+            raise ValueError("'X' should hold at least one sample: shape = (0, ...)")
+        return X, y
+
+    def _check_params(self):
+        self.epochs = check_int("epochs", self.epochs, low=0)
+        self.batch_size = check_int("batch_size", self.batch_size, low=1)
+
+    def _initialize(self):
+        self.network_ = self.network.copy()
+        self.history_ = []
+        self.epoch_ = 0
+        self.n_steps_ = 0
+        self._rng = check_random_state(self.random_state)
+        self._stop_requested = False
+
+    def fit(self, X, y, X_test=None, y_test=None):
+        """Train for ``epochs`` epochs from the initial network; returns self."""
+        self._check_params()
+        X, y = self._prepare_fit(X, y)
+        self._initialize()
+        for _ in range(self.epochs):
+            self.partial_fit(X, y, X_test, y_test)
+            if self._stop_requested:
+                break
+        return self
+
+    def partial_fit(self, X, y, X_test=None, y_test=None):
+        """One epoch over (X, y) in shuffled minibatches; returns self."""
+        if not hasattr(self, "network_"):
+            self._check_params()
+            self._initialize()
+        X, y = self._prepare_fit(X, y)
+        if X_test is not None:
+            X_test = self.network.check_X(X_test, "X_test")
+            y_test = self.network.check_y(y_test, len(X_test), "y_test")
+        self._stop_requested = False
+        t0 = time.perf_counter()
+        stats = []
+        order = self._rng.permutation(len(X))
+        for start in range(0, len(X), self.batch_size):
+            if self._stop_requested:
+                break
+            idx = order[start:start + self.batch_size]
+            stats.append(self._step(X[idx], y[idx]))
+            self.n_steps_ += 1
+            self._notify({"event": "batch", "epoch": self.epoch_, "step": self.n_steps_,
+                          "progress": min(1.0, (start + len(idx)) / len(X)), **stats[-1]})
+        if not stats:
+            return self
+        self.epoch_ += 1
+        record = {"epoch": self.epoch_, "train_accuracy": self.score(X, y)}
+        if X_test is not None:
+            record["test_accuracy"] = self.score(X_test, y_test)
+        for key in stats[0]:
+            values = [s[key] for s in stats]
+            record[key] = float(np.sum(values) if key.endswith("seconds") else np.mean(values))
+        record["wall_seconds"] = time.perf_counter() - t0
+        record["completed"] = not self._stop_requested
+        self.history_.append(record)
+        self._notify({"event": "epoch", **record})
+        return self
+
+    def stop(self):
+        """Ask a running fit/partial_fit to end after the current minibatch."""
+        self._stop_requested = True
+
+    def _notify(self, record):
+        if self.callback is not None:
+            self.callback(self, record)
+
+    def _check_fitted(self):
+        if not hasattr(self, "network_"):
+            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit or partial_fit first")
+
+    def predict(self, X):
+        """Predicted classes of the trained network."""
+        self._check_fitted()
+        return self.network_.predict(X)
+
+    def score(self, X, y):
+        """Accuracy of ``predict`` on (X, y)."""
+        self._check_fitted()
+        return self.network_.score(X, y)

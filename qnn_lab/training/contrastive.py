@@ -1,0 +1,199 @@
+"""Contrastive annealing: anneal the free network, cut the deep wrong minima ("heads").
+
+Per minibatch: one sampler call anneals the free phase of every sample (num_reads
+reads each); the clamped phase puts the outputs at t(y) with the hidden layers in
+their ground state; heads are the distinct free states whose outputs are not t(y) and
+that decode to a wrong class or lie less than ``margin`` above the clamped energy.
+The update lowers the clamped state and raises the heads:
+
+    dW_l = eta (<h_l h_{l-1}^T>_clamped - <h_l h_{l-1}^T>_heads)
+
+(a sample without heads contributes nothing). With the "nudged" variant the positive
+phase is each head relaxed under a weak output field nudge * t(y) (equilibrium
+propagation, a cold reverse anneal from the free state) and the step is divided by nudge.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..encoding import encode_neurons
+from ..exceptions import check_choice, check_float, check_int
+from ..samplers import ConfiguredSampler, LayeredAnnealer, LayeredModel, get_sampler
+from .base import Trainer
+
+__all__ = ["ContrastiveTrainer", "find_heads"]
+
+DEFAULT_SAMPLER_PARAMS = {"sa": {"num_sweeps": 100}, "layered": {"num_sweeps": 100}}
+
+
+def find_heads(states, energies, targets, classes, y, clamped_energy, margin, max_heads):
+    """Pick up to ``max_heads`` deepest distinct heads per sample.
+
+    Args:
+        states: spins (R, P, N) of every read; energies, classes: (R, P).
+        targets: the output part is compared via ``targets`` (R, P) bool: outputs == t(y).
+    Returns:
+        weights (R, P): 1/k for the k heads of a sample, 0 elsewhere.
+    """
+    R, P, N = states.shape
+    key = states.astype(np.float64) @ np.random.default_rng(0).standard_normal(N)   # state fingerprint
+    is_head = ~targets & ((classes != y[None, :]) | (energies < clamped_energy[None, :] + margin))
+    order = np.lexsort((energies, key, ~is_head), axis=0)          # per sample: heads first, by state
+    key_s = np.take_along_axis(key, order, 0)
+    head_s = np.take_along_axis(is_head, order, 0)
+    first = np.ones((R, P), bool)
+    first[1:] = key_s[1:] != key_s[:-1]
+    distinct = head_s & first
+    e_s = np.where(distinct, np.take_along_axis(energies, order, 0), np.inf)
+    rank = np.argsort(np.argsort(e_s, axis=0, kind="stable"), axis=0, kind="stable")
+    chosen_s = distinct & (rank < max_heads)
+    chosen = np.zeros((R, P), bool)
+    np.put_along_axis(chosen, order, chosen_s, 0)
+    k = chosen.sum(0)
+    return np.where(chosen, 1.0 / np.maximum(k, 1)[None, :], 0.0)
+
+
+class ContrastiveTrainer(Trainer):
+    """Train a spin network by annealing and cutting the heads.
+
+    Args:
+        network: the ``Network`` to start from (it is copied, never changed).
+        sampler: a name from ``list_samplers()`` or a dimod sampler.
+        sampler_params: extra parameters of every sampler call (e.g. num_sweeps, beta_range).
+        num_reads: free-phase reads per sample.
+        heads_per_sample: the deepest heads used per sample (>= 1).
+        learning_rate: step size eta; it decays as eta / (1 + lr_decay * epoch).
+        lr_decay: learning-rate decay per epoch (>= 0).
+        margin: energy margin; a free state with outputs != t(y) less than this above the
+            clamped energy is a head even if it decodes to the right class.
+        variant: "contrastive" (cut the heads) or "nudged" (equilibrium propagation).
+        nudge: output field strength of the nudged variant (> 0).
+        batch_size: samples per minibatch (one sampler call each).
+        epochs: epochs of ``fit``.
+        random_state: seed of the shuffling and of the sampler seeds.
+        callback: ``callback(trainer, record)`` after every minibatch and epoch.
+
+    Examples:
+        >>> import qnn_lab as ql
+        >>> ds = ql.load_dataset("xor", n_samples=80, random_state=0)
+        >>> net = ql.Network([2, 8, 2], output_replicas=2, random_state=0)
+        >>> tr = ql.ContrastiveTrainer(net, sampler="layered", epochs=2, random_state=0)
+        >>> tr.fit(ds.X_train, ds.y_train).history_[-1]["epoch"]
+        2
+    """
+
+    def __init__(self, network, sampler="layered", sampler_params=None, *, num_reads=4, heads_per_sample=2,
+                 learning_rate=0.02, lr_decay=0.05, margin=1.0, variant="contrastive", nudge=1.0,
+                 batch_size=32, epochs=20, random_state=None, callback=None):
+        self.network = network
+        self.sampler = sampler
+        self.sampler_params = sampler_params
+        self.num_reads = num_reads
+        self.heads_per_sample = heads_per_sample
+        self.learning_rate = learning_rate
+        self.lr_decay = lr_decay
+        self.margin = margin
+        self.variant = variant
+        self.nudge = nudge
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.random_state = random_state
+        self.callback = callback
+
+    def _check_params(self):
+        super()._check_params()
+        self.num_reads = check_int("num_reads", self.num_reads, low=1)
+        self.heads_per_sample = check_int("heads_per_sample", self.heads_per_sample, low=1)
+        self.learning_rate = check_float("learning_rate", self.learning_rate, low=0, low_open=True)
+        self.lr_decay = check_float("lr_decay", self.lr_decay, low=0)
+        self.margin = check_float("margin", self.margin)
+        self.variant = check_choice("variant", self.variant, ("contrastive", "nudged"), error=ValueError)
+        self.nudge = check_float("nudge", self.nudge, low=0, low_open=True)
+        params = dict(DEFAULT_SAMPLER_PARAMS.get(self.sampler, {}) if isinstance(self.sampler, str) else {})
+        params.update(self.sampler_params or {})
+        if isinstance(self.sampler, str):
+            self.sampler_ = get_sampler(self.sampler, **params)
+        elif hasattr(self.sampler, "sample"):
+            self.sampler_ = self.sampler
+            self._extra_params = params
+        else:
+            raise TypeError(f"'sampler' should be a sampler name or a dimod sampler: value = {self.sampler!r}")
+        if "num_reads" in params:
+            raise ValueError("'sampler_params' should not hold 'num_reads': use the trainer's 'num_reads'")
+
+    def _free_phase(self, X):
+        """One sampler call on the minibatch: spins (R, P, N) split per layer, and energies."""
+        net = self.network_
+        seed = int(self._rng.integers(2**32))
+        sampler = self.sampler_
+        child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
+        t0 = time.perf_counter()
+        if isinstance(child, LayeredAnnealer):
+            params = {**getattr(sampler, "defaults", {}), "num_reads": self.num_reads, "seed": seed}
+            states = child.sample_model(LayeredModel.from_network(net, X), **params)
+            states = [s.astype(float) for s in states]
+        else:
+            enc = encode_neurons(net, X)
+            params = {"num_reads": self.num_reads, **getattr(self, "_extra_params", {})}
+            if "seed" in getattr(sampler, "parameters", {}):
+                params["seed"] = seed
+            states = enc.decode(sampler.sample(enc.bqm, **params)).states
+        return states, time.perf_counter() - t0
+
+    def _step(self, X, y):
+        net = self.network_
+        states, sampler_seconds = self._free_phase(X)
+        energies = net.energy(X, states)                             # (R, P)
+        t = net.target_codes(y)
+        classes = net.decode_outputs(states[-1])
+        clamped = net.clamped_state(X, y)
+        e_clamped = net.energy(X, clamped)
+        flat = np.concatenate(states, axis=-1)
+        weights = find_heads(flat, energies, np.all(states[-1] == t[None], -1), classes, y,
+                             e_clamped, self.margin, self.heads_per_sample)
+        has_head = weights.sum(0) > 0
+        eta = self.learning_rate / (1.0 + self.lr_decay * self.epoch_)
+        if self.variant == "nudged":
+            positive = self._nudged_states(X, y, states, weights)
+            scale = eta / self.nudge
+        else:
+            positive = [np.broadcast_to(c, s.shape) * has_head[None, :, None] for c, s in zip(clamped, states)]
+            positive = [p * (weights[..., None] > 0) for p in positive]
+            scale = eta
+        self._update(X, positive, states, weights, scale / len(X))
+        return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_clamped.mean()),
+                "heads_per_sample": float((weights > 0).sum(0).mean()), "sampler_seconds": sampler_seconds}
+
+    def _nudged_states(self, X, y, states, weights):
+        """Each head relaxed (layered descent) under the weak output field nudge * t(y)."""
+        net = self.network_
+        R, P = weights.shape
+        nudged = net.copy()
+        Xr = np.tile(X, (R, 1))
+        nudged_bias = net.biases[-1][None, :] + self.nudge * np.tile(net.target_codes(y), (R, 1))
+        relaxed = _descend_with_output_field(nudged, Xr, [s.reshape(R * P, -1) for s in states], nudged_bias)
+        return [r.reshape(R, P, -1) * (weights[..., None] > 0) for r in relaxed]
+
+    def _update(self, X, positive, negative, weights, scale):
+        """W_l += scale * sum over reads and samples of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T)."""
+        net = self.network_
+        w = weights[..., None]
+        prev_pos = prev_neg = np.broadcast_to(X, positive[0].shape[:2] + X.shape[1:])
+        for l in range(len(net.weights)):
+            dpos, dneg = positive[l] * w, negative[l] * w
+            dW = np.einsum("rpj,rpi->ji", dpos, prev_pos) - np.einsum("rpj,rpi->ji", dneg, prev_neg)
+            net.weights[l] += scale * dW
+            net.biases[l] += scale * (dpos.sum((0, 1)) - dneg.sum((0, 1)))
+            prev_pos, prev_neg = positive[l], negative[l]
+
+
+def _descend_with_output_field(net, X, states, output_bias):
+    """Layered descent of all layers where the output bias differs per sample."""
+    saved = net.biases[-1]
+    try:
+        net.biases[-1] = output_bias
+        return net.descend(X, states)
+    finally:
+        net.biases[-1] = saved

@@ -1,0 +1,79 @@
+"""Weight-QUBO training: each layer's K-bit weights from one annealed least-squares QUBO."""
+from __future__ import annotations
+
+import time
+
+from ..encoding import encode_weights
+from ..exceptions import check_float, check_int
+from ..samplers import get_sampler
+from .base import Trainer
+
+__all__ = ["QuboTrainer"]
+
+
+class QuboTrainer(Trainer):
+    """Layer-wise training with weights as qubits (DESIGN 2.2).
+
+    A step fits the layers from the output down: each layer's targets come from the
+    clamped phase of the current network (t(y) for the output layer), its K-bit weights
+    from the best read per output unit of one sampler call on the weight QUBO.
+
+    Args:
+        network: the ``Network`` to start from (copied).
+        sampler: a sampler name (not "layered": the QUBO is dense) or a dimod sampler.
+        sampler_params: extra parameters of each sampler call.
+        bits: bits per weight, 1..8.
+        reg: ridge strength of the loss.
+        weight_range: weights lie in [-r, r]; None: from the continuous ridge solution.
+        num_reads: reads per QUBO.
+        batch_size: samples per step; None: the whole training set.
+        epochs: epochs of ``fit``.
+        random_state, callback: as for every trainer.
+    """
+
+    def __init__(self, network, sampler="sa", sampler_params=None, *, bits=3, reg=0.1, weight_range=None,
+                 num_reads=10, batch_size=None, epochs=3, random_state=None, callback=None):
+        self.network = network
+        self.sampler = sampler
+        self.sampler_params = sampler_params
+        self.bits = bits
+        self.reg = reg
+        self.weight_range = weight_range
+        self.num_reads = num_reads
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.random_state = random_state
+        self.callback = callback
+
+    def _check_params(self):
+        if self.batch_size is None:
+            self.batch_size = 2**62
+        super()._check_params()
+        self.bits = check_int("bits", self.bits, low=1, high=8)
+        self.reg = check_float("reg", self.reg, low=0)
+        if self.weight_range is not None:
+            self.weight_range = check_float("weight_range", self.weight_range, low=0, low_open=True)
+        self.num_reads = check_int("num_reads", self.num_reads, low=1)
+        params = {"num_sweeps": 200} if self.sampler == "sa" else {}
+        params.update(self.sampler_params or {})
+        if self.sampler == "layered":
+            raise ValueError("'sampler' should not be 'layered' for QuboTrainer: the weight QUBO has "
+                             "couplings inside each block; use 'sa', 'tabu', 'steepest' or 'exact'")
+        self.sampler_ = get_sampler(self.sampler, **params) if isinstance(self.sampler, str) else self.sampler
+
+    def _step(self, X, y):
+        net = self.network_
+        sampler_seconds, loss = 0.0, 0.0
+        for layer in reversed(range(len(net.weights))):
+            enc = encode_weights(net, (X, y), layer=layer, bits=self.bits, reg=self.reg,
+                                 weight_range=self.weight_range)
+            params = {"num_reads": self.num_reads}
+            if "seed" in getattr(self.sampler_, "parameters", {}):
+                params["seed"] = int(self._rng.integers(2**32))
+            t0 = time.perf_counter()
+            sampleset = self.sampler_.sample(enc.bqm, **params)
+            sampler_seconds += time.perf_counter() - t0
+            W = enc.best_weights(sampleset)
+            net.set_layer(layer, W)
+            loss += enc.loss(W) / len(X)
+        return {"loss": loss, "sampler_seconds": sampler_seconds}
