@@ -21,7 +21,7 @@ __all__ = ["Dataset", "DATASETS", "load_dataset"]
 DATASETS = ("xor", "circles", "gauss", "spiral", "moons", "digits", "teacher")
 
 _TOY = ("xor", "circles", "gauss", "spiral", "moons")
-_DEFAULT_N_SAMPLES = 200
+_DEFAULT_N_SAMPLES = 400
 _MIN_SAMPLES = 4
 _DIGIT_ENCODINGS = ("scaled", "binary")
 _OPTIONS = {name: () for name in _TOY}
@@ -62,7 +62,7 @@ class Dataset:
                 f"n_features={self.n_features}, n_classes={self.n_classes})")
 
 
-def load_dataset(name, *, n_samples=None, noise=0.1, test_fraction=0.25, random_state=0, **options) -> Dataset:
+def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random_state=0, **options) -> Dataset:
     """Build a named classification data set and split it into train and test parts.
 
     The 2-D toy sets (``xor``, ``circles``, ``gauss``, ``spiral``, ``moons``) have two
@@ -74,7 +74,7 @@ def load_dataset(name, *, n_samples=None, noise=0.1, test_fraction=0.25, random_
     Args:
         name: One of ``DATASETS``.
         n_samples: Total number of points before the split. ``None`` means the data set's
-            default: 200 for the toy sets, all available samples for ``digits``. For
+            default: 400 for the toy sets, all available samples for ``digits``. For
             ``digits`` an int draws that many samples at random (at most the number
             available). Ignored by ``teacher`` (its size is ``round(alpha * n_inputs)``).
             Must be >= 4.

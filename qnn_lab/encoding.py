@@ -72,10 +72,8 @@ class NeuronEncoding:
             fields[-1] = fields[-1] + nudge_strength * net.target_codes(nudge)
         if clamp is not None:
             t = net.target_codes(clamp)
-            offset = -float(np.sum(t @ net.biases[-1]))
-            if len(sizes) == 1:
-                offset -= float(np.sum(t * fields[0]))
-            else:
+            offset = -float(np.sum(t * fields[-1]))          # the output layer's own field
+            if len(sizes) > 1:
                 fields[-2] = fields[-2] + t @ net.weights[-1]
         linear = -np.concatenate(fields[:n_var_layers], axis=1) if N else np.zeros((P, 0))
 
@@ -274,19 +272,24 @@ class WeightEncoding:
         return W[best, np.arange(self.shape[0])]
 
 
-def layer_problem(network, X, y, layer):
-    """Inputs A (with a bias column) and targets T of one layer, from the clamped phase."""
-    states = network.clamped_state(X, y)
-    prev = X if layer == 0 else states[layer - 1]
+def layer_problem(network, X, y, layer, target_scale=1.0):
+    """Inputs A (with a bias column) and targets T of one layer.
+
+    A holds what the layer sees when the network runs (x, or the previous layer's
+    feed-forward states), so no label leaks into it through the feedback; T is t(y)
+    for the output layer and the clamped-phase states for a hidden layer.
+    """
+    prev = X if layer == 0 else network.feedforward(X)[layer - 1]
     A = np.hstack([prev, np.ones((len(prev), 1))])
-    return A, states[layer]
+    T = network.clamped_state(X, y)[layer]
+    return A, T * target_scale if layer == len(network.weights) - 1 else T
 
 
-def encode_weights(network, dataset, layer=-1, bits=2, reg=0.0, weight_range=None):
+def encode_weights(network, dataset, layer=-1, bits=2, reg=0.0, weight_range=None, target_scale=1.0):
     """Encode the least-squares fit of one layer's K-bit weights as a BINARY BQM.
 
-    The layer's inputs A (the previous layer's clamped states, or x, plus a bias column)
-    and targets T (t(y) for the output layer, clamped hidden states otherwise) give
+    The layer's inputs A (x, or the previous layer's feed-forward states, plus a bias
+    column) and targets T (t(y) for the output layer, clamped hidden states otherwise) give
     loss(W) = ||A W^T - T||^2 + reg ||W||^2, quadratic in the bits, so the BQM's energy
     equals the loss for every assignment. Each weight is w = -r + sum_k c_k q_k in [-r, r].
 
@@ -297,6 +300,9 @@ def encode_weights(network, dataset, layer=-1, bits=2, reg=0.0, weight_range=Non
         bits: bits per weight K, 1..8 (K = 1: binary weights +-r).
         reg: ridge strength lambda >= 0.
         weight_range: r > 0; default: the largest |w| of the continuous ridge solution.
+        target_scale: the output layer is fitted to target_scale * t(y) (> 0); below 1 it
+            keeps the output couplings weak next to the input fields, so the deployed
+            energy minimum E_min(c | x) reads out the fitted output field.
 
     Returns:
         WeightEncoding with ``.bqm``, ``.decode(sample)``, ``.loss(W)``.
@@ -312,7 +318,8 @@ def encode_weights(network, dataset, layer=-1, bits=2, reg=0.0, weight_range=Non
     l = network._layer_index(layer)
     bits = check_int("bits", bits, low=1, high=8)
     reg = check_float("reg", reg, low=0)
-    A, T = layer_problem(network, X, y, l)
+    target_scale = check_float("target_scale", target_scale, low=0, low_open=True)
+    A, T = layer_problem(network, X, y, l, target_scale)
     if weight_range is None:
         W = np.linalg.lstsq(A.T @ A + max(reg, 1e-9) * np.eye(A.shape[1]), A.T @ T, rcond=None)[0]
         weight_range = float(np.max(np.abs(W))) or 1.0

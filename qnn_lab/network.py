@@ -31,7 +31,7 @@ class Network:
     Args:
         layers: sizes ``[n_inputs, hidden_1, ..., n_classes]`` (at least 2 entries).
         output_replicas: output spins per class (R); the output layer has n_classes * R spins.
-        init_scale: weights start as N(0, init_scale**2 / fan_in); biases start at 0.
+        init_scale: weights and biases start as N(0, init_scale**2 / fan_in).
         random_state: seed or numpy Generator for the initial weights.
 
     Examples:
@@ -60,7 +60,7 @@ class Network:
         fan_in = sizes[0]
         for n in self.spin_sizes:
             self.weights.append(rng.normal(0.0, self.init_scale / np.sqrt(fan_in), size=(n, fan_in)))
-            self.biases.append(np.zeros(n))
+            self.biases.append(rng.normal(0.0, self.init_scale / np.sqrt(fan_in), size=n))
             fan_in = n
 
     # ----------------------------------------------------------------- shape
@@ -113,7 +113,7 @@ class Network:
         bad = (arr < 0) | (arr >= self.n_classes)
         if bad.any():
             raise ValueError(f"{name!r} should hold labels in 0..{self.n_classes - 1}: "
-                             f"value {arr[bad][0]!r} at index {int(np.argmax(bad))}")
+                             f"value {int(arr[bad][0])} at index {int(np.argmax(bad))}")
         if n_samples is not None and len(arr) != n_samples:
             raise ValueError(f"{name!r} should have one label per sample ({n_samples}): length = {len(arr)}")
         return arr

@@ -42,10 +42,10 @@ def test_toy_sets_have_two_features_two_classes_and_requested_size(name):
 
 
 @pytest.mark.parametrize("name", TOY)
-def test_toy_sets_default_to_200_samples(name):
+def test_toy_sets_default_to_400_samples(name):
     ds = load_dataset(name)
-    assert len(ds.y_train) + len(ds.y_test) == 200
-    assert ds.spec["n_samples"] == 200
+    assert len(ds.y_train) + len(ds.y_test) == 400
+    assert ds.spec["n_samples"] == 400
 
 
 def test_noise_moves_points():

@@ -151,8 +151,8 @@ def anneal(model, num_reads, betas, *, update="heat-bath", seed=None, dtype=torc
     device = device or _device()
     gen = torch.Generator(device=device)
     gen.manual_seed(int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed))
-    fields = [torch.as_tensor(np.ascontiguousarray(f), dtype=dtype, device=device) for f in model.fields]
-    Ws = [None] + [torch.as_tensor(W, dtype=dtype, device=device) for W in model.couplings]
+    fields = [torch.tensor(np.asarray(f), dtype=dtype, device=device) for f in model.fields]
+    Ws = [None] + [torch.tensor(np.asarray(W), dtype=dtype, device=device) for W in model.couplings]
     WTs = [None] + [W.T.contiguous() for W in Ws[1:]]
     P, L = model.n_samples, len(fields)
     states = [torch.randint(0, 2, (num_reads, P, n), generator=gen, device=device).to(dtype) * 2 - 1
@@ -166,7 +166,7 @@ def anneal(model, num_reads, betas, *, update="heat-bath", seed=None, dtype=torc
                     f = f + states[l - 1] @ WTs[l]
                 if l + 1 < L:
                     f = f + states[l + 1] @ Ws[l + 1]
-                u = torch.rand(f.shape, generator=gen, device=device, dtype=dtype)
+                u = torch.rand(states[l].shape, generator=gen, device=device, dtype=dtype)
                 if update == "heat-bath":
                     states[l] = torch.where(u < torch.sigmoid(2 * beta * f), 1.0, -1.0).to(dtype)
                 else:
@@ -176,8 +176,8 @@ def anneal(model, num_reads, betas, *, update="heat-bath", seed=None, dtype=torc
 
 
 LAYERED_PARAMETERS = (
-    Parameter("num_reads", "int", 10, 1, 100_000, "Reads per sample (independent anneals)."),
-    Parameter("num_sweeps", "int", 100, 1, 1_000_000, "Sweeps; each updates every layer once, one beta per sweep."),
+    Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads per sample (independent anneals)."),
+    Parameter("num_sweeps", "int", 100, 1, 1_000_000, doc="Sweeps; each updates every layer once, one beta per sweep."),
     Parameter("beta_range", "range", None, doc="(hot, cold) inverse temperatures; None: dwave-samplers' default."),
     Parameter("beta_schedule_type", "choice", "geometric", choices=("geometric", "linear"),
               doc="Spacing of the betas between the ends of beta_range."),

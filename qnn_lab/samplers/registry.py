@@ -12,7 +12,7 @@ __all__ = ["list_samplers", "sampler_spec", "get_sampler", "ConfiguredSampler", 
 #: The largest model the exact solver enumerates (2**20 states).
 EXACT_MAX_VARIABLES = 20
 
-_NUM_READS = Parameter("num_reads", "int", 10, 1, 100_000, "Reads: independent samples of the model.")
+_NUM_READS = Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads: independent samples of the model.")
 _SEED = Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy.")
 
 
@@ -35,7 +35,7 @@ def register_sampler(spec):
 register_sampler(SamplerSpec(
     "sa", "Simulated annealing, single-spin Metropolis (dwave-samplers).",
     (_NUM_READS,
-     Parameter("num_sweeps", "int", 1000, 1, 1_000_000, "Sweeps; one beta per sweep."),
+     Parameter("num_sweeps", "int", 1000, 1, 1_000_000, doc="Sweeps; one beta per sweep."),
      Parameter("beta_range", "range", None, doc="(hot, cold) inverse temperatures; None: automatic from the biases."),
      Parameter("beta_schedule_type", "choice", "geometric", choices=("geometric", "linear"),
                doc="Spacing of the betas between the ends of beta_range."),
@@ -45,7 +45,7 @@ register_sampler(SamplerSpec(
 register_sampler(SamplerSpec(
     "tabu", "Multistart tabu search (dwave-samplers).",
     (_NUM_READS,
-     Parameter("timeout", "int", 20, 1, 600_000, "Milliseconds of search per read."),
+     Parameter("timeout", "int", 20, 1, 600_000, doc="Milliseconds of search per read."),
      _SEED),
     _dwave("TabuSampler")))
 register_sampler(SamplerSpec(

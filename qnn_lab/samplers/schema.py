@@ -13,6 +13,9 @@ __all__ = ["Parameter", "SamplerSpec"]
 
 KINDS = ("int", "float", "bool", "choice", "range", "seed", "callable")
 
+#: Largest seed every sampler accepts (dwave-samplers takes seeds below 2**31).
+MAX_SEED = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -45,7 +48,7 @@ class Parameter:
         if self.kind == "seed":
             if value is None:
                 return None
-            return check_int(self.name, value, low=0, high=2**32 - 1)
+            return check_int(self.name, value, low=0, high=MAX_SEED)
         if self.kind == "range":
             if value is None:
                 return None

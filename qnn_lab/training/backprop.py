@@ -60,7 +60,7 @@ class BackpropTrainer(Trainer):
         self._optim = opt(self.model_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
 
     def _logits(self, X):
-        out = self.model_(torch.as_tensor(X, dtype=torch.float64))
+        out = self.model_(torch.tensor(X, dtype=torch.float64))
         net = self.network_
         return out.reshape(len(X), net.n_classes, net.output_replicas).mean(-1)
 
@@ -74,7 +74,7 @@ class BackpropTrainer(Trainer):
             for l, lin in enumerate(m for m in self.model_ if isinstance(m, torch.nn.Linear)):
                 self.network_.weights[l] = lin.weight.numpy().copy()
                 self.network_.biases[l] = lin.bias.numpy().copy()
-        return {"loss": float(loss), "backprop_seconds": time.perf_counter() - t0}
+        return {"loss": float(loss.detach()), "backprop_seconds": time.perf_counter() - t0}
 
     def predict(self, X):
         """argmax of the torch model's class logits."""

@@ -20,12 +20,13 @@ import numpy as np
 
 from ..encoding import encode_neurons
 from ..exceptions import check_choice, check_float, check_int
-from ..samplers import ConfiguredSampler, LayeredAnnealer, LayeredModel, get_sampler
+from ..samplers import ConfiguredSampler, LayeredAnnealer, LayeredModel, default_beta_range, get_sampler
+from ..samplers.schema import MAX_SEED
 from .base import Trainer
 
 __all__ = ["ContrastiveTrainer", "find_heads"]
 
-DEFAULT_SAMPLER_PARAMS = {"sa": {"num_sweeps": 100}, "layered": {"num_sweeps": 100}}
+DEFAULT_SAMPLER_PARAMS = {"sa": {"num_sweeps": 20}, "layered": {"num_sweeps": 100}}
 
 
 def find_heads(states, energies, targets, classes, y, clamped_energy, margin, max_heads):
@@ -85,7 +86,7 @@ class ContrastiveTrainer(Trainer):
     """
 
     def __init__(self, network, sampler="layered", sampler_params=None, *, num_reads=4, heads_per_sample=2,
-                 learning_rate=0.02, lr_decay=0.05, margin=1.0, variant="contrastive", nudge=1.0,
+                 learning_rate=0.02, lr_decay=0.3, margin=1.0, variant="contrastive", nudge=4.0,
                  batch_size=32, epochs=20, random_state=None, callback=None):
         self.network = network
         self.sampler = sampler
@@ -126,7 +127,7 @@ class ContrastiveTrainer(Trainer):
     def _free_phase(self, X):
         """One sampler call on the minibatch: spins (R, P, N) split per layer, and energies."""
         net = self.network_
-        seed = int(self._rng.integers(2**32))
+        seed = int(self._rng.integers(MAX_SEED))
         sampler = self.sampler_
         child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
         t0 = time.perf_counter()
@@ -137,8 +138,12 @@ class ContrastiveTrainer(Trainer):
         else:
             enc = encode_neurons(net, X)
             params = {"num_reads": self.num_reads, **getattr(self, "_extra_params", {})}
-            if "seed" in getattr(sampler, "parameters", {}):
+            takes = getattr(sampler, "parameters", {})
+            if "seed" in takes:
                 params["seed"] = seed
+            if "beta_range" in takes and getattr(sampler, "defaults", params).get("beta_range") is None:
+                # dwave-samplers' own default, computed from arrays instead of a Python loop over couplings
+                params["beta_range"] = default_beta_range(LayeredModel.from_network(net, X))
             states = enc.decode(sampler.sample(enc.bqm, **params)).states
         return states, time.perf_counter() - t0
 

@@ -6,6 +6,7 @@ import time
 from ..encoding import encode_weights
 from ..exceptions import check_float, check_int
 from ..samplers import get_sampler
+from ..samplers.schema import MAX_SEED
 from .base import Trainer
 
 __all__ = ["QuboTrainer"]
@@ -25,13 +26,14 @@ class QuboTrainer(Trainer):
         bits: bits per weight, 1..8.
         reg: ridge strength of the loss.
         weight_range: weights lie in [-r, r]; None: from the continuous ridge solution.
+        target_scale: output targets are target_scale * t(y) (see ``encode_weights``).
         num_reads: reads per QUBO.
         batch_size: samples per step; None: the whole training set.
         epochs: epochs of ``fit``.
         random_state, callback: as for every trainer.
     """
 
-    def __init__(self, network, sampler="sa", sampler_params=None, *, bits=3, reg=0.1, weight_range=None,
+    def __init__(self, network, sampler="sa", sampler_params=None, *, bits=3, reg=0.01, weight_range=None, target_scale=0.15,
                  num_reads=10, batch_size=None, epochs=3, random_state=None, callback=None):
         self.network = network
         self.sampler = sampler
@@ -39,6 +41,7 @@ class QuboTrainer(Trainer):
         self.bits = bits
         self.reg = reg
         self.weight_range = weight_range
+        self.target_scale = target_scale
         self.num_reads = num_reads
         self.batch_size = batch_size
         self.epochs = epochs
@@ -64,12 +67,12 @@ class QuboTrainer(Trainer):
     def _step(self, X, y):
         net = self.network_
         sampler_seconds, loss = 0.0, 0.0
-        for layer in reversed(range(len(net.weights))):
+        for layer in range(len(net.weights)):
             enc = encode_weights(net, (X, y), layer=layer, bits=self.bits, reg=self.reg,
-                                 weight_range=self.weight_range)
+                                 weight_range=self.weight_range, target_scale=self.target_scale)
             params = {"num_reads": self.num_reads}
             if "seed" in getattr(self.sampler_, "parameters", {}):
-                params["seed"] = int(self._rng.integers(2**32))
+                params["seed"] = int(self._rng.integers(MAX_SEED))
             t0 = time.perf_counter()
             sampleset = self.sampler_.sample(enc.bqm, **params)
             sampler_seconds += time.perf_counter() - t0

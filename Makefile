@@ -1,0 +1,27 @@
+# make lab: set up .venv and open the lab.   make test: set up .venv and run every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+TORCH  ?= torch==2.13.0
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test test-slow bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH)"     # the CPU build first, so nothing pulls CUDA wheels
+	$(PY) -m pip install --quiet -e ".[all,test]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/qnn-lab lab
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

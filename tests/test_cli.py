@@ -1,0 +1,46 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qnn_lab import cli
+
+
+def test_train_writes_json_with_its_keys(tmp_path):
+    out = tmp_path / "r.json"
+    status = cli.main(["train", "--dataset", "xor", "--epochs", "2", "--quiet", "--json", str(out)])
+    assert status == 0
+    result = json.loads(out.read_text())
+    assert {"config", "train_accuracy", "test_accuracy", "history", "wall_time_s"} <= set(result)
+    assert result["config"]["trainer"] == "contrastive" and len(result["history"]) == 2
+
+
+def test_train_json_to_stdout_via_the_installed_command():
+    proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", "train", "--dataset", "gauss", "--trainer", "backprop",
+                           "--epochs", "2", "--json", "-"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["config"]["trainer"] == "backprop"
+    assert "backprop on gauss" in proc.stderr
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["train", "--sampler", "qa"], ["'sampler' should be one of", "'layered'", "'qa'"]),
+    (["train", "--trainer", "magic"], ["'--trainer'", "'magic'"]),
+    (["train", "--dataset", "mnist"], ["'mnist'", "'digits'"]),
+    (["train", "--layers", "64,x,10"], ["'--layers'", "64,x,10"]),
+    (["train", "--layers", "3,8,10"], ["'--layers'", "64 features"]),
+    (["train", "--epochs", "-1", "--dataset", "xor"], ["'epochs'", "-1"]),
+])
+def test_bad_values_print_the_message_and_exit_2(argv, words):
+    proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", *argv], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in proc.stderr
+
+
+def test_samplers_lists_schemas(capsys):
+    assert cli.main(["samplers"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "layered" in result and result["sa"]["parameters"][0]["name"] == "num_reads"

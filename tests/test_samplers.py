@@ -1,0 +1,173 @@
+import threading
+import warnings
+
+import dimod
+import numpy as np
+import pytest
+from dimod.testing import assert_sampler_api, assert_sampleset_energies
+from dwave.samplers.sa.sampler import default_beta_range as dwave_default_beta_range
+
+import qnn_lab as ql
+from qnn_lab.samplers import LayeredAnnealer, LayeredModel, default_beta_range
+
+FAST = {"sa": {"num_sweeps": 200}, "tabu": {"timeout": 5}, "steepest": {}, "exact": {}, "layered": {"num_sweeps": 200}}
+
+
+@pytest.fixture
+def tiny_model(small_net):
+    return ql.encode_neurons(small_net, np.array([[0.3, -1.0, 0.5]]))
+
+
+def test_registry_lists_the_samplers():
+    assert ql.list_samplers() == ["sa", "tabu", "steepest", "exact", "layered"]
+
+
+@pytest.mark.parametrize("name", ["sa", "tabu", "steepest", "exact", "layered"])
+def test_each_sampler_passes_dimod_conformance(name, tiny_model):
+    sampler = ql.get_sampler(name, **FAST[name])
+    assert_sampler_api(sampler)
+    ss = sampler.sample(tiny_model.bqm)
+    assert_sampleset_energies(ss, tiny_model.bqm)
+    assert set(ss.variables) == set(tiny_model.bqm.variables)
+
+
+@pytest.mark.parametrize("name", ["sa", "tabu", "steepest", "exact", "layered"])
+def test_each_sampler_has_a_schema_a_ui_can_use(name):
+    spec = ql.sampler_spec(name)
+    assert spec.doc
+    for p in spec.parameters:
+        d = p.to_dict()
+        assert d["kind"] in ("int", "float", "bool", "choice", "range", "seed", "callable") and d["doc"]
+        if p.kind != "callable":
+            assert p.validate(p.default) == p.default
+
+
+@pytest.mark.parametrize("name", ["sa", "layered", "tabu"])
+def test_ground_states_agree_with_the_exact_solver(name, small_net, rng):
+    X = rng.normal(size=(1, 3))
+    for enc in (ql.encode_neurons(small_net, X), ql.encode_neurons(small_net, X, clamp=[1])):
+        exact = ql.get_sampler("exact").sample(enc.bqm).first.energy
+        found = ql.get_sampler(name, num_reads=20, seed=5, **FAST[name]).sample(enc.bqm).first.energy
+        assert found == pytest.approx(exact, abs=1e-9)
+
+
+def test_layered_minibatch_ground_states_match_exact_per_sample(small_net, rng):
+    X = rng.normal(size=(4, 3))
+    enc = ql.encode_neurons(small_net, X)
+    dec = enc.decode(ql.get_sampler("layered", num_reads=20, num_sweeps=300, seed=2).sample(enc.bqm))
+    for i in range(4):
+        exact = ql.get_sampler("exact").sample(ql.encode_neurons(small_net, X[i:i + 1]).bqm).first.energy
+        assert dec.energies[:, i].min() == pytest.approx(exact)
+
+
+@pytest.mark.parametrize("name", ["sa", "tabu", "steepest", "layered"])
+def test_same_seed_same_samples(name, tiny_model):
+    a = ql.get_sampler(name, seed=11, num_reads=4, **FAST[name]).sample(tiny_model.bqm)
+    b = ql.get_sampler(name, seed=11, num_reads=4, **FAST[name]).sample(tiny_model.bqm)
+    np.testing.assert_array_equal(a.record.sample, b.record.sample)
+
+
+def test_layered_heat_bath_samples_the_boltzmann_distribution(small_net):
+    """At fixed beta the state frequencies match exp(-beta E)/Z (chi-square, 10 spins, 1024 states)."""
+    from scipy import stats
+    enc = ql.encode_neurons(small_net, np.array([[0.3, -1.0, 0.5]]))
+    exact = dimod.ExactSolver().sample(enc.bqm)
+    beta = 0.7
+    p = np.exp(-beta * (exact.record.energy - exact.record.energy.min()))
+    p /= p.sum()
+    n = 40_000
+    ss = LayeredAnnealer().sample(enc.bqm, num_reads=n, num_sweeps=30, beta_range=(beta, beta), seed=0)
+    index = {tuple(row): i for i, row in enumerate(exact.record.sample)}
+    order = [exact.variables.index(v) for v in ss.variables]
+    counts = np.bincount([index[tuple(r)] for r in ss.record.sample[:, np.argsort(order)]], minlength=len(p))
+    expected = n * p
+    big = expected >= 5
+    observed = np.append(counts[big], counts[~big].sum())
+    expect = np.append(expected[big], expected[~big].sum())
+    _, pvalue = stats.chisquare(observed, expect)
+    assert pvalue > 1e-3
+
+
+def test_default_beta_range_matches_dwave_samplers(rng):
+    net = ql.Network([5, 7, 3, 3], output_replicas=2, random_state=0)
+    X = rng.normal(size=(4, 5))
+    enc = ql.encode_neurons(net, X)
+    np.testing.assert_allclose(default_beta_range(LayeredModel.from_network(net, X)), dwave_default_beta_range(enc.bqm))
+    np.testing.assert_allclose(default_beta_range(LayeredModel.from_bqm(enc.bqm)), dwave_default_beta_range(enc.bqm))
+
+
+def test_layered_refuses_models_not_from_encode_neurons():
+    with pytest.raises(ValueError, match="takes models made by encode_neurons"):
+        ql.get_sampler("layered").sample(dimod.BQM({"a": 1.0}, {}, 0.0, "SPIN"))
+    bqm = dimod.BQM({(0, "h", 1, 0): 1.0, (0, "h", 1, 1): 0.5}, {((0, "h", 1, 0), (0, "h", 1, 1)): 1.0}, 0, "SPIN")
+    with pytest.raises(ValueError, match="no couplings inside a layer"):
+        ql.get_sampler("layered").sample(bqm)
+
+
+def test_layered_takes_binary_models(tiny_model):
+    ss = ql.get_sampler("layered", num_reads=3, seed=1).sample(tiny_model.bqm.binary)
+    assert ss.vartype is dimod.BINARY
+    assert_sampleset_energies(ss, tiny_model.bqm.binary)
+
+
+def test_exact_refuses_large_models(small_net):
+    enc = ql.encode_neurons(small_net, np.zeros((3, 3)))
+    with pytest.raises(ql.ModelTooLargeError, match="at most 20 variables: this one has 24"):
+        ql.get_sampler("exact").sample(enc.bqm)
+
+
+def test_unknown_sampler_lists_the_known_ones():
+    with pytest.raises(ql.UnknownNameError, match="'sampler' should be one of 'sa', 'tabu'.*'layered': value = 'qa'"):
+        ql.get_sampler("qa")
+
+
+@pytest.mark.parametrize("name", ["sa", "layered", "tabu", "steepest"])
+def test_num_reads_below_one_is_refused(name):
+    with pytest.raises(ValueError, match=r"'num_reads' should be an integer in \[1, 100000\]: value = 0"):
+        ql.get_sampler(name, num_reads=0)
+
+
+def test_bad_parameter_values_name_parameter_and_value(tiny_model):
+    s = ql.get_sampler("sa")
+    with pytest.raises(TypeError, match="'num_sweeps' should be an integer.*'many'"):
+        s.sample(tiny_model.bqm, num_sweeps="many")
+    with pytest.raises(ValueError, match=r"'beta_range' should be a pair.*\(2.0, 1.0\)"):
+        s.sample(tiny_model.bqm, beta_range=(2.0, 1.0))
+    with pytest.raises(ValueError, match="'update' should be one of 'heat-bath', 'metropolis'"):
+        ql.get_sampler("layered", update="glauber")
+
+
+def test_unknown_keyword_arguments_warn(tiny_model):
+    with pytest.warns(dimod.exceptions.SamplerUnknownArgWarning, match="ignores unknown parameter.*num_sweps"):
+        ql.get_sampler("sa", num_sweps=10)
+    with pytest.warns(dimod.exceptions.SamplerUnknownArgWarning, match="temperature"):
+        ql.get_sampler("layered").sample(tiny_model.bqm, temperature=1.0)
+
+
+def test_streaming_delivers_chunks_progress_and_the_whole_result(tiny_model):
+    seen = []
+    ss = ql.sample_in_chunks(ql.get_sampler("layered"), tiny_model.bqm, 10, chunk_size=3, seed=4,
+                             callback=lambda part, progress: seen.append((len(part), progress)))
+    assert [n for n, _ in seen] == [3, 6, 9, 10]
+    assert seen[-1][1] == 1.0 and len(ss) == 10 and not ss.info["stopped"]
+    again = ql.sample_in_chunks(ql.get_sampler("layered"), tiny_model.bqm, 10, chunk_size=3, seed=4)
+    np.testing.assert_array_equal(ss.record.sample, again.record.sample)
+
+
+def test_streaming_stops_between_chunks(tiny_model):
+    stop = threading.Event()
+
+    def callback(part, progress):
+        if len(part) >= 4:
+            stop.set()
+
+    ss = ql.sample_in_chunks(ql.get_sampler("sa", num_sweeps=10), tiny_model.bqm, 100, chunk_size=2,
+                             callback=callback, stop=stop)
+    assert len(ss) == 4 and ss.info["stopped"] and ss.info["num_reads_done"] == 4
+
+
+def test_streaming_stop_before_start_returns_an_empty_sampleset(tiny_model):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ss = ql.sample_in_chunks(ql.get_sampler("sa"), tiny_model.bqm, 5, stop=lambda: True)
+    assert len(ss) == 0 and ss.info["stopped"]

@@ -1,0 +1,164 @@
+import numpy as np
+import pytest
+
+import qnn_lab as ql
+from qnn_lab.training import find_heads
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return ql.load_dataset("xor", n_samples=200, noise=0.0, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return ql.load_dataset("digits", random_state=0)
+
+
+def test_find_heads_picks_distinct_deep_wrong_states():
+    # one sample, 5 reads over 2 spins; read 0 and 1 are the same wrong state
+    states = np.array([[[1, -1]], [[1, -1]], [[-1, -1]], [[1, 1]], [[-1, 1]]], float)
+    energies = np.array([[-3.0], [-3.0], [-1.0], [-5.0], [-2.0]])
+    targets = np.array([[False], [False], [False], [True], [False]])     # read 3 is the clamped target
+    classes = np.array([[1], [1], [1], [0], [1]])
+    w = find_heads(states, energies, targets, classes, np.array([0]), np.array([-5.0]), margin=0.0, max_heads=2)
+    assert w[:, 0].tolist() == [0.5, 0.0, 0.0, 0.0, 0.5]                # deepest two distinct heads
+    w1 = find_heads(states, energies, targets, classes, np.array([0]), np.array([-5.0]), margin=0.0, max_heads=9)
+    assert np.count_nonzero(w1) == 3 and w1.sum() == pytest.approx(1.0)
+
+
+def test_find_heads_margin_makes_close_right_states_heads():
+    states = np.array([[[1, -1]], [[1, 1]]], float)
+    energies = np.array([[-4.5], [-5.0]])
+    targets = np.array([[False], [True]])
+    classes = np.array([[0], [0]])                                      # right class, outputs not the code
+    args = (states, energies, targets, classes, np.array([0]), np.array([-5.0]))
+    assert find_heads(*args, margin=1.0, max_heads=1)[0, 0] == 1.0
+    assert find_heads(*args, margin=0.1, max_heads=1)[0, 0] == 0.0
+
+
+def test_update_is_contrastive_hebbian_with_one_head():
+    """With one read whose free state is the only head: dW = eta (h_c x^T - h_f x^T) per sample."""
+    net = ql.Network([2, 3, 2], random_state=0)
+    tr = ql.ContrastiveTrainer(net, num_reads=1, heads_per_sample=1, learning_rate=0.1, random_state=0)
+    tr._check_params()
+    tr._initialize()
+    X = np.array([[0.5, -1.0]])
+    pos = [np.ones((1, 1, 3)), np.array([[[1.0, -1.0]]])]
+    neg = [-np.ones((1, 1, 3)), np.array([[[-1.0, 1.0]]])]
+    before = [w.copy() for w in tr.network_.weights]
+    tr._update(X, pos, neg, np.ones((1, 1)), 0.1)
+    np.testing.assert_allclose(tr.network_.weights[0] - before[0], 0.1 * 2 * np.outer(np.ones(3), X[0]))
+    np.testing.assert_allclose(tr.network_.weights[1] - before[1],
+                               0.1 * (np.outer([1, -1], np.ones(3)) - np.outer([-1, 1], -np.ones(3))))
+
+
+@pytest.mark.parametrize("sampler", ["layered", "sa"])
+def test_contrastive_training_learns_xor(xor, sampler):
+    net = ql.Network([2, 64, 2], output_replicas=4, random_state=0)
+    tr = ql.ContrastiveTrainer(net, sampler=sampler, learning_rate=0.03, batch_size=4,
+                               epochs=20, random_state=0).fit(xor.X_train, xor.y_train)
+    assert tr.score(xor.X_test, xor.y_test) >= 0.9
+    assert len(tr.history_) == 20
+    assert tr.history_[-1]["heads_per_sample"] < tr.history_[0]["heads_per_sample"]
+
+
+def test_nudged_variant_learns(xor):
+    net = ql.Network([2, 64, 2], output_replicas=4, random_state=0)
+    tr = ql.ContrastiveTrainer(net, variant="nudged", learning_rate=0.03, batch_size=4, epochs=20,
+                               random_state=0).fit(xor.X_train, xor.y_train)
+    assert tr.score(xor.X_test, xor.y_test) >= 0.9
+
+
+def test_contrastive_layered_reaches_093_on_digits_quickly(digits):
+    net = ql.Network([64, 120, 10], output_replicas=4, random_state=0)
+    tr = ql.ContrastiveTrainer(net, sampler="layered", epochs=6, random_state=0)
+    tr.fit(digits.X_train, digits.y_train, digits.X_test, digits.y_test)
+    assert max(h["test_accuracy"] for h in tr.history_) >= 0.93
+
+
+def test_history_records_have_their_keys(xor):
+    net = ql.Network([2, 8, 2], random_state=0)
+    tr = ql.ContrastiveTrainer(net, epochs=2, random_state=0).fit(xor.X_train, xor.y_train, xor.X_test, xor.y_test)
+    keys = {"epoch", "train_accuracy", "test_accuracy", "free_energy", "clamped_energy", "heads_per_sample",
+            "sampler_seconds", "wall_seconds"}
+    assert keys <= set(tr.history_[0])
+
+
+def test_fit_leaves_the_given_network_alone_and_same_seed_same_result(xor):
+    net = ql.Network([2, 8, 2], random_state=0)
+    w0 = net.weights[0].copy()
+    a = ql.ContrastiveTrainer(net, epochs=2, random_state=3).fit(xor.X_train, xor.y_train)
+    b = ql.ContrastiveTrainer(net, epochs=2, random_state=3).fit(xor.X_train, xor.y_train)
+    np.testing.assert_array_equal(net.weights[0], w0)
+    np.testing.assert_array_equal(a.network_.weights[0], b.network_.weights[0])
+    assert not np.array_equal(a.network_.weights[0], w0)
+
+
+def test_partial_fit_is_one_epoch_and_callback_follows(xor):
+    events = []
+    tr = ql.ContrastiveTrainer(ql.Network([2, 8, 2], random_state=0), batch_size=30, random_state=0,
+                               callback=lambda t, r: events.append(r["event"]))
+    tr.partial_fit(xor.X_train, xor.y_train).partial_fit(xor.X_train, xor.y_train)
+    assert tr.epoch_ == 2 and events.count("epoch") == 2 and events.count("batch") == 2 * 5
+
+
+def test_stop_ends_after_the_current_step_and_keeps_weights(xor):
+    def stop_after_two(trainer, record):
+        if record["event"] == "batch" and record["step"] == 2:
+            trainer.stop()
+
+    tr = ql.ContrastiveTrainer(ql.Network([2, 8, 2], random_state=0), batch_size=10, epochs=5, random_state=0,
+                               callback=stop_after_two).fit(xor.X_train, xor.y_train)
+    assert tr.n_steps_ == 2 and tr.history_[-1]["completed"] is False
+    tr.callback = None
+    tr.partial_fit(xor.X_train, xor.y_train)                          # resumes from there
+    assert tr.n_steps_ == 2 + 15
+
+
+def test_qubo_trainer_learns_circles():
+    ds = ql.load_dataset("circles", random_state=0)
+    net = ql.Network([2, 64, 2], output_replicas=4, random_state=0)
+    tr = ql.QuboTrainer(net, sampler="sa", epochs=2, random_state=0).fit(ds.X_train, ds.y_train)
+    assert tr.score(ds.X_test, ds.y_test) >= 0.9
+    levels = np.unique(tr.network_.weights[-1])
+    assert len(levels) <= 2**3 * 2                                    # K-bit weights (per-layer range)
+
+
+def test_qubo_trainer_refuses_layered_sampler():
+    with pytest.raises(ValueError, match="'sampler' should not be 'layered'"):
+        ql.QuboTrainer(ql.Network([2, 4, 2]), sampler="layered").fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+def test_backprop_baseline_learns_digits(digits):
+    net = ql.Network([64, 120, 10], output_replicas=4, random_state=0)
+    tr = ql.BackpropTrainer(net, epochs=5, random_state=0).fit(digits.X_train, digits.y_train)
+    assert tr.score(digits.X_test, digits.y_test) >= 0.93
+
+
+@pytest.mark.parametrize("kwargs, exc, words", [
+    ({"num_reads": 0}, ValueError, ["'num_reads'", ">= 1", "0"]),
+    ({"learning_rate": -0.1}, ValueError, ["'learning_rate'", "-0.1"]),
+    ({"variant": "wake-sleep"}, ValueError, ["'variant'", "'contrastive', 'nudged'", "wake-sleep"]),
+    ({"sampler": "qa"}, ValueError, ["'sampler'", "'layered'", "'qa'"]),
+    ({"batch_size": 0}, ValueError, ["'batch_size'", "0"]),
+    ({"epochs": 2.5}, TypeError, ["'epochs'", "2.5"]),
+])
+def test_bad_trainer_parameters_are_named(kwargs, exc, words):
+    tr = ql.ContrastiveTrainer(ql.Network([2, 4, 2]), **kwargs)
+    with pytest.raises(exc) as info:
+        tr.fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_bad_training_data_is_named():
+    tr = ql.ContrastiveTrainer(ql.Network([2, 4, 2]))
+    with pytest.raises(ValueError, match=r"'X' should have shape \(n_samples, 2\)"):
+        tr.fit(np.zeros((4, 3)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="'y' should hold labels in 0..1: value 2"):
+        tr.fit(np.zeros((4, 2)), [0, 1, 2, 1])
+    with pytest.raises(ValueError, match="'X' should hold finite numbers"):
+        tr.fit(np.full((4, 2), np.nan), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="not fitted yet"):
+        tr.predict(np.zeros((1, 2)))
