@@ -8,7 +8,23 @@ from .training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
 
 __version__ = "0.1.0"
 
-__all__ = ["DATASETS", "Dataset", "load_dataset", "NeuronEncoding", "WeightEncoding", "encode_neurons",
-           "encode_weights", "ModelTooLargeError", "QnnLabError", "UnknownNameError", "Network",
-           "get_sampler", "list_samplers", "sample_in_chunks", "sampler_spec",
-           "BackpropTrainer", "ContrastiveTrainer", "QuboTrainer"]
+__all__ = [
+           "DATASETS",
+           "BackpropTrainer",
+           "ContrastiveTrainer",
+           "Dataset",
+           "ModelTooLargeError",
+           "Network",
+           "NeuronEncoding",
+           "QnnLabError",
+           "QuboTrainer",
+           "UnknownNameError",
+           "WeightEncoding",
+           "encode_neurons",
+           "encode_weights",
+           "get_sampler",
+           "list_samplers",
+           "load_dataset",
+           "sample_in_chunks",
+           "sampler_spec",
+]

@@ -71,6 +71,11 @@ def build_parser():
     train.add_argument("--json", metavar="PATH", help="write the result as JSON to PATH ('-' for stdout)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    bench = sub.add_parser("bench", help="run the benchmarks B1-B6 and report JSON")
+    bench.add_argument("--quick", action="store_true", help="small sizes (CI keeps it working, no timing gate)")
+    bench.add_argument("--only", default=None, help="comma-separated subset, e.g. B1,B4")
+    bench.add_argument("--json", metavar="PATH", default="-", help="write the result to PATH ('-' for stdout)")
+
     sub.add_parser("samplers", help="list the samplers and their parameters (JSON)")
     return parser
 
@@ -127,12 +132,13 @@ def run_train(args):
         bar.close()
     result = {
         "config": {"dataset": ds.spec, "layers": layers, "replicas": args.replicas, "trainer": args.trainer,
-                   "sampler": None if args.trainer == "backprop" else (args.sampler or getattr(trainer, "sampler")),
+                   "sampler": None if args.trainer == "backprop" else (args.sampler or trainer.sampler),
                    "sampler_params": dict(args.sampler_param), "epochs": trainer.epochs, "seed": args.seed},
         "train_accuracy": trainer.score(ds.X_train, ds.y_train),
         "test_accuracy": trainer.score(ds.X_test, ds.y_test),
         "history": trainer.history_,
         "wall_time_s": wall,
+        "best_epoch": getattr(trainer, "best_epoch_", None),
     }
     print(f"{args.trainer} on {args.dataset}: train {result['train_accuracy']:.3f}, "
           f"test {result['test_accuracy']:.3f}, {wall:.1f} s", file=sys.stderr)
@@ -181,6 +187,14 @@ def main(argv=None):
             result = {n: {"doc": sampler_spec(n).doc, "parameters": [p.to_dict() for p in sampler_spec(n).parameters]}
                       for n in list_samplers()}
             _write_json(result, "-")
+            return 0
+        if args.command == "bench":
+            from .bench import run_benchmarks
+            only = args.only.split(",") if args.only else None
+            bad = sorted(set(only or ()) - {"B1", "B2", "B3", "B4", "B5", "B6"})
+            if bad:
+                raise CliError(f"'--only' should list names from B1..B6: value = {args.only!r}")
+            _write_json(run_benchmarks(quick=args.quick, only=only), args.json)
             return 0
         result = run_train(args)
         if args.json:

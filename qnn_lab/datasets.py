@@ -16,7 +16,7 @@ from qnn_lab.exceptions import (
     warn_unknown_kwargs,
 )
 
-__all__ = ["Dataset", "DATASETS", "load_dataset"]
+__all__ = ["DATASETS", "Dataset", "load_dataset"]
 
 DATASETS = ("xor", "circles", "gauss", "spiral", "moons", "digits", "teacher")
 

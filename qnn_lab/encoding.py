@@ -14,7 +14,7 @@ import numpy as np
 
 from .exceptions import check_float, check_int
 
-__all__ = ["encode_neurons", "encode_weights", "NeuronEncoding", "NeuronStates", "WeightEncoding"]
+__all__ = ["NeuronEncoding", "NeuronStates", "WeightEncoding", "encode_neurons", "encode_weights"]
 
 
 def _spin_layer_name(net, l):

@@ -11,13 +11,13 @@ import warnings
 import numpy as np
 
 __all__ = [
-    "QnnLabError",
     "ModelTooLargeError",
+    "QnnLabError",
     "UnknownNameError",
-    "check_int",
-    "check_float",
     "check_choice",
     "check_finite_array",
+    "check_float",
+    "check_int",
     "check_random_state",
     "warn_unknown_kwargs",
 ]

@@ -20,10 +20,9 @@ def random_states(net, R, P, rng):
 
 
 def as_samples(enc, states):
-    """Per-read dicts label -> spin for the variables of ``enc``."""
-    R, P = states[0].shape[:2]
+    """(samples array, labels) of per-layer states (R, P, n_l) for the variables of ``enc``."""
     per_layer = states[:len(enc.layer_sizes)]
-    flat = np.concatenate(per_layer, axis=-1).reshape(R, -1)
+    flat = np.concatenate(per_layer, axis=-1).reshape(len(states[0]), -1)
     return flat, enc.labels
 
 

@@ -162,3 +162,14 @@ def test_bad_training_data_is_named():
         tr.fit(np.full((4, 2), np.nan), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="not fitted yet"):
         tr.predict(np.zeros((1, 2)))
+
+
+def test_keep_best_ends_with_the_best_epoch_on_training_data(xor):
+    tr = ql.ContrastiveTrainer(ql.Network([2, 16, 2], random_state=0), batch_size=8, epochs=6,
+                               random_state=1).fit(xor.X_train, xor.y_train)
+    best = max(tr.history_, key=lambda h: h["train_accuracy"])
+    assert tr.best_epoch_ == best["epoch"]
+    assert tr.score(xor.X_train, xor.y_train) == pytest.approx(best["train_accuracy"])
+    last = ql.ContrastiveTrainer(ql.Network([2, 16, 2], random_state=0), batch_size=8, epochs=6, keep_best=False,
+                                 random_state=1).fit(xor.X_train, xor.y_train)
+    assert last.score(xor.X_train, xor.y_train) == pytest.approx(last.history_[-1]["train_accuracy"])

@@ -4,6 +4,17 @@ from .registry import ConfiguredSampler, get_sampler, list_samplers, register_sa
 from .schema import Parameter, SamplerSpec
 from .streaming import sample_in_chunks
 
-__all__ = ["LayeredAnnealer", "LayeredModel", "beta_schedule", "default_beta_range", "ConfiguredSampler",
-           "get_sampler", "list_samplers", "register_sampler", "sampler_spec", "Parameter", "SamplerSpec",
-           "sample_in_chunks"]
+__all__ = [
+           "ConfiguredSampler",
+           "LayeredAnnealer",
+           "LayeredModel",
+           "Parameter",
+           "SamplerSpec",
+           "beta_schedule",
+           "default_beta_range",
+           "get_sampler",
+           "list_samplers",
+           "register_sampler",
+           "sample_in_chunks",
+           "sampler_spec",
+]

@@ -18,7 +18,7 @@ import torch
 
 from .schema import Parameter
 
-__all__ = ["LayeredModel", "LayeredAnnealer", "default_beta_range", "beta_schedule"]
+__all__ = ["LayeredAnnealer", "LayeredModel", "beta_schedule", "default_beta_range"]
 
 
 @dataclass

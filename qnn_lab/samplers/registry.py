@@ -7,7 +7,7 @@ from ..exceptions import ModelTooLargeError, UnknownNameError
 from .layered import LAYERED_PARAMETERS, LayeredAnnealer
 from .schema import Parameter, SamplerSpec
 
-__all__ = ["list_samplers", "sampler_spec", "get_sampler", "ConfiguredSampler", "register_sampler"]
+__all__ = ["ConfiguredSampler", "get_sampler", "list_samplers", "register_sampler", "sampler_spec"]
 
 #: The largest model the exact solver enumerates (2**20 states).
 EXACT_MAX_VARIABLES = 20
@@ -124,8 +124,8 @@ def get_sampler(name, **options):
 
     Examples:
         >>> s = get_sampler("sa", num_reads=5, num_sweeps=100, seed=1)
-        >>> s.sample_ising({"a": 1.0}, {}).first.sample
-        {'a': -1}
+        >>> int(s.sample_ising({"a": 1.0}, {}).first.sample["a"])
+        -1
     """
     spec = sampler_spec(name)
     return ConfiguredSampler(spec, spec.factory(), spec.resolve(options))

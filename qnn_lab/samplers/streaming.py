@@ -31,7 +31,9 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
     chunk_size = check_int("chunk_size", chunk_size, low=1)
     takes = getattr(sampler, "parameters", {})
     n_chunks = -(-num_reads // chunk_size)
-    seeds = (np.random.SeedSequence(seed).generate_state(n_chunks) % MAX_SEED if seed is not None else [None] * n_chunks)
+    seeds = [None] * n_chunks
+    if seed is not None:
+        seeds = np.random.SeedSequence(seed).generate_state(n_chunks) % MAX_SEED
     if "interrupt_function" in takes and stop is not None:
         params["interrupt_function"] = lambda: _stopped(stop)
     parts, done, t0 = [], 0, time.perf_counter_ns()

@@ -4,4 +4,4 @@ from .base import Trainer
 from .contrastive import ContrastiveTrainer, find_heads
 from .qubo import QuboTrainer
 
-__all__ = ["BackpropTrainer", "Trainer", "ContrastiveTrainer", "find_heads", "QuboTrainer"]
+__all__ = ["BackpropTrainer", "ContrastiveTrainer", "QuboTrainer", "Trainer", "find_heads"]

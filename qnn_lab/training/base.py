@@ -17,6 +17,9 @@ class Trainer:
     the trained network is ``network_`` (the one passed in is never changed).
     ``callback(trainer, record)`` is called after every minibatch (record["event"] ==
     "batch") and every epoch ("epoch"); ``stop()`` ends training after the current step.
+    With ``keep_best`` (where a trainer has it), ``fit`` ends with the weights of the
+    epoch with the best training accuracy (``best_epoch_``), like scikit-learn's
+    early stopping; ``history_`` still records every epoch as it was.
     """
 
     def _prepare_fit(self, X, y):
@@ -44,10 +47,16 @@ class Trainer:
         self._check_params()
         X, y = self._prepare_fit(X, y)
         self._initialize()
+        best = None
         for _ in range(self.epochs):
             self.partial_fit(X, y, X_test, y_test)
+            last = self.history_[-1] if self.history_ else None
+            if getattr(self, "keep_best", False) and last and (best is None or last["train_accuracy"] > best[0]):
+                best = (last["train_accuracy"], last["epoch"], self.network_.copy())
             if self._stop_requested:
                 break
+        if best is not None:
+            _, self.best_epoch_, self.network_ = best
         return self
 
     def partial_fit(self, X, y, X_test=None, y_test=None):

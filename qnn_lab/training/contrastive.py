@@ -68,11 +68,13 @@ class ContrastiveTrainer(Trainer):
         learning_rate: step size eta; it decays as eta / (1 + lr_decay * epoch).
         lr_decay: learning-rate decay per epoch (>= 0).
         margin: energy margin; a free state with outputs != t(y) less than this above the
-            clamped energy is a head even if it decodes to the right class.
+            clamped energy is a head even if it decodes to the right class (the default,
+            -1, only counts right-class states that lie clearly below the clamped state).
         variant: "contrastive" (cut the heads) or "nudged" (equilibrium propagation).
         nudge: output field strength of the nudged variant (> 0).
         batch_size: samples per minibatch (one sampler call each).
         epochs: epochs of ``fit``.
+        keep_best: ``fit`` ends with the weights of its best epoch on the training data.
         random_state: seed of the shuffling and of the sampler seeds.
         callback: ``callback(trainer, record)`` after every minibatch and epoch.
 
@@ -86,8 +88,8 @@ class ContrastiveTrainer(Trainer):
     """
 
     def __init__(self, network, sampler="layered", sampler_params=None, *, num_reads=4, heads_per_sample=2,
-                 learning_rate=0.02, lr_decay=0.3, margin=1.0, variant="contrastive", nudge=4.0,
-                 batch_size=32, epochs=20, random_state=None, callback=None):
+                 learning_rate=0.02, lr_decay=0.3, margin=-1.0, variant="contrastive", nudge=4.0,
+                 batch_size=32, epochs=20, keep_best=True, random_state=None, callback=None):
         self.network = network
         self.sampler = sampler
         self.sampler_params = sampler_params
@@ -100,6 +102,7 @@ class ContrastiveTrainer(Trainer):
         self.nudge = nudge
         self.batch_size = batch_size
         self.epochs = epochs
+        self.keep_best = keep_best
         self.random_state = random_state
         self.callback = callback
 

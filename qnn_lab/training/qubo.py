@@ -30,11 +30,13 @@ class QuboTrainer(Trainer):
         num_reads: reads per QUBO.
         batch_size: samples per step; None: the whole training set.
         epochs: epochs of ``fit``.
+        keep_best: ``fit`` ends with the weights of its best epoch on the training data.
         random_state, callback: as for every trainer.
     """
 
-    def __init__(self, network, sampler="sa", sampler_params=None, *, bits=3, reg=0.01, weight_range=None, target_scale=0.15,
-                 num_reads=10, batch_size=None, epochs=3, random_state=None, callback=None):
+    def __init__(self, network, sampler="sa", sampler_params=None, *, bits=3, reg=0.01, weight_range=None,
+                 target_scale=0.15, num_reads=10, batch_size=None, epochs=3, keep_best=True, random_state=None,
+                 callback=None):
         self.network = network
         self.sampler = sampler
         self.sampler_params = sampler_params
@@ -45,6 +47,7 @@ class QuboTrainer(Trainer):
         self.num_reads = num_reads
         self.batch_size = batch_size
         self.epochs = epochs
+        self.keep_best = keep_best
         self.random_state = random_state
         self.callback = callback
 

@@ -1,0 +1,208 @@
+"""Benchmarks B1-B6 of the annealing engine, measured side by side in one run (``qnn-lab bench``).
+
+B1 annealer throughput and energy: layered vs dwave-samplers SA at equal sweeps.
+B2 time to 0.93 test accuracy on digits: contrastive (layered, sa) and backprop.
+B3 share of training wall time spent inside the annealer.
+B4 encoding time against dimod's own from-numpy construction (the floor).
+B5 peak memory of a 30-epoch digits training (a fresh process).
+B6 time per epoch against hidden width and batch size.
+Times are medians over repeats; ratios come from runs interleaved in the same process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import dimod
+import numpy as np
+import torch
+
+from . import BackpropTrainer, ContrastiveTrainer, Network, encode_neurons, encode_weights, load_dataset
+from .samplers import LayeredAnnealer, LayeredModel, default_beta_range
+
+__all__ = ["run_benchmarks"]
+
+
+def _median_time(fn, repeats):
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def machine():
+    """What the numbers were measured on."""
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.is_available(), "dimod": dimod.__version__}
+
+
+def b1_throughput(quick):
+    """Spin updates per second and mean final energy, layered vs SA, on 64 digits samples of 64-120-40."""
+    from dwave.samplers import SimulatedAnnealingSampler
+    ds = load_dataset("digits", random_state=0)
+    net = Network([64, 120, 10], output_replicas=4, random_state=0)
+    X = ds.X_train[:64]
+    enc = encode_neurons(net, X)
+    beta_range = default_beta_range(LayeredModel.from_network(net, X))
+    sa, layered = SimulatedAnnealingSampler(), LayeredAnnealer()
+    reads, repeats = (4, 1) if quick else (10, 3)
+    model = LayeredModel.from_network(net, X)
+    rows = []
+    for sweeps in ((10, 100) if quick else (10, 100, 1000)):
+        params = {"num_reads": reads, "num_sweeps": sweeps, "beta_range": beta_range, "seed": 1}
+        t_sa, ss_sa = _median_time(lambda p=params: sa.sample(enc.bqm, **p), repeats)
+        t_la, ss_la = _median_time(lambda p=params: layered.sample(enc.bqm, **p), repeats)
+        t_fast, _ = _median_time(lambda p=params: layered.sample_model(model, **p), repeats)
+        updates = reads * sweeps * enc.bqm.num_variables
+        rows.append({
+            "sweeps": sweeps, "reads": reads, "spins": enc.bqm.num_variables,
+            "sa_seconds": t_sa, "layered_seconds": t_la, "layered_array_seconds": t_fast,
+            "sa_updates_per_s": updates / t_sa, "layered_updates_per_s": updates / t_la,
+            "layered_array_updates_per_s": updates / t_fast,
+            "speedup_dimod_path": t_sa / t_la, "speedup_array_path": t_sa / t_fast,
+            "sa_mean_energy": float(ss_sa.record.energy.mean()),
+            "layered_mean_energy": float(ss_la.record.energy.mean()),
+        })
+    return {"model": "64 samples x (120 + 40) spins, 64-120-40 network on digits", "beta_range": beta_range,
+            "rows": rows}
+
+
+def _time_to_accuracy(make_trainer, ds, target, max_epochs):
+    """Wall seconds of training until the test accuracy first reaches ``target`` (None if never)."""
+    state = {"t0": time.perf_counter(), "reached": None, "epochs": 0, "sampler": 0.0, "wall": 0.0}
+
+    def follow(trainer, record):
+        if record["event"] != "epoch":
+            return
+        state["epochs"] = record["epoch"]
+        state["sampler"] += record.get("sampler_seconds", 0.0)
+        state["wall"] += record["wall_seconds"]
+        if state["reached"] is None and record["test_accuracy"] >= target:
+            state["reached"] = time.perf_counter() - state["t0"]
+            trainer.stop()
+
+    tr = make_trainer(follow, max_epochs)
+    state["t0"] = time.perf_counter()
+    tr.fit(ds.X_train, ds.y_train, ds.X_test, ds.y_test)
+    return {"seconds": state["reached"], "epochs": state["epochs"],
+            "best_test_accuracy": max(h["test_accuracy"] for h in tr.history_),
+            "sampler_share": state["sampler"] / state["wall"] if state["wall"] else None}
+
+
+def b2_b3_time_to_accuracy(quick, target=0.93):
+    """B2 time to ``target`` test accuracy on digits; B3 annealer share of the layered run."""
+    ds = load_dataset("digits", random_state=0)
+    max_epochs = 3 if quick else 30
+
+    def net():
+        return Network([64, 120, 10], output_replicas=4, random_state=0)
+
+    runs = {
+        "contrastive_layered": lambda cb, n: ContrastiveTrainer(net(), sampler="layered", epochs=n, random_state=0,
+                                                                keep_best=False, callback=cb),
+        "contrastive_sa": lambda cb, n: ContrastiveTrainer(net(), sampler="sa", epochs=n, random_state=0,
+                                                           keep_best=False, callback=cb),
+        "backprop": lambda cb, n: BackpropTrainer(net(), epochs=n, random_state=0, callback=cb),
+    }
+    out = {name: _time_to_accuracy(make, ds, target, max_epochs) for name, make in runs.items()}
+    la, sa, bp = (out[k]["seconds"] for k in ("contrastive_layered", "contrastive_sa", "backprop"))
+    out["target_test_accuracy"] = target
+    out["sa_over_layered"] = sa / la if la and sa else None
+    out["layered_over_backprop"] = la / bp if la and bp else None
+    b3 = {"annealer_share_of_wall_time": out["contrastive_layered"]["sampler_share"],
+          "run": "contrastive_layered of B2"}
+    return out, b3
+
+
+def b4_encoding(quick):
+    """Encoding time against dimod's from_numpy_vectors on the same arrays (the floor)."""
+    repeats = 3 if quick else 7
+    ds = load_dataset("digits", random_state=0)
+    net = Network([64, 120, 10], output_replicas=4, random_state=0)
+    X = np.resize(ds.X_train, (256, 64))
+    enc = encode_neurons(net, X)
+    lin, (irow, icol, q), off = enc.bqm.to_numpy_vectors(sort_indices=False)
+    t_enc, _ = _median_time(lambda: encode_neurons(net, X), repeats)
+    t_floor, _ = _median_time(lambda: dimod.BQM.from_numpy_vectors(lin, (irow, icol, q), off, "SPIN"), repeats)
+    wnet = Network([64, 63, 2], output_replicas=2, random_state=0)
+    data = (ds.X_train, ds.y_train % 2)
+    wenc = encode_weights(wnet, data, layer=-1, bits=4)
+    wl, (wi, wj, wq), woff = wenc.bqm.to_numpy_vectors(sort_indices=False)
+    t_wenc, _ = _median_time(lambda: encode_weights(wnet, data, layer=-1, bits=4), repeats)
+    t_wfloor, _ = _median_time(lambda: dimod.BQM.from_numpy_vectors(wl, (wi, wj, wq), woff, "BINARY"), repeats)
+    return {
+        "neurons": {"samples": 256, "spins_per_sample": 160, "variables": enc.bqm.num_variables,
+                    "interactions": enc.bqm.num_interactions, "seconds": t_enc, "floor_seconds": t_floor,
+                    "ratio_to_floor": t_enc / t_floor},
+        "weights": {"bits": wenc.bqm.num_variables, "interactions": wenc.bqm.num_interactions,
+                    "seconds": t_wenc, "floor_seconds": t_wfloor, "ratio_to_floor": t_wenc / t_wfloor},
+    }
+
+
+def b5_peak_memory(quick):
+    """Peak resident memory of a fresh process that trains on digits for 30 epochs (layered)."""
+    epochs = 2 if quick else 30
+    # VmHWM (peak RSS of this address space) resets at exec; ru_maxrss would carry the parent's over
+    peak_line = "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
+    code = ("import qnn_lab as ql\n"
+            "ds = ql.load_dataset('digits', random_state=0)\n"
+            "net = ql.Network([64, 120, 10], output_replicas=4, random_state=0)\n"
+            f"ql.ContrastiveTrainer(net, epochs={epochs}, random_state=0).fit(ds.X_train, ds.y_train)\n"
+            + peak_line)
+    baseline = "import qnn_lab\n" + peak_line
+    peak = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    base = int(subprocess.run([sys.executable, "-c", baseline], capture_output=True, text=True, check=True).stdout)
+    return {"epochs": epochs, "peak_rss_mib": peak / 1024, "import_rss_mib": base / 1024}
+
+
+def b6_scaling(quick):
+    """Seconds per epoch (layered, 1 epoch on digits) against hidden width and batch size."""
+    ds = load_dataset("digits", random_state=0)
+    widths = (32, 128) if quick else (32, 64, 128, 256, 512)
+    batches = (32, 128) if quick else (16, 64, 256, 1024)
+
+    def epoch_seconds(width, batch):
+        net = Network([64, width, 10], output_replicas=4, random_state=0)
+        tr = ContrastiveTrainer(net, batch_size=batch, epochs=1, random_state=0, keep_best=False)
+        tr.fit(ds.X_train, ds.y_train)
+        h = tr.history_[0]
+        return {"hidden": width, "batch_size": batch, "epoch_seconds": h["wall_seconds"],
+                "sampler_seconds": h["sampler_seconds"], "steps": -(-len(ds.X_train) // batch)}
+
+    by_width = [epoch_seconds(w, 32) for w in widths]
+    by_batch = [epoch_seconds(120, b) for b in batches]
+    # per-step cost = fixed overhead + work proportional to samples x spins: fit it per batch size
+    steps = np.array([r["steps"] for r in by_batch], float)
+    per_step = np.array([r["epoch_seconds"] for r in by_batch]) / steps
+    slope, intercept = np.polyfit(np.array(batches, float), per_step, 1)
+    return {"by_width": by_width, "by_batch": by_batch,
+            "per_step_fit": {"overhead_seconds": float(intercept), "seconds_per_sample": float(slope)}}
+
+
+def run_benchmarks(quick=False, only=None):
+    """Run the benchmarks (all, or the names in ``only`` like {"B1", "B4"}); returns a JSON-ready dict."""
+    only = set(only or ("B1", "B2", "B3", "B4", "B5", "B6"))
+    result = {"machine": machine(), "quick": quick}
+    if "B1" in only:
+        result["B1_throughput"] = b1_throughput(quick)
+    if only & {"B2", "B3"}:
+        result["B2_time_to_accuracy"], result["B3_annealer_share"] = b2_b3_time_to_accuracy(quick)
+    if "B4" in only:
+        result["B4_encoding"] = b4_encoding(quick)
+    if "B5" in only:
+        result["B5_peak_memory"] = b5_peak_memory(quick)
+    if "B6" in only:
+        result["B6_scaling"] = b6_scaling(quick)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_benchmarks(quick="--quick" in sys.argv), indent=2))
