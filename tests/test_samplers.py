@@ -67,7 +67,8 @@ def test_same_seed_same_samples(name, tiny_model):
     np.testing.assert_array_equal(a.record.sample, b.record.sample)
 
 
-def test_layered_heat_bath_samples_the_boltzmann_distribution(small_net):
+@pytest.mark.parametrize("update", ["heat-bath", "metropolis"])
+def test_layered_samples_the_boltzmann_distribution(small_net, update):
     """At fixed beta the state frequencies match exp(-beta E)/Z (chi-square, 10 spins, 1024 states)."""
     from scipy import stats
     enc = ql.encode_neurons(small_net, np.array([[0.3, -1.0, 0.5]]))
@@ -76,7 +77,7 @@ def test_layered_heat_bath_samples_the_boltzmann_distribution(small_net):
     p = np.exp(-beta * (exact.record.energy - exact.record.energy.min()))
     p /= p.sum()
     n = 40_000
-    ss = LayeredAnnealer().sample(enc.bqm, num_reads=n, num_sweeps=30, beta_range=(beta, beta), seed=0)
+    ss = LayeredAnnealer().sample(enc.bqm, num_reads=n, num_sweeps=30, beta_range=(beta, beta), seed=0, update=update)
     index = {tuple(row): i for i, row in enumerate(exact.record.sample)}
     order = [exact.variables.index(v) for v in ss.variables]
     counts = np.bincount([index[tuple(r)] for r in ss.record.sample[:, np.argsort(order)]], minlength=len(p))
@@ -171,3 +172,13 @@ def test_streaming_stop_before_start_returns_an_empty_sampleset(tiny_model):
         warnings.simplefilter("error")
         ss = ql.sample_in_chunks(ql.get_sampler("sa"), tiny_model.bqm, 5, stop=lambda: True)
     assert len(ss) == 0 and ss.info["stopped"]
+
+
+def test_single_layer_models_keep_their_fields(small_net):
+    """A clamped one-hidden-layer model has no couplings; annealing must not change its fields."""
+    enc = ql.encode_neurons(small_net, np.array([[0.3, -1.0, 0.5]]), clamp=[0])
+    model = LayeredModel.from_bqm(enc.bqm)
+    before = model.fields[0].copy()
+    states = LayeredAnnealer().sample_model(model, num_reads=2, num_sweeps=50, seed=0)
+    np.testing.assert_array_equal(model.fields[0], before)
+    np.testing.assert_array_equal(states[0][0, 0], np.where(before[0] >= 0, 1, -1))

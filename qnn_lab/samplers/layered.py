@@ -146,33 +146,51 @@ def _device():
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
+#: Sweeps whose random numbers are drawn in one call (bounds the noise buffer's memory).
+NOISE_CHUNK = 32
+
+
 def anneal(model, num_reads, betas, *, update="heat-bath", seed=None, dtype=torch.float32, device=None):
-    """Anneal every sample of ``model`` ``num_reads`` times; returns spins [(R, P, n_l)] as int8 numpy."""
+    """Anneal every sample of ``model`` ``num_reads`` times; returns spins [(R, P, n_l)] as int8 numpy.
+
+    States are (R * P, n_l) matrices, so each layer update is two fused matrix products and
+    a comparison with pre-drawn noise: heat-bath sets s = +1 where 2 beta f > logistic
+    noise (P = sigmoid(2 beta f)); Metropolis flips where 2 beta s f < exponential noise
+    (P = min(1, exp(-2 beta s f))).
+    """
     device = device or _device()
     gen = torch.Generator(device=device)
     gen.manual_seed(int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed))
-    fields = [torch.tensor(np.asarray(f), dtype=dtype, device=device) for f in model.fields]
+    P, L, R = model.n_samples, len(model.fields), num_reads
+    fields = [torch.tensor(np.asarray(f), dtype=dtype, device=device).repeat(R, 1) for f in model.fields]
     Ws = [None] + [torch.tensor(np.asarray(W), dtype=dtype, device=device) for W in model.couplings]
     WTs = [None] + [W.T.contiguous() for W in Ws[1:]]
-    P, L = model.n_samples, len(fields)
-    states = [torch.randint(0, 2, (num_reads, P, n), generator=gen, device=device).to(dtype) * 2 - 1
-              for n in model.layer_sizes]
+    sizes = model.layer_sizes
+    states = [torch.randint(0, 2, (R * P, n), generator=gen, device=device).to(dtype) * 2 - 1 for n in sizes]
     order = [l for l in range(L) if l % 2 == 0] + [l for l in range(L) if l % 2 == 1]
+    betas = np.asarray(betas, dtype=float)
+    one, minus_one = torch.tensor(1.0, dtype=dtype, device=device), torch.tensor(-1.0, dtype=dtype, device=device)
     with torch.inference_mode():
-        for beta in np.asarray(betas, dtype=float):
-            for l in order:
-                f = fields[l]
-                if l > 0:
-                    f = f + states[l - 1] @ WTs[l]
-                if l + 1 < L:
-                    f = f + states[l + 1] @ Ws[l + 1]
-                u = torch.rand(states[l].shape, generator=gen, device=device, dtype=dtype)
-                if update == "heat-bath":
-                    states[l] = torch.where(u < torch.sigmoid(2 * beta * f), 1.0, -1.0).to(dtype)
-                else:
-                    flip = u < torch.exp(-2 * beta * states[l] * f)
-                    states[l] = torch.where(flip, -states[l], states[l])
-    return [s.to(torch.int8).cpu().numpy() for s in states]
+        for start in range(0, len(betas), NOISE_CHUNK):
+            chunk = betas[start:start + NOISE_CHUNK]
+            noise = []
+            for n in sizes:
+                buf = torch.empty((len(chunk), R * P, n), dtype=dtype, device=device)
+                noise.append(buf.uniform_(generator=gen).logit_() if update == "heat-bath"
+                             else buf.exponential_(generator=gen))
+            for k, beta in enumerate(chunk):
+                for l in order:
+                    f = fields[l] if L > 1 else fields[l].clone()     # updated in place below
+                    if l > 0:
+                        f = torch.addmm(f, states[l - 1], WTs[l])
+                    if l + 1 < L:
+                        f = torch.addmm(f, states[l + 1], Ws[l + 1])
+                    if update == "heat-bath":
+                        states[l] = torch.where(f.mul_(2 * beta) > noise[l][k], one, minus_one)
+                    else:
+                        flip = f.mul_(states[l]).mul_(2 * beta) < noise[l][k]
+                        states[l] = torch.where(flip, -states[l], states[l])
+    return [s.reshape(R, P, -1).to(torch.int8).cpu().numpy() for s in states]
 
 
 LAYERED_PARAMETERS = (
