@@ -28,3 +28,14 @@ __all__ = [
            "sample_in_chunks",
            "sampler_spec",
 ]
+
+
+def __getattr__(name):
+    """``ql.Lab`` loads the widgets on first use, so ``import qnn_lab`` needs no ipywidgets."""
+    if name == "Lab":
+        try:
+            from .widgets import Lab
+        except ImportError as exc:
+            raise ImportError(f"qnn_lab.Lab needs the lab extra: pip install 'qnn_lab[lab]' ({exc})") from None
+        return Lab
+    raise AttributeError(f"module 'qnn_lab' has no attribute {name!r}")

@@ -7,6 +7,7 @@ energy equals the loss of the K-bit weights it encodes.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import dimod
@@ -21,15 +22,21 @@ def _spin_layer_name(net, l):
     return "o" if l == len(net.spin_sizes) - 1 else f"h{l + 1}"
 
 
-def _spin_labels(net, P, n_layers):
-    """Labels (i, 'h', layer, j) and (i, 'o', k) in sample-major order."""
+@functools.lru_cache(maxsize=8)
+def _spin_labels(sizes, P, n_layers):
+    """Labels (i, 'h', layer, j) and (i, 'o', k) in sample-major order (cached per shape)."""
     per_sample = []
     for l in range(n_layers):
-        if l == len(net.spin_sizes) - 1:
-            per_sample += [("o", k) for k in range(net.spin_sizes[l])]
+        if l == len(sizes) - 1:
+            per_sample += [("o", k) for k in range(sizes[l])]
         else:
-            per_sample += [("h", l + 1, j) for j in range(net.spin_sizes[l])]
-    return [(i, *v) for i in range(P) for v in per_sample]
+            per_sample += [("h", l + 1, j) for j in range(sizes[l])]
+    return tuple((i, *v) for i in range(P) for v in per_sample)
+
+
+@functools.lru_cache(maxsize=8)
+def _weight_labels(layer, m, n, bits):
+    return tuple(("w", layer + 1, j, i, k) for j in range(m) for i in range(n) for k in range(bits))
 
 
 @dataclass
@@ -88,11 +95,10 @@ class NeuronEncoding:
         cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
         bias = np.concatenate(bias) if bias else np.zeros(0)
         shift = (np.arange(P, dtype=np.int64) * N)[:, None]
+        self.labels = _spin_labels(tuple(sizes), P, n_var_layers)
         self.bqm = dimod.BQM.from_numpy_vectors(
             linear.ravel(), ((rows[None] + shift).ravel(), (cols[None] + shift).ravel(), np.tile(bias, P)),
-            offset, dimod.SPIN)
-        self.labels = _spin_labels(net, P, n_var_layers)
-        self.bqm.relabel_variables(dict(enumerate(self.labels)))
+            offset, dimod.SPIN, variable_order=self.labels)
 
     def __repr__(self):
         kind = "clamped" if self.clamp is not None else "nudged" if self.nudge is not None else "free"
@@ -225,11 +231,10 @@ class WeightEncoding:
         quad = (Q[iu, ju] + Q[ju, iu])
         nb = n * bits
         shift = (np.arange(m, dtype=np.int64) * nb)[:, None]
+        self.labels = _weight_labels(layer, m, n, bits)
         self.bqm = dimod.BQM.from_numpy_vectors(
             lin.ravel(), ((iu[None] + shift).ravel(), (ju[None] + shift).ravel(), np.tile(quad, m)),
-            float(const.sum()), dimod.BINARY)
-        self.labels = [("w", layer + 1, j, i, k) for j in range(m) for i in range(n) for k in range(bits)]
-        self.bqm.relabel_variables(dict(enumerate(self.labels)))
+            float(const.sum()), dimod.BINARY, variable_order=self.labels)
         self._block_const = const
 
     def __repr__(self):

@@ -134,7 +134,7 @@ def test_bad_parameter_values_name_parameter_and_value(tiny_model):
         s.sample(tiny_model.bqm, num_sweeps="many")
     with pytest.raises(ValueError, match=r"'beta_range' should be a pair.*\(2.0, 1.0\)"):
         s.sample(tiny_model.bqm, beta_range=(2.0, 1.0))
-    with pytest.raises(ValueError, match="'update' should be one of 'heat-bath', 'metropolis'"):
+    with pytest.raises(ValueError, match="'update' should be one of 'metropolis', 'heat-bath'"):
         ql.get_sampler("layered", update="glauber")
 
 

@@ -24,7 +24,7 @@ from ..samplers import ConfiguredSampler, LayeredAnnealer, LayeredModel, default
 from ..samplers.schema import MAX_SEED
 from .base import Trainer
 
-__all__ = ["ContrastiveTrainer", "find_heads"]
+__all__ = ["ContrastiveTrainer", "find_heads", "free_phase"]
 
 DEFAULT_SAMPLER_PARAMS = {"sa": {"num_sweeps": 20}, "layered": {"num_sweeps": 100}}
 
@@ -54,6 +54,27 @@ def find_heads(states, energies, targets, classes, y, clamped_energy, margin, ma
     np.put_along_axis(chosen, order, chosen_s, 0)
     k = chosen.sum(0)
     return np.where(chosen, 1.0 / np.maximum(k, 1)[None, :], 0.0)
+
+
+def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None):
+    """Anneal the free network on inputs X with one sampler call; spins per layer (R, P, n_l).
+
+    The layered annealer takes its array fast path (no BQM round trip); other samplers get
+    the minibatch BQM, and those with a beta_range get dwave-samplers' default computed
+    from arrays (the same numbers, without its Python loop over couplings).
+    """
+    child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
+    if isinstance(child, LayeredAnnealer):
+        params = {**getattr(sampler, "defaults", {}), "num_reads": num_reads, "seed": seed}
+        return [s.astype(float) for s in child.sample_model(LayeredModel.from_network(network, X), **params)]
+    enc = encode_neurons(network, X)
+    params = {"num_reads": num_reads, **(extra_params or {})}
+    takes = getattr(sampler, "parameters", {})
+    if "seed" in takes and seed is not None:
+        params["seed"] = seed
+    if "beta_range" in takes and getattr(sampler, "defaults", params).get("beta_range") is None:
+        params["beta_range"] = default_beta_range(LayeredModel.from_network(network, X))
+    return enc.decode(sampler.sample(enc.bqm, **params)).states
 
 
 class ContrastiveTrainer(Trainer):
@@ -128,26 +149,10 @@ class ContrastiveTrainer(Trainer):
             raise ValueError("'sampler_params' should not hold 'num_reads': use the trainer's 'num_reads'")
 
     def _free_phase(self, X):
-        """One sampler call on the minibatch: spins (R, P, N) split per layer, and energies."""
-        net = self.network_
-        seed = int(self._rng.integers(MAX_SEED))
-        sampler = self.sampler_
-        child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
+        """One sampler call on the minibatch: spins per layer (R, P, n_l), and the seconds it took."""
         t0 = time.perf_counter()
-        if isinstance(child, LayeredAnnealer):
-            params = {**getattr(sampler, "defaults", {}), "num_reads": self.num_reads, "seed": seed}
-            states = child.sample_model(LayeredModel.from_network(net, X), **params)
-            states = [s.astype(float) for s in states]
-        else:
-            enc = encode_neurons(net, X)
-            params = {"num_reads": self.num_reads, **getattr(self, "_extra_params", {})}
-            takes = getattr(sampler, "parameters", {})
-            if "seed" in takes:
-                params["seed"] = seed
-            if "beta_range" in takes and getattr(sampler, "defaults", params).get("beta_range") is None:
-                # dwave-samplers' own default, computed from arrays instead of a Python loop over couplings
-                params["beta_range"] = default_beta_range(LayeredModel.from_network(net, X))
-            states = enc.decode(sampler.sample(enc.bqm, **params)).states
+        states = free_phase(self.network_, X, self.sampler_, self.num_reads, int(self._rng.integers(MAX_SEED)),
+                            getattr(self, "_extra_params", {}))
         return states, time.perf_counter() - t0
 
     def _step(self, X, y):
@@ -191,7 +196,8 @@ class ContrastiveTrainer(Trainer):
         prev_pos = prev_neg = np.broadcast_to(X, positive[0].shape[:2] + X.shape[1:])
         for l in range(len(net.weights)):
             dpos, dneg = positive[l] * w, negative[l] * w
-            dW = np.einsum("rpj,rpi->ji", dpos, prev_pos) - np.einsum("rpj,rpi->ji", dneg, prev_neg)
+            flat = lambda a: a.reshape(-1, a.shape[-1])                   # noqa: E731
+            dW = flat(dpos).T @ flat(prev_pos) - flat(dneg).T @ flat(prev_neg)
             net.weights[l] += scale * dW
             net.biases[l] += scale * (dpos.sum((0, 1)) - dneg.sum((0, 1)))
             prev_pos, prev_neg = positive[l], negative[l]

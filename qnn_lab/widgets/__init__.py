@@ -1,0 +1,10 @@
+"""The lab's widgets (ipywidgets 8 + plotly): the only package that imports them."""
+from .builder import NetworkBuilder
+from .histogram import EnergyHistogram
+from .lab import Lab
+from .qubo_view import QuboView
+from .sampler_panel import SamplerPanel
+from .state import LabState
+from .training_view import TrainingView
+
+__all__ = ["Lab", "LabState", "NetworkBuilder", "QuboView", "SamplerPanel", "EnergyHistogram", "TrainingView"]

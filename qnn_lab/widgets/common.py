@@ -1,0 +1,48 @@
+"""Small pieces every panel uses: error reporting into the lab, throttling, figures."""
+from __future__ import annotations
+
+import functools
+import time
+import traceback
+
+import plotly.graph_objects as go
+
+__all__ = ["shows_errors", "Throttle", "figure"]
+
+
+def shows_errors(state):
+    """Decorator: an exception in a callback goes to ``state.message``; the lab keeps working."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:       # shown to the user, never swallowed
+                state.message = f"{type(exc).__name__}: {exc}"
+                state.last_traceback = traceback.format_exc()
+                return None
+        return call
+    return wrap
+
+
+class Throttle:
+    """True at most ``rate`` times a second (and always when forced)."""
+
+    def __init__(self, rate=8.0):
+        self.period = 1.0 / rate
+        self.last = 0.0
+
+    def ready(self, force=False):
+        now = time.perf_counter()
+        if force or now - self.last >= self.period:
+            self.last = now
+            return True
+        return False
+
+
+def figure(height=300, width=None, **layout):
+    """A FigureWidget with the lab's compact layout."""
+    fig = go.FigureWidget()
+    fig.update_layout(height=height, width=width, margin={"l": 40, "r": 10, "t": 30, "b": 30},
+                      template="plotly_white", **layout)
+    return fig

@@ -1,0 +1,151 @@
+"""EnergyHistogram: sample the current model in a worker thread and watch the energies pile up."""
+from __future__ import annotations
+
+import threading
+import time
+
+import dimod
+import ipywidgets as w
+import numpy as np
+import plotly.graph_objects as go
+
+from ..encoding import NeuronEncoding
+from ..samplers import sample_in_chunks
+from .common import Throttle, figure, shows_errors
+
+__all__ = ["EnergyHistogram"]
+
+N_BINS = 40
+EXACT_MAX_VARIABLES = 20
+
+
+class EnergyHistogram(w.VBox):
+    """Energy histogram of the reads, filled live; reads coloured right class / head.
+
+    Marks the clamped target state's energy (neurons) or the current weights' loss
+    (weights), and the exact ground state when the model is small enough to enumerate.
+    """
+
+    def __init__(self, state):
+        self.state = state
+        guard = shows_errors(state)
+        self.num_reads = w.BoundedIntText(value=200, min=1, max=100_000, description="reads")
+        self.chunk_size = w.BoundedIntText(value=20, min=1, max=10_000, description="chunk")
+        self.run_button = w.Button(description="Sample", button_style="primary", icon="play")
+        self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        self.progress = w.FloatProgress(value=0, min=0, max=1, description="progress")
+        self.status = w.HTML()
+        self.run_button.on_click(guard(lambda _: self.run()))
+        self.stop_button.on_click(guard(lambda _: self.stop()))
+        self.fig = figure(height=300, barmode="stack", title="energies of the reads",
+                          xaxis={"title": "energy"}, yaxis={"title": "reads"})
+        self.fig.add_traces([go.Bar(name="right class", marker={"color": "#2ca02c"}),
+                             go.Bar(name="head (wrong class)", marker={"color": "#d62728"})])
+        self._stop = threading.Event()
+        self._thread = None
+        self.update_times = []
+        super().__init__([w.HBox([self.num_reads, self.chunk_size]), w.HBox([self.run_button, self.stop_button]),
+                          self.progress, self.fig, self.status])
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def run(self, block=False):
+        """Start sampling the state's current model (in a thread unless ``block``); a second Run is ignored."""
+        if self.running or self.state.running:
+            return
+        enc = self.state.current_model()
+        sampler = self.state.make_sampler()
+        self._stop.clear()
+        self.update_times = []
+        self.energies = np.zeros(0)
+        self.right = np.zeros(0, bool)
+        self._marks(enc)
+        self.state.running = True
+        self.run_button.disabled, self.stop_button.disabled = True, False
+        self.progress.value = 0
+        job = lambda: self._sample(enc, sampler, self.num_reads.value, self.chunk_size.value)   # noqa: E731
+        if block:
+            job()
+        else:
+            self._thread = threading.Thread(target=job, daemon=True)
+            self._thread.start()
+
+    def stop(self):
+        """Stop after the current chunk; what was drawn stays."""
+        self._stop.set()
+
+    def wait(self, timeout=None):
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _sample(self, enc, sampler, num_reads, chunk_size):
+        throttle = Throttle(rate=8)
+        seed = sampler.defaults.get("seed")
+
+        def on_chunk(partial, progress):
+            self._collect(enc, partial)
+            if throttle.ready(force=progress >= 1):
+                self._draw(progress)
+
+        try:
+            result = sample_in_chunks(sampler, enc.bqm, num_reads, chunk_size=chunk_size, callback=on_chunk,
+                                      stop=self._stop, seed=seed)
+            done = result.info["num_reads_done"]
+            self._draw(done / num_reads)
+            self.status.value = (f"{done} of {num_reads} reads" + (" (stopped)" if result.info["stopped"] else "")
+                                 + f"; lowest energy {self.energies.min():.4g}" if done else "no reads")
+        except Exception as exc:           # shown in the lab's message area
+            self.state.message = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.state.running = False
+            self.run_button.disabled, self.stop_button.disabled = False, True
+
+    def _collect(self, enc, sampleset):
+        if isinstance(enc, NeuronEncoding):
+            dec = enc.decode(sampleset)
+            self.energies = dec.energies[:, 0]
+            self.right = dec.classes[:, 0] == enc.network.check_y([self.state.data.y_train[self.state.sample_index]])[0]
+        else:
+            self.energies = sampleset.record.energy
+            self.right = np.ones(len(self.energies), bool)
+
+    def _draw(self, progress):
+        e = self.energies
+        if e.size == 0:
+            return
+        lo, hi = float(e.min()), float(e.max())
+        edges = np.linspace(lo - 0.5, hi + 0.5, N_BINS + 1) if hi - lo < 1e-9 else np.linspace(lo, hi, N_BINS + 1)
+        right, _ = np.histogram(e[self.right], edges)
+        wrong, _ = np.histogram(e[~self.right], edges)
+        centers = (edges[:-1] + edges[1:]) / 2
+        with self.fig.batch_update():
+            self.fig.data[0].x, self.fig.data[0].y = centers, right
+            self.fig.data[1].x, self.fig.data[1].y = centers, wrong
+            self.fig.data[0].width = self.fig.data[1].width = edges[1] - edges[0]
+        self.progress.value = progress
+        self.update_times.append(time.perf_counter())
+
+    def _marks(self, enc):
+        """Vertical lines: the clamped target (or current weights) and the exact ground state."""
+        shapes, annotations = [], []
+        if isinstance(enc, NeuronEncoding):
+            i = self.state.sample_index
+            X, y = self.state.data.X_train[i:i + 1], self.state.data.y_train[i:i + 1]
+            marks = [("clamped target", float(enc.network.energy(X, enc.network.clamped_state(X, y))[0]), "#1f77b4")]
+        else:
+            marks = [("current weights", enc.loss(self.state.network.get_layer(-1)), "#1f77b4")]
+        if enc.bqm.num_variables <= EXACT_MAX_VARIABLES:
+            marks.append(("exact ground state", float(dimod.ExactSolver().sample(enc.bqm).first.energy), "#000"))
+        for name, x, color in marks:
+            shapes.append({"type": "line", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1,
+                           "line": {"color": color, "dash": "dash"}})
+            annotations.append({"x": x, "yref": "paper", "y": 1.02, "text": name, "showarrow": False,
+                                "font": {"color": color, "size": 10}})
+        self.marks = dict((name, x) for name, x, _ in marks)
+        with self.fig.batch_update():
+            self.fig.layout.shapes = shapes
+            self.fig.layout.annotations = annotations
+            for trace in self.fig.data:
+                trace.x, trace.y = [], []

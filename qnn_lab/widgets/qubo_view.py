@@ -1,0 +1,105 @@
+"""QuboView: the current model as a coupling heatmap (neurons) or QUBO matrix (weights)."""
+from __future__ import annotations
+
+import ipywidgets as w
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..encoding import NeuronEncoding
+from .common import shows_errors
+
+__all__ = ["QuboView", "model_table"]
+
+MAX_SHOWN = 300   # variables drawn in the heatmap; larger models show their first block
+
+
+def _name(label):
+    if label[0] == "w":
+        return f"w{label[1]}[{label[2]},{label[3]}]b{label[4]}"
+    return f"o[{label[2]}]" if label[1] == "o" else f"h{label[2]}[{label[3]}]"
+
+
+def _origin(label_u, label_v, value):
+    """-W_l[j, i] for a coupling between neuron layers (the provenance a user hovers for)."""
+    a, b = sorted([label_u, label_v], key=lambda v: 99 if v[1] == "o" else v[2])
+    if a[0] == "w":
+        return f"{value:.3g}"
+    layer = (b[2] + 1) if b[1] == "h" else a[2] + 1
+    jb = b[3] if b[1] == "h" else b[2]
+    return f"-W{layer}[{jb},{a[3]}] = {value:.3g}"
+
+
+def model_table(enc):
+    """Names, field vector, symmetric coupling matrix and hover texts of a model's variables."""
+    bqm = enc.bqm
+    labels = list(bqm.variables)
+    names = [_name(v) for v in labels]
+    lin, (irow, icol, q), offset = bqm.to_numpy_vectors()
+    N = len(labels)
+    J = np.zeros((N, N))
+    J[irow, icol] = q
+    J[icol, irow] = q
+    hover = np.full((N, N), "", dtype=object)
+    texts = [f"coupling {names[u]}-{names[v]} = {_origin(labels[u], labels[v], b)}" for u, v, b in zip(irow, icol, q)]
+    hover[irow, icol] = texts
+    hover[icol, irow] = texts
+    field_text = [f"field {n} = {h:.3g}" for n, h in zip(names, lin)]
+    bound = float(np.abs(lin).sum() + np.abs(q).sum())
+    stats = {"variables": N, "interactions": len(q), "density": len(q) / max(N * (N - 1) / 2, 1),
+             "energy_range": (offset - bound, offset + bound), "vartype": bqm.vartype.name}
+    return {"names": names, "fields": lin, "J": J, "hover": hover, "field_text": field_text, "stats": stats}
+
+
+class QuboView(w.VBox):
+    """Heatmap of couplings and bars of fields for the model in the state; hover says what a term is."""
+
+    def __init__(self, state):
+        self.state = state
+        guard = shows_errors(state)
+        self.encoding = w.ToggleButtons(options=[("neurons (Ising)", "neurons"), ("weights (QUBO)", "weights")],
+                                        value=state.encoding)
+        self.sample = w.IntSlider(value=state.sample_index, min=0, max=len(state.data.X_train) - 1,
+                                  description="sample")
+        self.stats = w.HTML()
+        self.encoding.observe(guard(lambda ch: setattr(state, "encoding", ch["new"])), "value")
+        self.sample.observe(guard(lambda ch: setattr(state, "sample_index", ch["new"])), "value")
+        self.fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.75, 0.25], horizontal_spacing=0.08,
+                                                 subplot_titles=("couplings", "fields")))
+        self.fig.add_trace(go.Heatmap(colorscale="RdBu", zmid=0, hoverinfo="text", showscale=True), row=1, col=1)
+        self.fig.add_trace(go.Bar(orientation="h", hoverinfo="text", marker={"color": "#555"}), row=1, col=2)
+        self.fig.update_layout(height=380, margin={"l": 40, "r": 10, "t": 30, "b": 30}, template="plotly_white",
+                               showlegend=False)
+        self.fig.update_yaxes(autorange="reversed", row=1, col=1)
+        self.fig.update_yaxes(autorange="reversed", row=1, col=2)
+        state.observe(lambda _: self.redraw(), names=["network_version", "encoding", "sample_index", "bits"])
+        state.observe(self._on_data, names="data_version")
+        super().__init__([w.HBox([self.encoding, self.sample]), self.fig, self.stats])
+        self.redraw()
+
+    def _on_data(self, change):
+        self.sample.max = len(self.state.data.X_train) - 1
+        self.sample.value = self.state.sample_index
+
+    def redraw(self):
+        """Recompute the model from the state and redraw the figure and stats."""
+        state = self.state
+        self.encoding.value = state.encoding
+        self.sample.disabled = state.encoding != "neurons"
+        enc = state.current_model()
+        t = model_table(enc)
+        s = t["stats"]
+        n = min(s["variables"], MAX_SHOWN)
+        what = (f"sample {state.sample_index} (label {state.data.y_train[state.sample_index]})"
+                if isinstance(enc, NeuronEncoding) else f"output layer, {state.bits}-bit weights")
+        with self.fig.batch_update():
+            heat, bars = self.fig.data
+            names = t["names"][:n]
+            heat.z, heat.x, heat.y, heat.text = t["J"][:n, :n], names, names, t["hover"][:n, :n]
+            bars.x, bars.y, bars.hovertext = t["fields"][:n], names, t["field_text"][:n]
+            self.fig.layout.title.text = f"{s['vartype']} model of {what}"
+        self.stats.value = (f"<b>{s['variables']}</b> variables, <b>{s['interactions']}</b> interactions, "
+                            f"density {s['density']:.3f}, energy in [{s['energy_range'][0]:.3g}, "
+                            f"{s['energy_range'][1]:.3g}]"
+                            + (f"; the heatmap shows the first {n}" if n < s["variables"] else ""))
+        self.table = t
