@@ -7,4 +7,4 @@ from .sampler_panel import SamplerPanel
 from .state import LabState
 from .training_view import TrainingView
 
-__all__ = ["Lab", "LabState", "NetworkBuilder", "QuboView", "SamplerPanel", "EnergyHistogram", "TrainingView"]
+__all__ = ["EnergyHistogram", "Lab", "LabState", "NetworkBuilder", "QuboView", "SamplerPanel", "TrainingView"]

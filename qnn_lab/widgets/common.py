@@ -7,7 +7,7 @@ import traceback
 
 import plotly.graph_objects as go
 
-__all__ = ["shows_errors", "Throttle", "figure"]
+__all__ = ["Throttle", "figure", "shows_errors"]
 
 
 def shows_errors(state):

@@ -16,7 +16,7 @@ from .sampler_panel import SamplerPanel
 from .state import LabState
 from .training_view import TrainingView
 
-__all__ = ["Lab", "STATE_FORMAT", "STATE_VERSION"]
+__all__ = ["STATE_FORMAT", "STATE_VERSION", "Lab"]
 
 STATE_FORMAT = "qnn_lab.state"
 STATE_VERSION = 1

@@ -20,14 +20,14 @@ def _name(label):
     return f"o[{label[2]}]" if label[1] == "o" else f"h{label[2]}[{label[3]}]"
 
 
-def _origin(label_u, label_v, value):
-    """-W_l[j, i] for a coupling between neuron layers (the provenance a user hovers for)."""
+def _coupling_text(label_u, label_v, value):
+    """'coupling h1[3]-o[12] = -W2[12,3] = -0.41' (lower layer first), or the plain value for weight bits."""
+    if label_u[0] == "w":
+        return f"coupling {_name(label_u)}-{_name(label_v)} = {value:.3g}"
     a, b = sorted([label_u, label_v], key=lambda v: 99 if v[1] == "o" else v[2])
-    if a[0] == "w":
-        return f"{value:.3g}"
-    layer = (b[2] + 1) if b[1] == "h" else a[2] + 1
+    layer = b[2] + 1 if b[1] == "h" else a[2] + 1
     jb = b[3] if b[1] == "h" else b[2]
-    return f"-W{layer}[{jb},{a[3]}] = {value:.3g}"
+    return f"coupling {_name(a)}-{_name(b)} = -W{layer}[{jb},{a[3]}] = {value:.3g}"
 
 
 def model_table(enc):
@@ -41,7 +41,7 @@ def model_table(enc):
     J[irow, icol] = q
     J[icol, irow] = q
     hover = np.full((N, N), "", dtype=object)
-    texts = [f"coupling {names[u]}-{names[v]} = {_origin(labels[u], labels[v], b)}" for u, v, b in zip(irow, icol, q)]
+    texts = [_coupling_text(labels[u], labels[v], b) for u, v, b in zip(irow, icol, q)]
     hover[irow, icol] = texts
     hover[icol, irow] = texts
     field_text = [f"field {n} = {h:.3g}" for n, h in zip(names, lin)]

@@ -8,10 +8,14 @@ from ..datasets import DATASETS
 from ..encoding import encode_neurons, encode_weights
 from ..samplers import get_sampler, list_samplers, sampler_spec
 
-__all__ = ["LabState", "MAX_HIDDEN", "MAX_LAYERS"]
+__all__ = ["MAX_HIDDEN", "MAX_LAYERS", "LabState"]
 
 MAX_HIDDEN = 256     # neurons per hidden layer a control allows
 MAX_LAYERS = 4       # hidden layers a control allows
+
+
+class LabValueError(tl.TraitError, ValueError):
+    """A refused lab setting: a ValueError that traitlets also treats as a TraitError."""
 
 
 class LabState(tl.HasTraits):
@@ -52,21 +56,21 @@ class LabState(tl.HasTraits):
     def _check_noise(self, proposal):
         value = proposal["value"]
         if not 0 <= value <= 1:
-            raise tl.TraitError(f"'noise' should be in [0, 1]: value = {value!r}")
+            raise LabValueError(f"'noise' should be in [0, 1]: value = {value!r}")
         return value
 
     @tl.validate("test_fraction")
     def _check_test_fraction(self, proposal):
         value = proposal["value"]
         if not 0.05 <= value <= 0.9:
-            raise tl.TraitError(f"'test_fraction' should be in [0.05, 0.9]: value = {value!r}")
+            raise LabValueError(f"'test_fraction' should be in [0.05, 0.9]: value = {value!r}")
         return value
 
     @tl.validate("hidden")
     def _check_hidden(self, proposal):
         value = list(proposal["value"])
         if len(value) > MAX_LAYERS or any(not 1 <= n <= MAX_HIDDEN for n in value):
-            raise tl.TraitError(f"'hidden' should be up to {MAX_LAYERS} layers of 1..{MAX_HIDDEN} neurons: "
+            raise LabValueError(f"'hidden' should be up to {MAX_LAYERS} layers of 1..{MAX_HIDDEN} neurons: "
                                 f"value = {value!r}")
         return value
 
@@ -93,12 +97,12 @@ class LabState(tl.HasTraits):
         try:
             return spec.resolve(dict(proposal["value"]))
         except (TypeError, ValueError) as exc:
-            raise tl.TraitError(str(exc)) from None
+            raise LabValueError(str(exc)) from None
 
     @staticmethod
     def _in_range(name, value, low, high):
         if not low <= value <= high:
-            raise tl.TraitError(f"{name!r} should be an integer in [{low}, {high}]: value = {value!r}")
+            raise LabValueError(f"{name!r} should be an integer in [{low}, {high}]: value = {value!r}")
         return value
 
     # ------------------------------------------------------------ what follows
