@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: lab test test-slow bench clean
 
@@ -17,7 +18,11 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(VENV)/bin/qnn-lab lab
 
-test: $(STAMP)
+# Debian's chromium for the real-browser tests (they skip, saying why, where it cannot be installed)
+$(CHROMIUM):
+	(apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: browser tests will skip"
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 test-slow: $(STAMP)

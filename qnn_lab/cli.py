@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -154,6 +155,8 @@ def run_lab(args):
         cmd.append(str(target))
     if args.no_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")          # containers and Binder-like machines run as root
     print(f"qnn-lab: opening JupyterLab on {LAB_NOTEBOOK} at http://localhost:{args.port}/lab", file=sys.stderr)
     return subprocess.call(cmd)
 

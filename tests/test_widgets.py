@@ -9,9 +9,10 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("plotly")
 
-import qnn_lab as ql  # noqa: E402
-from qnn_lab.widgets import Lab  # noqa: E402
-from qnn_lab.widgets.lab import STATE_VERSION  # noqa: E402
+import qnn_lab as ql
+from qnn_lab.widgets import Lab
+from qnn_lab.widgets.lab import STATE_VERSION
+from qnn_lab.widgets.qubo_view import coupling_matrix
 
 
 @pytest.fixture
@@ -51,12 +52,15 @@ def test_qubo_view_shows_couplings_with_their_origin(lab):
     names = t["names"]
     i, j = names.index("h1[2]"), names.index("o[3]")
     W2 = lab.state.network.weights[1]
-    assert t["J"][i, j] == pytest.approx(-W2[3, 2])
-    assert t["hover"][i, j] == f"coupling h1[2]-o[3] = -W2[3,2] = {-W2[3, 2]:.3g}"
-    assert lab.qubo.fig.data[0].z.shape == (6 + 4, 6 + 4)
+    assert coupling_matrix(t)[i, j] == pytest.approx(-W2[3, 2])
+    k = int(np.flatnonzero((t["rows"] == i) & (t["cols"] == j))[0])
+    assert t["hover"][k] == f"coupling h1[2]-o[3] = -W2[3,2] = {-W2[3, 2]:.3g}"
+    couplings, fields = lab.qubo.fig.data
+    assert len(couplings.x) == 2 * 6 * 4 and len(fields.y) == 6 + 4     # both triangles of the 6 x 4 couplings
+    assert k < len(couplings.text) and couplings.text[k] == t["hover"][k]
     lab.qubo.encoding.value = "weights"
     assert lab.state.encoding == "weights"
-    assert lab.qubo.fig.data[0].z.shape == ((6 + 1) * 2 * 4,) * 2     # (n + bias) x bits x outputs
+    assert len(lab.qubo.fig.data[1].y) == (6 + 1) * 2 * 4              # (n + bias) x bits x outputs
     assert "BINARY" in lab.qubo.fig.layout.title.text
 
 

@@ -36,7 +36,7 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
         seeds = np.random.SeedSequence(seed).generate_state(n_chunks) % MAX_SEED
     if "interrupt_function" in takes and stop is not None:
         params["interrupt_function"] = lambda: _stopped(stop)
-    parts, done, t0 = [], 0, time.perf_counter_ns()
+    result, done, t0 = None, 0, time.perf_counter_ns()
     for k in range(n_chunks):
         if _stopped(stop):
             break
@@ -47,12 +47,13 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
         if "seed" in takes and seeds[k] is not None:
             call["seed"] = int(seeds[k])
         part = sampler.sample(bqm, **call)
-        parts.append(part)
+        result = part if result is None else dimod.concatenate([result, part])
         done += len(part) if "num_reads" in takes else reads
         if callback is not None:
-            callback(dimod.concatenate(parts), min(done / num_reads, 1.0))
-    result = dimod.concatenate(parts) if parts else dimod.SampleSet.from_samples(
-        (np.zeros((0, bqm.num_variables), dtype=np.int8), list(bqm.variables)), bqm.vartype, energy=[])
+            callback(result, min(done / num_reads, 1.0))
+    if result is None:
+        result = dimod.SampleSet.from_samples(
+            (np.zeros((0, bqm.num_variables), dtype=np.int8), list(bqm.variables)), bqm.vartype, energy=[])
     result.info.update(stopped=done < num_reads, num_reads_done=done,
                        timing={"total_ns": time.perf_counter_ns() - t0})
     return result

@@ -81,7 +81,7 @@ class EnergyHistogram(w.VBox):
             self._thread.join(timeout)
 
     def _sample(self, enc, sampler, num_reads, chunk_size):
-        throttle = Throttle(rate=8)
+        throttle = Throttle(rate=10)
         seed = sampler.defaults.get("seed")
 
         def on_chunk(partial, progress):
@@ -103,13 +103,16 @@ class EnergyHistogram(w.VBox):
             self.run_button.disabled, self.stop_button.disabled = False, True
 
     def _collect(self, enc, sampleset):
+        """Add the reads not seen yet (the sampleset holds every read so far, in order)."""
+        new = sampleset.slice(len(self.energies), len(sampleset), sorted_by=None)
         if isinstance(enc, NeuronEncoding):
-            dec = enc.decode(sampleset)
-            self.energies = dec.energies[:, 0]
-            self.right = dec.classes[:, 0] == enc.network.check_y([self.state.data.y_train[self.state.sample_index]])[0]
+            dec = enc.decode(new)
+            energies = dec.energies[:, 0]
+            right = dec.classes[:, 0] == self.state.data.y_train[self.state.sample_index]
         else:
-            self.energies = sampleset.record.energy
-            self.right = np.ones(len(self.energies), bool)
+            energies, right = new.record.energy, np.ones(len(new), bool)
+        self.energies = np.concatenate([self.energies, energies])
+        self.right = np.concatenate([self.right, right])
 
     def _draw(self, progress):
         e = self.energies

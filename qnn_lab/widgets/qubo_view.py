@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 from ..encoding import NeuronEncoding
 from .common import shows_errors
 
-__all__ = ["QuboView", "model_table"]
+__all__ = ["QuboView", "coupling_matrix", "model_table"]
 
 MAX_SHOWN = 300   # variables drawn in the heatmap; larger models show their first block
 
@@ -31,24 +31,27 @@ def _coupling_text(label_u, label_v, value):
 
 
 def model_table(enc):
-    """Names, field vector, symmetric coupling matrix and hover texts of a model's variables."""
+    """Names, fields and the non-zero couplings (both triangles) of a model, with hover texts."""
     bqm = enc.bqm
     labels = list(bqm.variables)
     names = [_name(v) for v in labels]
     lin, (irow, icol, q), offset = bqm.to_numpy_vectors()
-    N = len(labels)
-    J = np.zeros((N, N))
-    J[irow, icol] = q
-    J[icol, irow] = q
-    hover = np.full((N, N), "", dtype=object)
     texts = [_coupling_text(labels[u], labels[v], b) for u, v, b in zip(irow, icol, q)]
-    hover[irow, icol] = texts
-    hover[icol, irow] = texts
     field_text = [f"field {n} = {h:.3g}" for n, h in zip(names, lin)]
-    bound = float(np.abs(lin).sum() + np.abs(q).sum())
+    N, bound = len(labels), float(np.abs(lin).sum() + np.abs(q).sum())
     stats = {"variables": N, "interactions": len(q), "density": len(q) / max(N * (N - 1) / 2, 1),
              "energy_range": (offset - bound, offset + bound), "vartype": bqm.vartype.name}
-    return {"names": names, "fields": lin, "J": J, "hover": hover, "field_text": field_text, "stats": stats}
+    return {"names": names, "fields": lin, "rows": np.concatenate([irow, icol]),
+            "cols": np.concatenate([icol, irow]), "values": np.concatenate([q, q]), "hover": texts + texts,
+            "field_text": field_text, "stats": stats}
+
+
+def coupling_matrix(table):
+    """The dense symmetric coupling matrix of a ``model_table`` (for small models and tests)."""
+    N = len(table["names"])
+    J = np.zeros((N, N))
+    J[table["rows"], table["cols"]] = table["values"]
+    return J
 
 
 class QuboView(w.VBox):
@@ -66,12 +69,16 @@ class QuboView(w.VBox):
         self.sample.observe(guard(lambda ch: setattr(state, "sample_index", ch["new"])), "value")
         self.fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.75, 0.25], horizontal_spacing=0.08,
                                                  subplot_titles=("couplings", "fields")))
-        self.fig.add_trace(go.Heatmap(colorscale="RdBu", zmid=0, hoverinfo="text", showscale=True), row=1, col=1)
+        # a heatmap of the non-zero terms only: square markers, so a sparse 200-spin model stays light
+        self.fig.add_trace(go.Scatter(mode="markers", hoverinfo="text", name="couplings",
+                                      marker={"symbol": "square", "colorscale": "RdBu", "cmid": 0,
+                                              "showscale": True, "line": {"width": 0}}), row=1, col=1)
         self.fig.add_trace(go.Bar(orientation="h", hoverinfo="text", marker={"color": "#555"}), row=1, col=2)
         self.fig.update_layout(height=380, margin={"l": 40, "r": 10, "t": 30, "b": 30}, template="plotly_white",
                                showlegend=False)
         self.fig.update_yaxes(autorange="reversed", row=1, col=1)
         self.fig.update_yaxes(autorange="reversed", row=1, col=2)
+        self.fig.update_xaxes(title="variable index", row=1, col=1)
         state.observe(lambda _: self.redraw(), names=["network_version", "encoding", "sample_index", "bits"])
         state.observe(self._on_data, names="data_version")
         super().__init__([w.HBox([self.encoding, self.sample]), self.fig, self.stats])
@@ -90,13 +97,16 @@ class QuboView(w.VBox):
         t = model_table(enc)
         s = t["stats"]
         n = min(s["variables"], MAX_SHOWN)
+        keep = (t["rows"] < n) & (t["cols"] < n)
         what = (f"sample {state.sample_index} (label {state.data.y_train[state.sample_index]})"
                 if isinstance(enc, NeuronEncoding) else f"output layer, {state.bits}-bit weights")
         with self.fig.batch_update():
             heat, bars = self.fig.data
-            names = t["names"][:n]
-            heat.z, heat.x, heat.y, heat.text = t["J"][:n, :n], names, names, t["hover"][:n, :n]
-            bars.x, bars.y, bars.hovertext = t["fields"][:n], names, t["field_text"][:n]
+            heat.x, heat.y = t["cols"][keep], t["rows"][keep]
+            heat.marker.color = t["values"][keep]
+            heat.marker.size = max(2.0, 300.0 / max(n, 1))
+            heat.text = [h for h, k in zip(t["hover"], keep) if k]
+            bars.x, bars.y, bars.hovertext = t["fields"][:n], np.arange(n), t["field_text"][:n]
             self.fig.layout.title.text = f"{s['vartype']} model of {what}"
         self.stats.value = (f"<b>{s['variables']}</b> variables, <b>{s['interactions']}</b> interactions, "
                             f"density {s['density']:.3f}, energy in [{s['energy_range'][0]:.3g}, "

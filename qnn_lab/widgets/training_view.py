@@ -28,7 +28,7 @@ class TrainingView(w.VBox):
         self.trainer_choice = w.Dropdown(options=["contrastive", "qubo", "backprop"], value="contrastive",
                                          description="trainer")
         self.learning_rate = w.BoundedFloatText(value=0.03, min=1e-5, max=10, step=0.005, description="rate")
-        self.batch_size = w.BoundedIntText(value=8, min=1, max=4096, description="batch")
+        self.batch_size = w.BoundedIntText(value=4, min=1, max=4096, description="batch")
         self.play_button = w.Button(description="Play", icon="play", button_style="success")
         self.pause_button = w.Button(description="Pause", icon="pause", disabled=True)
         self.step_button = w.Button(description="Step", icon="step-forward")
