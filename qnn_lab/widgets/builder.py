@@ -89,10 +89,10 @@ class NetworkBuilder(w.VBox):
         if control.value != change["new"]:
             control.value = change["new"]
 
-    def _layer_row(self, l, n):
+    def _layer_row(self, l):
         guard = shows_errors(self.state)
-        minus, plus = w.Button(description="-", layout={"width": "32px"}), w.Button(description="+",
-                                                                                 layout={"width": "32px"})
+        minus = w.Button(description="-", layout={"width": "32px"})
+        plus = w.Button(description="+", layout={"width": "32px"})
 
         def change(delta):
             hidden = list(self.state.hidden)
@@ -101,13 +101,17 @@ class NetworkBuilder(w.VBox):
 
         minus.on_click(guard(lambda _: change(-1)))
         plus.on_click(guard(lambda _: change(+1)))
-        minus.disabled, plus.disabled = n <= 1, n >= MAX_HIDDEN
-        return w.HBox([w.Label(f"hidden {l + 1}: {n} neurons"), minus, plus])
+        return w.HBox([w.Label(), minus, plus])
 
     def redraw(self):
         """Redraw layer controls and the network figure from the state."""
         state = self.state
-        self.layer_rows.children = [self._layer_row(l, n) for l, n in enumerate(state.hidden)]
+        if len(self.layer_rows.children) != len(state.hidden):       # new widgets only when layers come or go
+            self.layer_rows.children = [self._layer_row(l) for l in range(len(state.hidden))]
+        for row, n in zip(self.layer_rows.children, state.hidden):
+            label, minus, plus = row.children
+            label.value = f"hidden {self.layer_rows.children.index(row) + 1}: {n} neurons"
+            minus.disabled, plus.disabled = n <= 1, n >= MAX_HIDDEN
         self.add_layer.disabled = len(state.hidden) >= MAX_LAYERS
         self.remove_layer.disabled = not state.hidden
         d = network_drawing(state.network)

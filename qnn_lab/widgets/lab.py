@@ -34,8 +34,8 @@ class Lab(w.VBox):
     def __init__(self, **choices):
         self.state = LabState(**choices)
         self.state.last_traceback = ""
+        self.qubo = QuboView(self.state)              # observes first: the model view redraws first
         self.builder = NetworkBuilder(self.state)
-        self.qubo = QuboView(self.state)
         self.sampler = SamplerPanel(self.state)
         self.histogram = EnergyHistogram(self.state)
         self.training = TrainingView(self.state)

@@ -1,4 +1,5 @@
 """What a person sees: lab.ipynb run in JupyterLab in chromium (screenshots in artifacts/browser)."""
+import itertools
 import json
 import time
 
@@ -73,7 +74,7 @@ def test_histogram_grows_while_sampling_and_stop_stops_it(lab_page):
     frozen = page.evaluate(FIGURE_SUM, "energies of the reads")
     page.wait_for_timeout(500)
     assert page.evaluate(FIGURE_SUM, "energies of the reads") == frozen < 40000
-    updates = sum(1 for a, b in zip(totals, totals[1:]) if b != a) / (seen[-1][0] - seen[0][0])
+    updates = sum(1 for a, b in itertools.pairwise(totals) if b != a) / (seen[-1][0] - seen[0][0])
     _record({"histogram_updates_per_s": updates, "stop_to_idle_s": stop_to_idle})
 
 
