@@ -173,3 +173,25 @@ def test_keep_best_ends_with_the_best_epoch_on_training_data(xor):
     last = ql.ContrastiveTrainer(ql.Network([2, 16, 2], random_state=0), batch_size=8, epochs=6, keep_best=False,
                                  random_state=1).fit(xor.X_train, xor.y_train)
     assert last.score(xor.X_train, xor.y_train) == pytest.approx(last.history_[-1]["train_accuracy"])
+
+
+def test_keyboard_interrupt_leaves_weights_and_history_at_the_last_completed_step(xor):
+    def interrupt_at(step):
+        def callback(trainer, record):
+            if record["event"] == "batch" and record["step"] == step:
+                raise KeyboardInterrupt
+        return callback
+
+    reference = ql.ContrastiveTrainer(ql.Network([2, 8, 2], random_state=0), batch_size=10, random_state=0,
+                                      callback=lambda t, r: r["event"] == "batch" and r["step"] == 2 and t.stop())
+    reference.partial_fit(xor.X_train, xor.y_train)
+    tr = ql.ContrastiveTrainer(ql.Network([2, 8, 2], random_state=0), batch_size=10, random_state=0,
+                               callback=interrupt_at(2))
+    with pytest.raises(KeyboardInterrupt):
+        tr.partial_fit(xor.X_train, xor.y_train)
+    assert tr.n_steps_ == 2 and tr.history_ == []
+    for a, b in zip(tr.network_.weights + tr.network_.biases, reference.network_.weights + reference.network_.biases):
+        np.testing.assert_array_equal(a, b)
+    tr.callback = None
+    tr.partial_fit(xor.X_train, xor.y_train)                          # training resumes from there
+    assert tr.epoch_ == 1 and tr.n_steps_ == 2 + 15

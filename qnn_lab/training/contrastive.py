@@ -190,17 +190,23 @@ class ContrastiveTrainer(Trainer):
         return [r.reshape(R, P, -1) * (weights[..., None] > 0) for r in relaxed]
 
     def _update(self, X, positive, negative, weights, scale):
-        """W_l += scale * sum over reads and samples of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T)."""
+        """W_l += scale * sum over reads and samples of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T).
+
+        New weights are computed first and swapped in at once, so an interrupt never leaves
+        a half-updated network.
+        """
         net = self.network_
         w = weights[..., None]
+        flat = lambda a: a.reshape(-1, a.shape[-1])                       # noqa: E731
         prev_pos = prev_neg = np.broadcast_to(X, positive[0].shape[:2] + X.shape[1:])
+        new_weights, new_biases = [], []
         for l in range(len(net.weights)):
             dpos, dneg = positive[l] * w, negative[l] * w
-            flat = lambda a: a.reshape(-1, a.shape[-1])                   # noqa: E731
             dW = flat(dpos).T @ flat(prev_pos) - flat(dneg).T @ flat(prev_neg)
-            net.weights[l] += scale * dW
-            net.biases[l] += scale * (dpos.sum((0, 1)) - dneg.sum((0, 1)))
+            new_weights.append(net.weights[l] + scale * dW)
+            new_biases.append(net.biases[l] + scale * (dpos.sum((0, 1)) - dneg.sum((0, 1))))
             prev_pos, prev_neg = positive[l], negative[l]
+        net.weights, net.biases = new_weights, new_biases
 
 
 def _descend_with_output_field(net, X, states, output_bias):
