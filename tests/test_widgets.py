@@ -187,3 +187,51 @@ def test_truncated_file_is_refused(lab, tmp_path):
 
 def test_top_level_lab_entry_point():
     assert ql.Lab is Lab
+
+
+def test_structure_controls_are_disabled_while_running(lab):
+    lab.state.running = True
+    assert lab.builder.dataset.disabled and lab.builder.add_layer.disabled and lab.sampler.choice.disabled
+    assert all(b.disabled for row in lab.builder.layer_rows.children for b in row.children[1:])
+    lab.state.running = False
+    assert not lab.builder.dataset.disabled and not lab.builder.layer_rows.children[0].children[2].disabled
+
+
+def test_long_runs_are_thinned_for_display():
+    from qnn_lab.widgets.training_view import MAX_POINTS, thin
+    assert list(thin(5)) == [0, 1, 2, 3, 4]
+    idx = thin(10_000)
+    assert len(idx) <= MAX_POINTS and idx[0] == 0 and idx[-1] == 9_999
+
+
+def test_no_token_reaches_a_saved_state_or_the_cli_json(lab, tmp_path, monkeypatch):
+    secret = "DEV-0123456789abcdef-not-a-real-token"
+    monkeypatch.setenv("DWAVE_API_TOKEN", secret)
+    lab.save(tmp_path / "state.json")
+    proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", "train", "--dataset", "xor", "--epochs", "1", "--json",
+                           str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "DWAVE_API_TOKEN": secret})
+    assert proc.returncode == 0
+    for text in ((tmp_path / "state.json").read_text(), (tmp_path / "r.json").read_text(), proc.stdout, proc.stderr,
+                 lab.message.value):
+        assert secret not in text
+
+
+@pytest.mark.slow
+def test_soak_1000_training_steps_keep_memory_bounded(capsys):
+    """1000 minibatch steps in the lab; prints RSS at start and end (run: pytest -m slow -s)."""
+    def rss_mib():
+        with open("/proc/self/status") as status:
+            return int([line.split()[1] for line in status if line.startswith("VmRSS")][0]) / 1024
+
+    lab = Lab(dataset="circles", hidden=[16])
+    lab.training.batch_size.value = 4
+    lab.training.step(block=True)
+    start = rss_mib()
+    while lab.training.trainer.n_steps_ < 1000:
+        lab.training.step(block=True)
+    end = rss_mib()
+    with capsys.disabled():
+        print(f"\nsoak: {lab.training.trainer.n_steps_} steps, {lab.training.trainer.epoch_} epochs, "
+              f"RSS {start:.0f} MiB -> {end:.0f} MiB")
+    assert end - start < 200

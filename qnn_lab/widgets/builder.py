@@ -76,10 +76,23 @@ class NetworkBuilder(w.VBox):
         state.observe(self._sync_controls, names=["dataset", "noise", "n_samples", "test_fraction", "seed",
                                                   "replicas", "bits"])
         state.observe(lambda _: self.redraw(), names="network_version")
+        state.observe(self._lock, names="running")
         super().__init__([w.HBox([self.dataset, self.regenerate]), self.noise, self.n_samples, self.test_fraction,
                           self.seed, w.HBox([self.add_layer, self.remove_layer]), self.layer_rows, self.replicas,
                           self.bits, self.fig])
         self.redraw()
+
+    def _lock(self, change):
+        """No structural change while sampling or training runs."""
+        controls = [self.dataset, self.noise, self.n_samples, self.test_fraction, self.seed, self.regenerate,
+                    self.replicas, self.bits, self.add_layer, self.remove_layer]
+        for control in controls:
+            control.disabled = change["new"]
+        if not change["new"]:
+            self.redraw()                      # restores the +/- buttons' own limits
+        else:
+            for row in self.layer_rows.children:
+                row.children[1].disabled = row.children[2].disabled = True
 
     def _set_hidden(self, hidden):
         self.state.hidden = hidden
@@ -111,9 +124,9 @@ class NetworkBuilder(w.VBox):
         for row, n in zip(self.layer_rows.children, state.hidden):
             label, minus, plus = row.children
             label.value = f"hidden {self.layer_rows.children.index(row) + 1}: {n} neurons"
-            minus.disabled, plus.disabled = n <= 1, n >= MAX_HIDDEN
-        self.add_layer.disabled = len(state.hidden) >= MAX_LAYERS
-        self.remove_layer.disabled = not state.hidden
+            minus.disabled, plus.disabled = n <= 1 or state.running, n >= MAX_HIDDEN or state.running
+        self.add_layer.disabled = len(state.hidden) >= MAX_LAYERS or state.running
+        self.remove_layer.disabled = not state.hidden or state.running
         d = network_drawing(state.network)
         nx = np.concatenate([x for x, _ in d["nodes"]])
         ny = np.concatenate([y for _, y in d["nodes"]])

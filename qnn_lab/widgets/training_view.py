@@ -17,6 +17,14 @@ __all__ = ["TrainingView"]
 PROBE_SIZE = 32          # training samples whose landscape is tracked
 GAP_BINS = np.linspace(-20, 20, 41)
 GRID = 60                # decision-boundary resolution per axis
+MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
+
+
+def thin(n, limit=MAX_POINTS):
+    """Indices of at most ``limit`` evenly spread items out of n (always the last one)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
 class TrainingView(w.VBox):
@@ -82,7 +90,7 @@ class TrainingView(w.VBox):
         if self.running:
             return
         self.trainer = self.make_trainer()
-        self.gap_rows = []
+        self.gap_rows, self.gap_epochs = [], []
         self.epoch_label.value = "epoch 0"
         with self.curves.batch_update():
             for trace in self.curves.data[:3]:
@@ -156,20 +164,25 @@ class TrainingView(w.VBox):
             state.set_network(tr.network_)
         finally:
             self._own_update = False
-        h = tr.history_
+        keep = thin(len(tr.history_))
+        h = [tr.history_[i] for i in keep]
         epochs = [r["epoch"] for r in h]
         if isinstance(tr, ContrastiveTrainer):
             probe = slice(0, PROBE_SIZE)
             gaps = energy_gaps(tr.network_, state.data.X_train[probe], state.data.y_train[probe], tr.sampler_,
                                num_reads=8, seed=state.seed)
             self.gap_rows.append(np.histogram(np.clip(gaps, GAP_BINS[0], GAP_BINS[-1]), GAP_BINS)[0])
+            self.gap_epochs.append(tr.epoch_)
+            if len(self.gap_rows) > 2 * MAX_POINTS:          # bounded memory in long sessions
+                self.gap_rows, self.gap_epochs = self.gap_rows[::2], self.gap_epochs[::2]
         with self.curves.batch_update():
             self.curves.data[0].x, self.curves.data[0].y = epochs, [r["train_accuracy"] for r in h]
             self.curves.data[1].x, self.curves.data[1].y = epochs, [r.get("test_accuracy") for r in h]
             self.curves.data[2].x, self.curves.data[2].y = epochs, [r.get("heads_per_sample", 0) for r in h]
             if self.gap_rows:
-                self.curves.data[3].z = np.array(self.gap_rows).T
-                self.curves.data[3].x = epochs[-len(self.gap_rows):]
+                cols = thin(len(self.gap_rows))
+                self.curves.data[3].z = np.array(self.gap_rows)[cols].T
+                self.curves.data[3].x = np.array(self.gap_epochs)[cols]
         last = h[-1] if h else {}
         self.epoch_label.value = (f"epoch {tr.epoch_}: train {last.get('train_accuracy', 0):.3f}, "
                                   f"test {last.get('test_accuracy', 0):.3f}")
