@@ -222,7 +222,7 @@ def test_soak_1000_training_steps_keep_memory_bounded(capsys):
     """1000 minibatch steps in the lab; prints RSS at start and end (run: pytest -m slow -s)."""
     def rss_mib():
         with open("/proc/self/status") as status:
-            return int([line.split()[1] for line in status if line.startswith("VmRSS")][0]) / 1024
+            return int(next(line.split()[1] for line in status if line.startswith("VmRSS"))) / 1024
 
     lab = Lab(dataset="circles", hidden=[16])
     lab.training.batch_size.value = 4
