@@ -10,6 +10,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("plotly")
 
 import qnn_lab as ql
+from qnn_lab.schedules import AnnealSchedule
 from qnn_lab.widgets import Lab
 from qnn_lab.widgets.lab import STATE_VERSION
 from qnn_lab.widgets.qubo_view import coupling_matrix
@@ -67,7 +68,8 @@ def test_qubo_view_shows_couplings_with_their_origin(lab):
 def test_sampler_panel_builds_controls_from_the_schema(lab):
     panel = lab.sampler
     panel.choice.value = "sa"
-    assert set(panel.widgets) == {"num_reads", "num_sweeps", "beta_range", "beta_schedule_type", "seed"}
+    assert set(panel.widgets) == {"num_reads", "num_sweeps", "beta_range", "beta_schedule_type", "anneal_schedule",
+                                  "seed"}
     panel.widgets["num_sweeps"].value = 77
     assert lab.state.sampler_params == {"num_sweeps": 77}
     panel.widgets["beta_range"].value = "2, 1"
@@ -235,3 +237,18 @@ def test_soak_1000_training_steps_keep_memory_bounded(capsys):
         print(f"\nsoak: {lab.training.trainer.n_steps_} steps, {lab.training.trainer.epoch_} epochs, "
               f"RSS {start:.0f} MiB -> {end:.0f} MiB")
     assert end - start < 200
+
+
+def test_schedule_editor_presets_plot_and_inline_rule(lab, tmp_path):
+    lab.sampler.choice.value = "sa"
+    editor = lab.sampler.widgets["anneal_schedule"]
+    editor.preset.value = "pause"
+    assert lab.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")
+    assert list(editor.fig.data[0].y) == [0, 0.45, 0.45, 1]
+    editor.text.value = "0, 0; 10, 0.7; 5, 1"
+    assert "times should increase" in editor.error.value
+    assert lab.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")   # the valid one stays
+    lab.save(tmp_path / "s.json")
+    other = Lab()
+    other.load(tmp_path / "s.json")
+    assert other.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")

@@ -201,6 +201,8 @@ LAYERED_PARAMETERS = (
     Parameter("beta_range", "range", None, doc="(hot, cold) inverse temperatures; None: dwave-samplers' default."),
     Parameter("beta_schedule_type", "choice", "geometric", choices=("geometric", "linear"),
               doc="Spacing of the betas between the ends of beta_range."),
+    Parameter("anneal_schedule", "schedule", None,
+              doc="QPU-style points (t_us, s); betas follow B(s(t)) (see schedules.beta_schedule_from)."),
     Parameter("update", "choice", "metropolis", choices=("metropolis", "heat-bath"),
               doc="Metropolis (as dwave-samplers SA) or heat-bath (Gibbs) update of each layer."),
     Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy."),
@@ -255,5 +257,9 @@ class LayeredAnnealer(dimod.Sampler):
     def sample_model(self, model, **params):
         """Array fast path: anneal a LayeredModel; returns spins [(R, P, n_l)] (int8)."""
         params = self.resolve(model, params)
-        betas = beta_schedule(params["beta_range"], params["num_sweeps"], params["beta_schedule_type"])
+        if params["anneal_schedule"] is not None:
+            from ..schedules import beta_schedule_from
+            betas = beta_schedule_from(params["anneal_schedule"], params["num_sweeps"], params["beta_range"][1])
+        else:
+            betas = beta_schedule(params["beta_range"], params["num_sweeps"], params["beta_schedule_type"])
         return anneal(model, params["num_reads"], betas, update=params["update"], seed=params["seed"])

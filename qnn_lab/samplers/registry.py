@@ -14,6 +14,22 @@ EXACT_MAX_VARIABLES = 20
 
 _NUM_READS = Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads: independent samples of the model.")
 _SEED = Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy.")
+_SCHEDULE = Parameter("anneal_schedule", "schedule", None,
+                      doc="QPU-style points (t_us, s); betas follow B(s(t)) (see schedules.beta_schedule_from).")
+
+
+def _sa_schedule(bqm, params):
+    """An anneal_schedule becomes SA's custom beta schedule, with the cold end of beta_range at s = 1."""
+    schedule = params.pop("anneal_schedule", None)
+    if schedule is None:
+        return params
+    from dwave.samplers.sa.sampler import default_beta_range
+
+    from ..schedules import beta_schedule_from
+    beta_max = (params.get("beta_range") or default_beta_range(bqm))[1]
+    betas = beta_schedule_from(schedule, params.get("num_sweeps", 1000), beta_max)
+    params = {k: v for k, v in params.items() if k not in ("beta_range", "num_sweeps", "beta_schedule_type")}
+    return {**params, "beta_schedule_type": "custom", "beta_schedule": betas}
 
 
 def _dwave(name):
@@ -39,9 +55,10 @@ register_sampler(SamplerSpec(
      Parameter("beta_range", "range", None, doc="(hot, cold) inverse temperatures; None: automatic from the biases."),
      Parameter("beta_schedule_type", "choice", "geometric", choices=("geometric", "linear"),
                doc="Spacing of the betas between the ends of beta_range."),
+     _SCHEDULE,
      _SEED,
      Parameter("interrupt_function", "callable", None, doc="Called between reads; True stops the run.")),
-    _dwave("SimulatedAnnealingSampler")))
+    _dwave("SimulatedAnnealingSampler"), adapter=_sa_schedule))
 register_sampler(SamplerSpec(
     "tabu", "Multistart tabu search (dwave-samplers).",
     (_NUM_READS,
@@ -111,6 +128,8 @@ class ConfiguredSampler(dimod.Sampler):
         """Sample ``bqm`` with the defaults given to ``get_sampler`` overridden by ``params``."""
         params = {**self.defaults, **self.spec.resolve(params)}
         self.check_size(bqm)
+        if self.spec.adapter is not None:
+            params = self.spec.adapter(bqm, params)
         return self.child.sample(bqm, **params)
 
 

@@ -11,7 +11,7 @@ from ..exceptions import check_choice, check_float, check_int
 
 __all__ = ["Parameter", "SamplerSpec"]
 
-KINDS = ("int", "float", "bool", "choice", "range", "seed", "callable")
+KINDS = ("int", "float", "bool", "choice", "range", "seed", "callable", "schedule")
 
 #: Largest seed every sampler accepts (dwave-samplers takes seeds below 2**31).
 MAX_SEED = 2**31 - 1
@@ -22,7 +22,8 @@ class Parameter:
     """One sampler parameter.
 
     ``kind`` is one of int, float, bool, choice, range (a (low, high) pair of floats or
-    None for automatic), seed (None or an int >= 0), callable (not shown in a UI).
+    None for automatic), seed (None or an int >= 0), schedule (an AnnealSchedule or its
+    points, None for none), callable (not shown in a UI).
     """
 
     name: str
@@ -60,6 +61,15 @@ class Parameter:
                 raise ValueError(f"{self.name!r} should be a pair (low, high) with 0 < low <= high: "
                                  f"value = {tuple(value)!r}")
             return (lo, hi)
+        if self.kind == "schedule":
+            if value is None:
+                return None
+            from ..schedules import AnnealSchedule
+            schedule = AnnealSchedule(value)
+            if schedule.kind == "reverse":
+                raise ValueError(f"{self.name!r}: a reverse anneal needs an initial state, which the simulated "
+                                 "samplers do not take yet; use a forward schedule")
+            return schedule
         if self.kind == "callable":
             if value is not None and not callable(value):
                 raise TypeError(f"{self.name!r} should be None or a callable: value = {value!r}")
@@ -81,6 +91,7 @@ class SamplerSpec:
     parameters: tuple
     factory: object = field(repr=False)
     max_variables: int | None = None
+    adapter: object = field(default=None, repr=False)     # (bqm, params) -> the child's params
 
     def parameter(self, name):
         for p in self.parameters:

@@ -43,6 +43,6 @@ class Throttle:
 def figure(height=300, width=None, **layout):
     """A FigureWidget with the lab's compact layout."""
     fig = go.FigureWidget()
-    fig.update_layout(height=height, width=width, margin={"l": 40, "r": 10, "t": 30, "b": 30},
-                      template="plotly_white", **layout)
+    layout = {"margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "template": "plotly_white", **layout}
+    fig.update_layout(height=height, width=width, **layout)
     return fig

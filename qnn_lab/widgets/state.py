@@ -7,6 +7,7 @@ from .. import Network, load_dataset
 from ..datasets import DATASETS
 from ..encoding import encode_neurons, encode_weights
 from ..samplers import get_sampler, list_samplers, sampler_spec
+from ..schedules import AnnealSchedule
 
 __all__ = ["MAX_HIDDEN", "MAX_LAYERS", "LabState"]
 
@@ -157,4 +158,7 @@ class LabState(tl.HasTraits):
         """The user's choices (no data, no secrets) as plain JSON."""
         names = ("dataset", "n_samples", "noise", "test_fraction", "seed", "hidden", "replicas", "encoding", "bits",
                  "sample_index", "sampler", "sampler_params")
-        return {name: getattr(self, name) for name in names}
+        choices = {name: getattr(self, name) for name in names}
+        choices["sampler_params"] = {k: v.to_list() if isinstance(v, AnnealSchedule) else v
+                                     for k, v in self.sampler_params.items()}
+        return choices

@@ -87,14 +87,17 @@ def test_three_training_epochs_move_the_curves(lab_page):
     page.screenshot(path=str(ARTIFACTS / "trained_3_epochs.png"), full_page=True)
 
 
-def test_an_invalid_sampler_setting_shows_its_message(lab_page):
+def test_an_invalid_schedule_and_setting_show_their_messages(lab_page):
     page = lab_page
     page.locator(".widget-dropdown:has(> label:text-is('sampler')) select").select_option("sa")
     page.wait_for_timeout(500)
+    set_value(page, "anneal_schedule", "0, 0; 10, 0.7; 5, 1")
+    page.wait_for_function("() => document.body.innerText.includes('times should increase from point to point')",
+                           timeout=10_000)
     set_value(page, "beta_range", "2, 1")
     page.wait_for_function("() => document.body.innerText.includes(\"'beta_range' should be a pair\")",
                            timeout=10_000)
-    page.screenshot(path=str(ARTIFACTS / "invalid_setting.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "invalid_schedule.png"), full_page=True)
 
 
 def test_qubo_view_redraw_time_for_a_200_spin_model(page, jupyter_server):
