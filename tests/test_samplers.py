@@ -9,6 +9,7 @@ from dwave.samplers.sa.sampler import default_beta_range as dwave_default_beta_r
 
 import qnn_lab as ql
 from qnn_lab.samplers import LayeredAnnealer, LayeredModel, default_beta_range
+from qnn_lab.samplers.schema import KINDS
 
 FAST = {"sa": {"num_sweeps": 200}, "tabu": {"timeout": 5}, "steepest": {}, "exact": {}, "layered": {"num_sweeps": 200}}
 
@@ -37,7 +38,7 @@ def test_each_sampler_has_a_schema_a_ui_can_use(name):
     assert spec.doc
     for p in spec.parameters:
         d = p.to_dict()
-        assert d["kind"] in ("int", "float", "bool", "choice", "range", "seed", "callable") and d["doc"]
+        assert d["kind"] in KINDS and d["doc"]
         if p.kind != "callable":
             assert p.validate(p.default) == p.default
 
