@@ -139,8 +139,12 @@ def _record(values):
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def test_voila_app_mode_renders_the_lab(page, jupyter_server):
-    """Binder's ?urlpath=voila/render/notebooks/lab.ipynb: the dashboard without code cells."""
+FIGURE_TITLES = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                 ".map(g => g.layout && g.layout.title ? String(g.layout.title.text) : '')")
+
+
+def test_voila_app_mode_runs_the_lab(page, jupyter_server):
+    """Binder's ?urlpath=voila/render/notebooks/lab.ipynb: the widgets work, without code cells."""
     page.goto(f"{jupyter_server['base']}/voila/render/lab.ipynb?token={jupyter_server['token']}")
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=180_000)
     assert page.locator("text=1. Network").count() >= 1
@@ -148,3 +152,12 @@ def test_voila_app_mode_renders_the_lab(page, jupyter_server):
     page.get_by_role("button", name="Step").click()
     page.wait_for_function("() => document.body.innerText.includes('epoch 1:')", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "voila.png"), full_page=True)
+
+
+@pytest.mark.xfail(strict=True, reason="plotly 7 FigureWidget (anywidget) draws empty figures in Voila 0.5.13's "
+                                      "page here: no data, no layout; JupyterLab draws them (see the tests above)")
+def test_voila_app_mode_draws_the_figures(page, jupyter_server):
+    page.goto(f"{jupyter_server['base']}/voila/render/lab.ipynb?token={jupyter_server['token']}")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=180_000)
+    page.wait_for_timeout(3000)
+    assert any(title.startswith("network") for title in page.evaluate(FIGURE_TITLES))
