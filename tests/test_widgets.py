@@ -252,3 +252,12 @@ def test_schedule_editor_presets_plot_and_inline_rule(lab, tmp_path):
     other = Lab()
     other.load(tmp_path / "s.json")
     assert other.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")
+
+
+def test_display_puts_every_figures_data_into_its_widget_state(lab):
+    """What Voila shows: the synced state, not replayed update messages."""
+    assert lab.builder.fig._widget_data == [] or not lab.builder.fig._widget_data[0].get("x")
+    bundle = lab._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert len(lab.builder.fig._widget_data[3]["x"]) == 2 + 6 + 4          # the neurons
+    assert lab.qubo.fig._widget_layout["title"]["text"].startswith("SPIN model")

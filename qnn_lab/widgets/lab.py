@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from copy import deepcopy
 from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
+from plotly.basewidget import BaseFigureWidget
 
 from .. import Network
 from .builder import NetworkBuilder
@@ -61,6 +63,17 @@ class Lab(w.VBox):
             w.HBox([self.path, self.save_button, self.load_button]),
         ])
         self._show_message({"new": ""})
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Display; first give every figure its current data as widget state.
+
+        plotly does this only when a FigureWidget is displayed on its own; inside a Box its
+        initial state stays empty, which Voila (state only, no replayed messages) shows.
+        """
+        for fig in _figures(self):
+            fig._widget_layout = deepcopy(fig._layout_obj._props)
+            fig._widget_data = deepcopy(fig._data)
+        return super()._repr_mimebundle_(**kwargs)
 
     def _show_message(self, change):
         text = change["new"]
@@ -121,6 +134,14 @@ class Lab(w.VBox):
         self.state.set_network(network)
         self.training.reset()
         self.loaded_history = training.get("history", [])
+
+
+def _figures(widget):
+    """Every plotly FigureWidget below ``widget``."""
+    if isinstance(widget, BaseFigureWidget):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _figures(child)
 
 
 def _plain(obj):
