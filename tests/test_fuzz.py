@@ -19,6 +19,13 @@ junk = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats
                  st.text(max_size=6), st.lists(st.integers(-5, 300), max_size=4), st.just(np.nan), st.just(()))
 EXPECTED = (TypeError, ValueError)
 CALLS = {"ok": 0, "refused": 0}
+COSTLY = ("num_reads", "num_sweeps", "epochs", "timeout", "batch_size")
+
+
+def bounded(kwargs):
+    """Large valid counts only make a run long, not wrong: cap them so the suite stays quick."""
+    return {k: min(v, 20) if k in COSTLY and isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in kwargs.items()}
 
 
 def call(fn, *args, **kwargs):
@@ -72,7 +79,7 @@ def test_encode_weights(layer, bits, reg, weight_range, target_scale):
 def test_get_sampler_and_sample(name, options):
     net = ql.Network([2, 3, 2], random_state=0)
     bqm = ql.encode_neurons(net, [[0.5, -0.5]]).bqm
-    call(lambda: ql.get_sampler(name, **options).sample(bqm))
+    call(lambda: ql.get_sampler(name, **bounded(options)).sample(bqm))
 
 
 @FUZZ
@@ -83,7 +90,7 @@ def test_contrastive_trainer(kwargs):
     net = ql.Network([2, 3, 2], random_state=0)
     X = np.random.default_rng(0).normal(size=(8, 2))
     y = np.array([0, 1] * 4)
-    kwargs.setdefault("epochs", 1)
+    kwargs = bounded({"epochs": 1, **kwargs})
     call(lambda: ql.ContrastiveTrainer(net, **kwargs).fit(X, y))
 
 
@@ -100,6 +107,35 @@ def test_cli_exits_0_or_2_without_a_traceback(argv):
     proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", *argv], capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 2), proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+
+
+@FUZZ
+@given(points=st.one_of(junk, st.lists(st.one_of(junk, st.tuples(junk, junk),
+                                                 st.tuples(st.floats(-5, 3000), st.floats(-0.5, 1.5))), max_size=14)),
+       props=st.sampled_from([None, {"annealing_time_range": [0.5, 2000.0], "max_anneal_schedule_points": 12}]))
+def test_anneal_schedule(points, props):
+    from qnn_lab.schedules import AnnealSchedule
+    call(lambda: AnnealSchedule(points).validate(props))
+
+
+@FUZZ
+@given(kind=st.sampled_from(["qubo", "backprop"]),
+       kwargs=st.dictionaries(st.sampled_from(["bits", "reg", "weight_range", "target_scale", "num_reads", "optimizer",
+                                               "learning_rate", "weight_decay", "batch_size", "epochs"]), junk,
+                              max_size=3))
+def test_qubo_and_backprop_trainers(kind, kwargs):
+    net = ql.Network([2, 3, 2], random_state=0)
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    y = np.array([0, 1] * 4)
+    trainer = ql.QuboTrainer if kind == "qubo" else ql.BackpropTrainer
+    if kind == "backprop":
+        kwargs = {k: v for k, v in kwargs.items() if k in ("optimizer", "learning_rate", "weight_decay",
+                                                           "batch_size", "epochs")}
+    else:
+        kwargs = {k: v for k, v in kwargs.items() if k in ("bits", "reg", "weight_range", "target_scale",
+                                                           "num_reads", "batch_size", "epochs")}
+    kwargs = bounded({"epochs": 1, **kwargs})
+    call(lambda: trainer(net, **kwargs).fit(X, y))
 
 
 def test_zz_report_counts():
