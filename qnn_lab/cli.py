@@ -5,7 +5,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -157,8 +156,9 @@ def run_lab(args):
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")          # containers and Binder-like machines run as root
-    print(f"qnn-lab: opening JupyterLab on {LAB_NOTEBOOK} at http://localhost:{args.port}/lab", file=sys.stderr)
-    return subprocess.call(cmd)
+    print(f"qnn-lab: opening JupyterLab on {LAB_NOTEBOOK} at http://localhost:{args.port}/lab", file=sys.stderr,
+          flush=True)
+    os.execv(sys.executable, cmd)       # JupyterLab takes over this process (Ctrl-C and signals go to it)
 
 
 def _write_json(result, path):

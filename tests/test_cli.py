@@ -44,3 +44,31 @@ def test_samplers_lists_schemas(capsys):
     assert cli.main(["samplers"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert "layered" in result and result["sa"]["parameters"][0]["name"] == "num_reads"
+
+
+def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    pytest.importorskip("jupyterlab")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "qnn_lab.cli", "lab", "--no-browser", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        status, deadline = None, time.time() + 90
+        while status is None and time.time() < deadline and proc.poll() is None:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=2).status
+            except urllib.error.HTTPError as exc:      # up, asking for its token
+                status = exc.code
+            except OSError:
+                time.sleep(0.5)
+        assert status in (200, 403), "JupyterLab did not answer"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert f"notebooks at http://localhost:{port}/lab" in err

@@ -16,7 +16,7 @@ import dimod
 import numpy as np
 import torch
 
-from .schema import Parameter
+from .schema import Parameter, resolve_parameters
 
 __all__ = ["LayeredAnnealer", "LayeredModel", "beta_schedule", "default_beta_range"]
 
@@ -231,7 +231,7 @@ class LayeredAnnealer(dimod.Sampler):
         t0 = time.perf_counter_ns()
         model = LayeredModel.from_bqm(bqm)
         params = self.resolve(model, params)
-        states = self.sample_model(model, **params)
+        states = self._anneal(model, params)
         t1 = time.perf_counter_ns()
         sample, layer, unit = model.variable_index
         flat = np.concatenate([s.reshape(len(s), -1) for s in states], axis=1)
@@ -247,7 +247,6 @@ class LayeredAnnealer(dimod.Sampler):
     @staticmethod
     def resolve(model, params):
         """Checked parameters with defaults filled in and the default beta range computed."""
-        from .schema import resolve_parameters
         params = {**{p.name: p.default for p in LAYERED_PARAMETERS},
                   **resolve_parameters("layered", LAYERED_PARAMETERS, params, stacklevel=4)}
         if params["beta_range"] is None:
@@ -256,7 +255,11 @@ class LayeredAnnealer(dimod.Sampler):
 
     def sample_model(self, model, **params):
         """Array fast path: anneal a LayeredModel; returns spins [(R, P, n_l)] (int8)."""
-        params = self.resolve(model, params)
+        return self._anneal(model, self.resolve(model, params))
+
+    @staticmethod
+    def _anneal(model, params):
+        """Anneal with parameters already resolved."""
         if params["anneal_schedule"] is not None:
             from ..schedules import beta_schedule_from
             betas = beta_schedule_from(params["anneal_schedule"], params["num_sweeps"], params["beta_range"][1])

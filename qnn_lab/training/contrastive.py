@@ -72,7 +72,8 @@ def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None):
     takes = getattr(sampler, "parameters", {})
     if "seed" in takes and seed is not None:
         params["seed"] = seed
-    if "beta_range" in takes and getattr(sampler, "defaults", params).get("beta_range") is None:
+    chosen = {**getattr(sampler, "defaults", {}), **params}
+    if "beta_range" in takes and chosen.get("beta_range") is None:
         params["beta_range"] = default_beta_range(LayeredModel.from_network(network, X))
     return enc.decode(sampler.sample(enc.bqm, **params)).states
 
@@ -183,10 +184,9 @@ class ContrastiveTrainer(Trainer):
         """Each head relaxed (layered descent) under the weak output field nudge * t(y)."""
         net = self.network_
         R, P = weights.shape
-        nudged = net.copy()
-        Xr = np.tile(X, (R, 1))
-        nudged_bias = net.biases[-1][None, :] + self.nudge * np.tile(net.target_codes(y), (R, 1))
-        relaxed = _descend_with_output_field(nudged, Xr, [s.reshape(R * P, -1) for s in states], nudged_bias)
+        nudged = net.copy()                   # its output bias differs per sample: b + nudge * t(y)
+        nudged.biases[-1] = net.biases[-1][None, :] + self.nudge * np.tile(net.target_codes(y), (R, 1))
+        relaxed = nudged.descend(np.tile(X, (R, 1)), [s.reshape(R * P, -1) for s in states])
         return [r.reshape(R, P, -1) * (weights[..., None] > 0) for r in relaxed]
 
     def _update(self, X, positive, negative, weights, scale):
@@ -208,12 +208,3 @@ class ContrastiveTrainer(Trainer):
             prev_pos, prev_neg = positive[l], negative[l]
         net.weights, net.biases = new_weights, new_biases
 
-
-def _descend_with_output_field(net, X, states, output_bias):
-    """Layered descent of all layers where the output bias differs per sample."""
-    saved = net.biases[-1]
-    try:
-        net.biases[-1] = output_bias
-        return net.descend(X, states)
-    finally:
-        net.biases[-1] = saved

@@ -131,8 +131,7 @@ class Lab(w.VBox):
         self.training.trainer_choice.value = training.get("trainer", "contrastive")
         self.training.learning_rate.value = training.get("learning_rate", self.training.learning_rate.value)
         self.training.batch_size.value = training.get("batch_size", self.training.batch_size.value)
-        self.state.set_network(network)
-        self.training.reset()
+        self.state.set_network(network)          # the training view resets itself on a new network
         self.loaded_history = training.get("history", [])
 
 

@@ -55,17 +55,11 @@ class LabState(tl.HasTraits):
 
     @tl.validate("noise")
     def _check_noise(self, proposal):
-        value = proposal["value"]
-        if not 0 <= value <= 1:
-            raise LabValueError(f"'noise' should be in [0, 1]: value = {value!r}")
-        return value
+        return self._in_range("noise", proposal["value"], 0, 1, "a number")
 
     @tl.validate("test_fraction")
     def _check_test_fraction(self, proposal):
-        value = proposal["value"]
-        if not 0.05 <= value <= 0.9:
-            raise LabValueError(f"'test_fraction' should be in [0.05, 0.9]: value = {value!r}")
-        return value
+        return self._in_range("test_fraction", proposal["value"], 0.05, 0.9, "a number")
 
     @tl.validate("hidden")
     def _check_hidden(self, proposal):
@@ -101,9 +95,9 @@ class LabState(tl.HasTraits):
             raise LabValueError(str(exc)) from None
 
     @staticmethod
-    def _in_range(name, value, low, high):
+    def _in_range(name, value, low, high, what="an integer"):
         if not low <= value <= high:
-            raise LabValueError(f"{name!r} should be an integer in [{low}, {high}]: value = {value!r}")
+            raise LabValueError(f"{name!r} should be {what} in [{low}, {high}]: value = {value!r}")
         return value
 
     # ------------------------------------------------------------ what follows
