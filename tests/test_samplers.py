@@ -20,7 +20,7 @@ def tiny_model(small_net):
 
 
 def test_registry_lists_the_samplers():
-    assert ql.list_samplers() == ["sa", "tabu", "steepest", "exact", "layered"]
+    assert ql.list_samplers() == ["sa", "tabu", "steepest", "exact", "layered", "sqa"]
 
 
 @pytest.mark.parametrize("name", ["sa", "tabu", "steepest", "exact", "layered"])
