@@ -26,6 +26,7 @@ slower per slice (benchmarks/sqa.py). This kernel is arrays only: sparse couplin
 """
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -171,7 +172,7 @@ class _PathIntegralModel:
                                 np.concatenate([position[col], position[row]]))), shape=(n, n), dtype=np.float32)
         self.h = (h[self.order] / self.scale).astype(np.float32)[:, None]
         bounds = np.concatenate([[0], np.cumsum(np.bincount(colour))]) if n else np.zeros(1, np.int64)
-        self.colours = [(int(lo), int(hi), _block(J[lo:hi])) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        self.colours = [(int(lo), int(hi), _block(J[lo:hi])) for lo, hi in itertools.pairwise(bounds)]
         self.n = n
 
 
@@ -229,7 +230,7 @@ class SimulatedQuantumAnnealer(dimod.Sampler):
     Examples:
         >>> ss = SimulatedQuantumAnnealer().sample_ising({"a": 1.0}, {("a", "b"): -1.0}, num_reads=4,
         ...                                               num_sweeps=50, seed=1)
-        >>> ss.first.energy
+        >>> float(ss.first.energy)
         -2.0
     """
 
