@@ -35,6 +35,7 @@ import dimod
 import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
+from threadpoolctl import threadpool_limits
 
 from ..schedules import AnnealSchedule, EnergyScales
 from .schema import Parameter, resolve_parameters
@@ -196,13 +197,16 @@ def _anneal(model, problem, coupling, trotter_slices, num_reads, rng, initial=No
         x = [np.repeat(initial.astype(np.float32)[:, None], width, axis=1) for _ in range(2)]
     neighbour_slices = [np.roll(np.arange(half), 1), np.roll(np.arange(half), -1)]
     one, minus_one = np.float32(1), np.float32(-1)
-    chunk = max(1, min(len(problem), NOISE_FLOATS // max(1, n * (2 * width + R))))
+    per_sweep = n * (2 * width + R)
+    chunk = max(1, min(len(problem), NOISE_FLOATS // max(1, per_sweep)))
     for start in range(0, len(problem), chunk):
-        noise = rng.random((min(chunk, len(problem) - start), n, 2 * width + R), dtype=np.float32)
+        noise = rng.random((min(chunk, len(problem) - start), per_sweep), dtype=np.float32)
         np.maximum(noise, np.float32(1e-12), out=noise)
         noise = np.log(noise / (1 - noise), out=noise) * 0.5
-        for sweep, bp, K in zip(noise, problem[start:start + chunk].astype(np.float32),
-                                coupling[start:start + chunk].astype(np.float32)):
+        local = noise[:, :2 * n * width].reshape(-1, 2, n, width)
+        worldline = noise[:, 2 * n * width:].reshape(-1, n, R)
+        for k, (bp, K) in enumerate(zip(problem[start:start + chunk].astype(np.float32),
+                                        coupling[start:start + chunk].astype(np.float32))):
             for lo, hi, J in model.colours:
                 fields = []
                 for g in (0, 1):
@@ -210,12 +214,11 @@ def _anneal(model, problem, coupling, trotter_slices, num_reads, rng, initial=No
                     f += model.h[lo:hi]
                     other = x[1 - g][lo:hi].reshape(hi - lo, half, R)
                     neighbours = (other + other[:, neighbour_slices[g]]).reshape(hi - lo, width)
-                    x[g][lo:hi] = np.where(sweep[lo:hi, g * width:(g + 1) * width] < K * neighbours - bp * f,
-                                           one, minus_one)
+                    x[g][lo:hi] = np.where(local[k, g, lo:hi] < K * neighbours - bp * f, one, minus_one)
                     fields.append(f)
                 # Worldline flip: dE = -2 bp sum_k x_ik f_ik, flipped with probability sigmoid(-dE).
                 total = (x[0][lo:hi] * fields[0] + x[1][lo:hi] * fields[1]).reshape(hi - lo, half, R).sum(1)
-                sign = np.where(sweep[lo:hi, 2 * width:] < bp * total, minus_one, one)[:, None, :]
+                sign = np.where(worldline[k, lo:hi] < bp * total, minus_one, one)[:, None, :]
                 for g in (0, 1):
                     x[g][lo:hi].reshape(hi - lo, half, R).__imul__(sign)
     return x[0][:, :R].T.astype(np.int8)
@@ -253,8 +256,9 @@ class SimulatedQuantumAnnealer(dimod.Sampler):
                                                     params["energy_scales"])
         rng = np.random.default_rng(params["seed"])
         t1 = time.perf_counter_ns()
-        spins = _anneal(model, problem, coupling, M, params["num_reads"], rng,
-                        None if initial is None else initial[model.order])
+        with threadpool_limits(1, user_api="blas"):      # small products: threads only contend
+            spins = _anneal(model, problem, coupling, M, params["num_reads"], rng,
+                            None if initial is None else initial[model.order])
         t2 = time.perf_counter_ns()
         samples = np.empty_like(spins)
         samples[:, model.order] = spins
