@@ -119,7 +119,7 @@ def test_exact_refuses_large_models(small_net):
 
 
 def test_unknown_sampler_lists_the_known_ones():
-    with pytest.raises(ql.UnknownNameError, match="'sampler' should be one of 'sa', 'tabu'.*'layered': value = 'qa'"):
+    with pytest.raises(ql.UnknownNameError, match="'sampler' should be one of 'sa', .*'layered', 'sqa': value = 'qa'"):
         ql.get_sampler("qa")
 
 
