@@ -89,9 +89,9 @@ def test_sqa_samples_the_boltzmann_distribution_at_high_temperature(glass):
     """At 300 mK the reads follow exp(-beta E) with beta = beta_eff B(1) / 2 = 0.49.
 
     KL(frequencies || Boltzmann) of N reads over K states has a sampling floor of about
-    (K - 1) / (2 N) = 0.013 here; the threshold is twice that. The same reads against a
-    Boltzmann law at half or twice the temperature, and reads taken at half the
-    temperature, sit ten times higher, so the test can fail.
+    (K - 1) / (2 N) = 0.0127 here (measured: 0.0125); the threshold is twice that. The same
+    reads against a Boltzmann law at twice or half the temperature (0.17, 0.47), and reads
+    taken at half the temperature (0.33), sit more than ten times higher: the test can fail.
     """
     exact = dimod.ExactSolver().sample(glass)
     n_reads, temperature = 5000, 300.0
@@ -110,7 +110,7 @@ def test_sqa_samples_the_boltzmann_distribution_at_high_temperature(glass):
 def test_ground_state_probability_rises_with_anneal_time():
     """A ferromagnetic ring of 8 spins with a field of 0.5 on one spin: its minimum gap, about
     0.42 GHz near s = 0.27, is 1.7 kT at 12 mK. More sweeps: more reads in the ground state
-    (measured 0.33, 0.71, 0.85 over 400 reads; one standard error is 0.025)."""
+    (measured 0.37, 0.73, 0.81 over 400 reads; one standard error is about 0.02)."""
     n = 8
     ring = dimod.BQM({i: 0.0 for i in range(n)}, {(i, (i + 1) % n): -1.0 for i in range(n)}, 0.0, "SPIN")
     ring.set_linear(0, -0.5)
@@ -118,7 +118,7 @@ def test_ground_state_probability_rises_with_anneal_time():
     sampler = ql.get_sampler("sqa", num_reads=400, trotter_slices=16, seed=2)
     p = [np.mean(np.isclose(sampler.sample(ring, num_sweeps=sweeps).record.energy, ground))
          for sweeps in (10, 100, 1000)]
-    assert p[0] + 0.15 < p[1] and p[1] + 0.05 < p[2], p
+    assert p[0] + 0.2 < p[1] < p[2] and p[2] > 0.75, p
 
 
 def test_reverse_anneal_starts_from_the_initial_state():
