@@ -146,6 +146,13 @@ def test_auto_scale_puts_h_and_j_in_the_qpu_ranges(glass):
     assert sampler.sample(glass, auto_scale=False).info["scale"] == 1.0
 
 
+def test_empty_and_uncoupled_models():
+    sampler = ql.get_sampler("sqa", num_reads=3, seed=1, **FAST)
+    assert len(sampler.sample(dimod.BQM("SPIN"))) == 3
+    ss = sampler.sample(dimod.BQM({"a": 2.0, "b": -2.0}, {}, 0.0, "SPIN"))
+    assert np.all(ss.record.sample == [-1, 1]) and ss.variables == ["a", "b"]
+
+
 def test_same_seed_same_samples(tiny_model):
     a = ql.get_sampler("sqa", seed=11, num_reads=4, **FAST).sample(tiny_model.bqm)
     b = ql.get_sampler("sqa", seed=11, num_reads=4, **FAST).sample(tiny_model.bqm)

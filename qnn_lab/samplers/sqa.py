@@ -114,13 +114,13 @@ def _check_state(name, value):
 
 SQA_PARAMETERS = (
     Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads: independent anneals."),
-    Parameter("num_sweeps", "int", 1000, 1, 1_000_000,
+    Parameter("num_sweeps", "int", 300, 1, 1_000_000,
               doc="Monte Carlo sweeps spread evenly over the schedule (they stand in for anneal time)."),
     _ScheduleParameter("anneal_schedule", "schedule", None,
                        doc="QPU-style points (t_us, s) followed through A(s), B(s); None: standard 20 us."),
     Parameter("temperature", "float", 12.0, 0.1, 100_000.0,
               doc="Temperature in mK (D-Wave QPUs: ~12-16 mK); beta_eff = h/kT = 48/T[mK] per GHz."),
-    Parameter("trotter_slices", "int", 16, 2, 1024, doc="Imaginary-time slices M (an even number)."),
+    Parameter("trotter_slices", "int", 8, 2, 1024, doc="Imaginary-time slices M (an even number)."),
     Parameter("auto_scale", "bool", True, doc="Scale h, J into the QPU's ranges [-4, 4], [-1, 1], as a QPU does."),
     _ObjectParameter("energy_scales", "object", None, check=_check_scales,
                      doc="A(s), B(s) in GHz (schedules.EnergyScales); None: the default Advantage-like model."),
@@ -190,6 +190,8 @@ def _anneal(model, problem, coupling, trotter_slices, num_reads, rng, initial=No
     (probability sigmoid(2 (K t - bp f))).
     """
     n, half, R = model.n, trotter_slices // 2, num_reads
+    if n == 0:
+        return np.zeros((R, 0), np.int8)
     width = half * R
     if initial is None:
         x = [rng.integers(0, 2, (n, width)).astype(np.float32) * 2 - 1 for _ in range(2)]
