@@ -2,6 +2,7 @@
 from .layered import LayeredAnnealer, LayeredModel, beta_schedule, default_beta_range
 from .registry import ConfiguredSampler, get_sampler, list_samplers, register_sampler, sampler_spec
 from .schema import Parameter, SamplerSpec
+from .sqa import SimulatedQuantumAnnealer, beta_from_temperature, path_integral_fields
 from .streaming import sample_in_chunks
 
 __all__ = [
@@ -10,10 +11,13 @@ __all__ = [
            "LayeredModel",
            "Parameter",
            "SamplerSpec",
+           "SimulatedQuantumAnnealer",
+           "beta_from_temperature",
            "beta_schedule",
            "default_beta_range",
            "get_sampler",
            "list_samplers",
+           "path_integral_fields",
            "register_sampler",
            "sample_in_chunks",
            "sampler_spec",

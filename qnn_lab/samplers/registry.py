@@ -6,6 +6,7 @@ import dimod
 from ..exceptions import ModelTooLargeError, UnknownNameError
 from .layered import LAYERED_PARAMETERS, LayeredAnnealer
 from .schema import Parameter, SamplerSpec
+from .sqa import SQA_PARAMETERS, SimulatedQuantumAnnealer
 
 __all__ = ["ConfiguredSampler", "get_sampler", "list_samplers", "register_sampler", "sampler_spec"]
 
@@ -75,6 +76,9 @@ register_sampler(SamplerSpec(
 register_sampler(SamplerSpec(
     "layered", "Batched annealing of whole network layers at once (torch); models from encode_neurons.",
     LAYERED_PARAMETERS, LayeredAnnealer))
+register_sampler(SamplerSpec(
+    "sqa", "Simulated quantum annealing: path-integral Monte Carlo along the schedule's A(s), B(s) at a temperature.",
+    SQA_PARAMETERS, SimulatedQuantumAnnealer))
 
 
 def list_samplers():

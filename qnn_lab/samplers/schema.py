@@ -11,7 +11,7 @@ from ..exceptions import check_choice, check_float, check_int
 
 __all__ = ["Parameter", "SamplerSpec"]
 
-KINDS = ("int", "float", "bool", "choice", "range", "seed", "callable", "schedule")
+KINDS = ("int", "float", "bool", "choice", "range", "seed", "callable", "schedule", "object")
 
 #: Largest seed every sampler accepts (dwave-samplers takes seeds below 2**31).
 MAX_SEED = 2**31 - 1
@@ -23,7 +23,8 @@ class Parameter:
 
     ``kind`` is one of int, float, bool, choice, range (a (low, high) pair of floats or
     None for automatic), seed (None or an int >= 0), schedule (an AnnealSchedule or its
-    points, None for none), callable (not shown in a UI).
+    points, None for none), callable (not shown in a UI), object (a Python object a
+    subclass checks, e.g. EnergyScales; not shown in a UI).
     """
 
     name: str
