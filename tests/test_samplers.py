@@ -106,6 +106,17 @@ def test_layered_refuses_models_not_from_encode_neurons():
         ql.get_sampler("layered").sample(bqm)
 
 
+def test_layered_reads_models_in_any_variable_order(tiny_model):
+    bqm = tiny_model.bqm
+    shuffled = dimod.BQM(dimod.SPIN)
+    for v in reversed(list(bqm.variables)):
+        shuffled.add_variable(v, bqm.get_linear(v))
+    shuffled.add_interactions_from(bqm.quadratic.items())
+    ss = ql.get_sampler("layered", num_reads=20, seed=1).sample(shuffled)
+    assert_sampleset_energies(ss, shuffled)
+    assert ss.first.energy == pytest.approx(ql.get_sampler("exact").sample(shuffled).first.energy)
+
+
 def test_layered_takes_binary_models(tiny_model):
     ss = ql.get_sampler("layered", num_reads=3, seed=1).sample(tiny_model.bqm.binary)
     assert ss.vartype is dimod.BINARY

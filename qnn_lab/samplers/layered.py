@@ -72,7 +72,7 @@ class LayeredModel:
         if sample.min() < 0 or unit.min() < 0 or len(labels) != P * sizes.sum() or np.any(sizes == 0):
             raise ValueError("the 'layered' sampler needs every sample to have the same complete layers "
                              "(as encode_neurons makes)")
-        ldata, (irow, icol, qdata), _ = bqm.spin.to_numpy_vectors()
+        ldata, (irow, icol, qdata), _ = bqm.spin.to_numpy_vectors(variable_order=labels)
         fields = [np.zeros((P, n)) for n in sizes]
         for l in range(L):
             m = layer == l
