@@ -111,7 +111,7 @@ def test_layered_reads_models_in_any_variable_order(tiny_model):
     shuffled = dimod.BQM(dimod.SPIN)
     for v in reversed(list(bqm.variables)):
         shuffled.add_variable(v, bqm.get_linear(v))
-    shuffled.add_interactions_from(bqm.quadratic.items())
+    shuffled.add_quadratic_from(bqm.quadratic)
     ss = ql.get_sampler("layered", num_reads=20, seed=1).sample(shuffled)
     assert_sampleset_energies(ss, shuffled)
     assert ss.first.energy == pytest.approx(ql.get_sampler("exact").sample(shuffled).first.energy)
