@@ -5,9 +5,10 @@ each chain with a ferromagnetic coupling (uniform torque compensation times a pr
 as dwave-system's EmbeddingComposite does), sample the physical model and unembed by
 majority vote. The physical sample set is kept, so chain breaks are the real ones:
 the returned (logical) SampleSet's ``info`` holds "embedding", "chain_strength",
-"physical", "embedding_stats", "embedding_context" (for dwave-inspector), "bqm" (the
-logical model), "qpu" (the structured sampler that ran it) and "problem_id"/"timing"
-(the mock's timing is dwave-system's fixed demonstration numbers).
+"physical" (its info holds "bqm", the embedded model, and the QPU "params"), "embedding_stats",
+"embedding_context" (for dwave-inspector), "bqm" (the logical model), "qpu" (the
+structured sampler that ran it) and "problem_id"/"timing" (the mock's timing is
+dwave-system's fixed demonstration numbers).
 
 "mock-qpu" maps an ``anneal_schedule`` to simulated-annealing betas (like "sa", see
 ``schedules.beta_schedule_from``) after checking it against the mock's QPU properties.
@@ -28,7 +29,7 @@ from ..exceptions import QnnLabError
 from .schema import Parameter, resolve_parameters
 
 __all__ = ["MOCK_QPU_PARAMETERS", "QPU_PARAMETERS", "MockQpuSampler", "QpuSampler", "QpuUnavailableError",
-           "mock_dwave_sampler", "qpu_credentials"]
+           "last_sampleset", "mock_dwave_sampler", "qpu_credentials"]
 
 CHAIN_BREAK_METHOD = "majority_vote"
 _EMBEDDING_METHODS = {"auto": "auto", "clique": True, "heuristic": False}
@@ -78,6 +79,14 @@ def qpu_credentials():
     return next((p for p in (os.path.join(d, "dwave.conf") for d in dirs) if os.path.isfile(p)), None)
 
 
+_LAST = [None]
+
+
+def last_sampleset():
+    """The last sample set a "mock-qpu" or "qpu" sampler returned in this session (None before the first)."""
+    return _LAST[0]
+
+
 class _EmbeddedSampler(dimod.Sampler):
     """Embed, sample the physical model on a structured QPU sampler, unembed by majority vote."""
 
@@ -101,6 +110,9 @@ class _EmbeddedSampler(dimod.Sampler):
         chain_strength = float(uniform_torque_compensation(bqm, emb.chains, params["chain_strength_prefactor"]))
         embedded = embed_bqm(bqm, emb.chains, target, chain_strength=chain_strength, smear_vartype=dimod.SPIN)
         physical = self._sample_physical(qpu, embedded, params)
+        schedule = params["anneal_schedule"]
+        physical.info.update(bqm=embedded, params={"num_reads": params["num_reads"], "answer_mode": "raw", **(
+            {} if schedule is None else {"anneal_schedule": schedule.to_list()})})
         logical = unembed_sampleset(physical, emb.chains, bqm, chain_break_method=_majority_vote(),
                                     chain_break_fraction=True)
         logical.info.update(
@@ -109,6 +121,7 @@ class _EmbeddedSampler(dimod.Sampler):
             embedding_context={"embedding": emb.chains, "chain_strength": chain_strength,
                                "chain_break_method": CHAIN_BREAK_METHOD},
             **{k: physical.info[k] for k in ("problem_id", "timing") if k in physical.info})
+        _LAST[0] = logical
         return logical
 
     def _check_schedule(self, qpu, schedule):
