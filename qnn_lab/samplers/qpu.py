@@ -126,7 +126,7 @@ class _EmbeddedSampler(dimod.Sampler):
 
     def _check_schedule(self, qpu, schedule):
         """The schedule as a list of points, checked by qnn_lab and by dwave-system against ``qpu``."""
-        from dwave.system import DWaveSampler
+        from dwave.system.samplers.dwave_sampler import DWaveSampler
 
         schedule.validate(qpu.properties)
         points = schedule.to_list()
