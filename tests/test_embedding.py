@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 pytest.importorskip("minorminer")
-import dwave.graphs  # noqa: E402
-from dwave.embedding import is_valid_embedding  # noqa: E402
+import dwave.graphs
+from dwave.embedding import is_valid_embedding
 
-import qnn_lab as ql  # noqa: E402
-from qnn_lab.embedding import Embedding, EmbeddingError, embed, qpu_graph  # noqa: E402
+import qnn_lab as ql
+from qnn_lab.embedding import Embedding, EmbeddingError, embed, qpu_graph
 
 
 def test_qpu_graphs_are_advantage_and_advantage2_sized_with_layout_metadata():

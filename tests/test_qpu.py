@@ -8,17 +8,17 @@ import pytest
 from dimod.testing import assert_sampler_api, assert_sampleset_energies
 
 pytest.importorskip("dwave.system")
-import dwave.system  # noqa: E402
-from dwave.embedding import is_valid_embedding  # noqa: E402
-from dwave.samplers import SimulatedAnnealingSampler  # noqa: E402
-from dwave.system.testing import MockDWaveSampler  # noqa: E402
+import dwave.system
+from dwave.embedding import is_valid_embedding
+from dwave.samplers import SimulatedAnnealingSampler
+from dwave.system.testing import MockDWaveSampler
 
-import qnn_lab as ql  # noqa: E402
-from qnn_lab.embedding import qpu_graph  # noqa: E402
-from qnn_lab.schedules import AnnealSchedule  # noqa: E402
-from qnn_lab.samplers import qpu as qpu_module  # noqa: E402
-from qnn_lab.samplers import registry  # noqa: E402
-from qnn_lab.samplers.qpu import MockQpuSampler, QpuSampler, QpuUnavailableError, mock_dwave_sampler  # noqa: E402
+import qnn_lab as ql
+from qnn_lab.embedding import qpu_graph
+from qnn_lab.samplers import qpu as qpu_module
+from qnn_lab.samplers import registry
+from qnn_lab.samplers.qpu import MockQpuSampler, QpuSampler, QpuUnavailableError, mock_dwave_sampler
+from qnn_lab.schedules import AnnealSchedule
 
 SECRET = "DEV-0123456789abcdef-not-a-real-token"
 FAST = {"num_sweeps": 100}
@@ -63,8 +63,9 @@ def test_mock_qpu_samples_the_embedded_model_on_the_full_qpu_graph(one_sample, t
 
 def test_weak_chains_break_and_strong_ones_hold(one_sample):
     def breaks(prefactor):
-        ss = ql.get_sampler("mock-qpu", topology="zephyr", embedding_method="clique", chain_strength_prefactor=prefactor,
-                            **FAST).sample(one_sample.bqm, num_reads=40, seed=7)
+        sampler = ql.get_sampler("mock-qpu", topology="zephyr", embedding_method="clique",
+                                 chain_strength_prefactor=prefactor, **FAST)
+        ss = sampler.sample(one_sample.bqm, num_reads=40, seed=7)
         return ss.info["embedding_stats"]["chain_break_fraction"], ss.info["chain_strength"]
 
     (weak, weak_strength), (strong, strong_strength) = breaks(0.05), breaks(3.0)

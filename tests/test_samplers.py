@@ -20,7 +20,7 @@ def tiny_model(small_net):
 
 
 def test_registry_lists_the_samplers():
-    assert ql.list_samplers() == ["sa", "tabu", "steepest", "exact", "layered"]
+    assert ql.list_samplers()[:6] == ["sa", "tabu", "steepest", "exact", "layered", "mock-qpu"]
 
 
 @pytest.mark.parametrize("name", ["sa", "tabu", "steepest", "exact", "layered"])

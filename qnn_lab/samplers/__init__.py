@@ -1,5 +1,6 @@
 """Samplers: a registry of dimod samplers with parameter schemas, and streaming."""
 from .layered import LayeredAnnealer, LayeredModel, beta_schedule, default_beta_range
+from .qpu import MockQpuSampler, QpuSampler, qpu_credentials
 from .registry import ConfiguredSampler, get_sampler, list_samplers, register_sampler, sampler_spec
 from .schema import Parameter, SamplerSpec
 from .streaming import sample_in_chunks
@@ -8,12 +9,15 @@ __all__ = [
            "ConfiguredSampler",
            "LayeredAnnealer",
            "LayeredModel",
+           "MockQpuSampler",
            "Parameter",
+           "QpuSampler",
            "SamplerSpec",
            "beta_schedule",
            "default_beta_range",
            "get_sampler",
            "list_samplers",
+           "qpu_credentials",
            "register_sampler",
            "sample_in_chunks",
            "sampler_spec",
