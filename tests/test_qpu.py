@@ -96,6 +96,16 @@ def test_anneal_schedule_maps_to_annealer_betas_and_is_checked_against_the_qpu(o
         sampler.sample(one_sample.bqm, anneal_schedule=many)
 
 
+def test_schedules_anneal_at_the_qpu_temperature_of_the_auto_scaled_model():
+    props = {"h_range": [-4.0, 4.0], "j_range": [-1.0, 1.0]}
+    beta_12mk = 6.62607015e-34 * 6.1e9 / (2 * 1.380649e-23 * 0.012)              # h B(1) / (2 k_B T), B(1) = 6.1 GHz
+    j_bound = dimod.BQM({"a": 1.0}, {("a", "b"): -2.0}, 0, "SPIN")                 # |J| = 2 -> scaled by 1/2
+    h_bound = dimod.BQM({"a": 12.0}, {("a", "b"): -2.0}, 0, "SPIN")                # |h| = 12 -> scaled by 1/3
+    assert qpu_module.qpu_beta_max(j_bound, props) == pytest.approx(beta_12mk / 2)
+    assert qpu_module.qpu_beta_max(h_bound, props) == pytest.approx(beta_12mk / 3)
+    assert qpu_module.qpu_beta_max(j_bound, props, temperature=0.024) == pytest.approx(beta_12mk / 4)
+
+
 @pytest.mark.parametrize("options, error, words", [
     ({"num_reads": 0}, ValueError, "'num_reads' should be an integer in [1, 10000]: value = 0"),
     ({"topology": "chimera"}, ValueError, "'topology' should be one of 'pegasus', 'zephyr'"),

@@ -10,8 +10,12 @@ the returned (logical) SampleSet's ``info`` holds "embedding", "chain_strength",
 structured sampler that ran it) and "problem_id"/"timing" (the mock's timing is
 dwave-system's fixed demonstration numbers).
 
-"mock-qpu" maps an ``anneal_schedule`` to simulated-annealing betas (like "sa", see
-``schedules.beta_schedule_from``) after checking it against the mock's QPU properties.
+"mock-qpu" anneals with dwave-samplers' automatic beta range by default. An
+``anneal_schedule`` is checked against the mock's QPU properties and becomes one beta per
+sweep, beta(t) = beta_QPU B(s(t)) / B(1) (``schedules.beta_schedule_from``), with beta_QPU
+the QPU's own inverse temperature at s = 1 (``qpu_beta_max``: the model auto-scaled into
+h_range / j_range at 12 mK), so schedules act as on hardware rather than as a frozen
+quench at the annealer's very cold default end.
 "qpu" passes it to the QPU as ``anneal_schedule``. The "qpu" sampler reads the API token
 from dwave-cloud's configuration (``DWAVE_API_TOKEN`` or ``dwave config create``); qnn_lab
 never takes, stores, prints or logs it.
@@ -29,9 +33,12 @@ from ..exceptions import QnnLabError
 from .schema import Parameter, resolve_parameters
 
 __all__ = ["MOCK_QPU_PARAMETERS", "QPU_PARAMETERS", "MockQpuSampler", "QpuSampler", "QpuUnavailableError",
-           "last_sampleset", "mock_dwave_sampler", "qpu_credentials"]
+           "last_sampleset", "mock_dwave_sampler", "qpu_beta_max", "qpu_credentials"]
 
 CHAIN_BREAK_METHOD = "majority_vote"
+#: Effective temperature of an Advantage-class QPU in kelvin (D-Wave reports 12 to 16 mK).
+QPU_TEMPERATURE = 0.012
+_PLANCK, _BOLTZMANN = 6.62607015e-34, 1.380649e-23
 _EMBEDDING_METHODS = {"auto": "auto", "clique": True, "heuristic": False}
 
 _COMMON = (
@@ -172,6 +179,21 @@ def mock_dwave_sampler(topology="pegasus", shape=None):
         return _MOCKS[key]
 
 
+def qpu_beta_max(embedded, properties, temperature=QPU_TEMPERATURE):
+    """Inverse temperature at s = 1 for ``embedded`` as a QPU anneals it, in the model's own units.
+
+    The QPU scales the model into its h_range / j_range (auto_scale); the Ising term then
+    weighs B(1)/2 (D-Wave's convention, B from ``schedules.EnergyScales``) at ``temperature``
+    kelvin: beta = h B(1) / (2 k_B T) per unit of scaled bias, about 12 at 12 mK.
+    """
+    from ..schedules import EnergyScales
+    h = max((abs(b) for b in embedded.linear.values()), default=0.0)
+    j = max((abs(b) for b in embedded.quadratic.values()), default=0.0)
+    scale = max(h / max(map(abs, properties["h_range"])), j / max(map(abs, properties["j_range"]))) or 1.0
+    per_unit = _PLANCK * EnergyScales().B(1.0) * 1e9 / (2 * _BOLTZMANN * temperature)
+    return float(per_unit / scale)
+
+
 class MockQpuSampler(_EmbeddedSampler):
     """dwave-system's MockDWaveSampler on a full Advantage (Pegasus P16) or Advantage2 (Zephyr Z12) graph.
 
@@ -203,14 +225,12 @@ class MockQpuSampler(_EmbeddedSampler):
         return mock, qpu_graph(params["topology"]), params["topology"]
 
     def _sample_physical(self, mock, embedded, params):
-        from dwave.samplers.sa.sampler import default_beta_range
-
         from ..schedules import beta_schedule_from
         sa = {"num_sweeps": params["num_sweeps"], "seed": params["seed"]}
         if params["anneal_schedule"] is not None:
             self._check_schedule(mock, params["anneal_schedule"])
             betas = beta_schedule_from(params["anneal_schedule"], params["num_sweeps"],
-                                       default_beta_range(embedded)[1])
+                                       qpu_beta_max(embedded, mock.properties))
             sa = {"seed": params["seed"], "beta_schedule_type": "custom", "beta_schedule": betas}
         _, lock = mock_dwave_sampler(params["topology"])
         with lock:
