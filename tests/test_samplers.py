@@ -119,7 +119,8 @@ def test_exact_refuses_large_models(small_net):
 
 
 def test_unknown_sampler_lists_the_known_ones():
-    with pytest.raises(ql.UnknownNameError, match="'sampler' should be one of 'sa', 'tabu'.*'layered': value = 'qa'"):
+    with pytest.raises(ql.UnknownNameError,
+                       match="'sampler' should be one of 'sa', 'tabu'.*'layered', 'mock-qpu': value = 'qa'"):
         ql.get_sampler("qa")
 
 
