@@ -168,6 +168,10 @@ def embed(source, topology="pegasus", shape=None, *, clique="auto", random_state
     n = len(variables)
     if clique == "auto":
         clique = n > 1 and 2 * len(edges) / (n * (n - 1)) > DENSE
+    if n > target.number_of_nodes():
+        raise EmbeddingError(f"a model with {n} variables does not fit on {target.graph.get('name', topology)} "
+                             f"({target.number_of_nodes()} qubits); use a smaller minibatch or network")
+    # a cached Embedding holds its target, so id(target) cannot be reused while the entry lives
     key = (id(target), frozenset(variables), frozenset(map(frozenset, edges)), bool(clique), random_state)
     if random_state is not None:
         with _EMBEDDINGS_LOCK:

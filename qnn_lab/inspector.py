@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-from .exceptions import QnnLabError
+from .exceptions import QnnLabError, check_choice
 
 __all__ = ["INSTALL_VIEWER", "InspectorViewerMissing", "inspector_data", "show_inspector", "viewer_installed"]
 
@@ -112,6 +112,7 @@ def show_inspector(sampleset=None, *, block="never"):
     Raises ``InspectorViewerMissing`` (with the install command) when the viewer app is
     not installed. ``block``: "never", "once" (until the viewer loaded it) or "forever".
     """
+    block = check_choice("block", block, ("never", "once", "forever"), error=ValueError)
     data = inspector_data(sampleset)
     if not viewer_installed():
         hint = ""

@@ -60,8 +60,10 @@ def test_embeddings_are_cached_per_structure_not_per_biases():
 
 
 def test_a_model_too_large_is_refused_naming_its_size():
-    with pytest.raises(EmbeddingError, match=r"200 variables and 19900 couplings does not fit on zephyr_graph\(1"):
-        embed(nx.complete_graph(200), "zephyr", 1)
+    with pytest.raises(EmbeddingError, match=r"40 variables and 780 couplings does not fit on zephyr_graph\(1, 4\)"):
+        embed(nx.complete_graph(40), "zephyr", 1)                     # fewer variables than qubits, still too dense
+    with pytest.raises(EmbeddingError, match=r"6000 variables does not fit on pegasus_graph\(16, 0\) \(5640 qubits\)"):
+        embed(nx.path_graph(6000), "pegasus", random_state=0)
 
 
 @pytest.mark.parametrize("kwargs, error", [({"clique": "yes"}, ValueError), ({"random_state": -1}, ValueError)])

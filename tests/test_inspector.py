@@ -65,6 +65,8 @@ def test_without_the_viewer_app_show_says_how_to_install_it(weak_chains, monkeyp
         show_inspector(weak_chains)
     assert "DWAVE_INSPECTOR_JUPYTER_SERVER_PROXY_EXTERNAL_URL" in str(exc.value)
     assert not app_server.is_alive()
+    with pytest.raises(ValueError, match="'block' should be one of 'never', 'once', 'forever': value = 'always'"):
+        show_inspector(weak_chains, block="always")
 
 
 def test_this_machine_has_no_viewer_app():
