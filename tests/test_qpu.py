@@ -1,5 +1,7 @@
 import json
 import logging
+import subprocess
+import sys
 import time
 
 import dimod
@@ -222,3 +224,27 @@ def test_qpu_is_listed_only_with_credentials(monkeypatch, tmp_path):
     assert qpu_module.qpu_credentials() == str(tmp_path / "dwave.conf")
     monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
     assert qpu_module.qpu_credentials() == "DWAVE_API_TOKEN"
+
+
+def test_import_works_without_the_qpu_extra_and_use_says_how_to_install_it():
+    code = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "minorminer" or name.startswith(
+                ("dwave.system", "dwave.embedding", "dwave.graphs", "dwave.inspector")):
+            raise ImportError(f"blocked {name}")
+sys.meta_path.insert(0, Block())
+import dimod, qnn_lab as ql
+assert "mock-qpu" in ql.list_samplers()
+bqm = dimod.BQM({}, {("a", "b"): -1.0}, 0, "SPIN")
+for use in (lambda: ql.get_sampler("mock-qpu").sample(bqm), lambda: ql.embed(bqm, "zephyr", 2)):
+    try:
+        use()
+    except ImportError as exc:
+        print(exc)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2 and all("pip install 'qnn_lab[qpu]'" in line for line in lines)

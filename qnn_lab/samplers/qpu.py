@@ -106,9 +106,11 @@ class _EmbeddedSampler(dimod.Sampler):
 
     def sample(self, bqm, **params):
         """Sample ``bqm`` through its embedding; see the module docstring for what ``info`` holds."""
-        from dwave.embedding import embed_bqm, unembed_sampleset
-        from dwave.embedding.chain_strength import uniform_torque_compensation
-
+        try:
+            from dwave.embedding import embed_bqm, majority_vote, unembed_sampleset
+            from dwave.embedding.chain_strength import uniform_torque_compensation
+        except ImportError as exc:
+            raise ImportError(f"{self.name!r} needs the qpu extra: pip install 'qnn_lab[qpu]' ({exc})") from None
         params = {**{p.name: p.default for p in self._parameters if p.kind != "callable"},
                   **resolve_parameters(self.name, self._parameters, params)}
         qpu, target, topology = self._qpu(params)
@@ -120,7 +122,7 @@ class _EmbeddedSampler(dimod.Sampler):
         schedule = params["anneal_schedule"]
         physical.info.update(bqm=embedded, params={"num_reads": params["num_reads"], "answer_mode": "raw", **(
             {} if schedule is None else {"anneal_schedule": schedule.to_list()})})
-        logical = unembed_sampleset(physical, emb.chains, bqm, chain_break_method=_majority_vote(),
+        logical = unembed_sampleset(physical, emb.chains, bqm, chain_break_method=majority_vote,
                                     chain_break_fraction=True)
         logical.info.update(
             embedding=emb, chain_strength=chain_strength, physical=physical, bqm=bqm, qpu=qpu,
@@ -139,11 +141,6 @@ class _EmbeddedSampler(dimod.Sampler):
         points = schedule.to_list()
         DWaveSampler.validate_anneal_schedule(qpu, points)     # unbound: the mock lacks the method
         return points
-
-
-def _majority_vote():
-    from dwave.embedding import majority_vote
-    return majority_vote
 
 
 def _raw(sampleset):
