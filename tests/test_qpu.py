@@ -44,6 +44,13 @@ def test_mock_qpu_is_registered_and_passes_dimod_conformance(one_sample):
     assert {"embedding", "chain_strength", "physical", "embedding_stats", "problem_id", "timing"} <= set(ss.info)
 
 
+@pytest.mark.parametrize("spec", [registry.sampler_spec("mock-qpu"), registry.QPU_SPEC], ids=lambda s: s.name)
+def test_qpu_samplers_have_a_schema_a_ui_can_use(spec):
+    assert spec.doc
+    for p in spec.parameters:
+        assert p.doc and p.validate(p.default) == p.default
+
+
 @pytest.mark.parametrize("topology, qubits", [("pegasus", 5640), ("zephyr", 4800)])
 def test_mock_qpu_samples_the_embedded_model_on_the_full_qpu_graph(one_sample, topology, qubits):
     mock, _ = mock_dwave_sampler(topology)

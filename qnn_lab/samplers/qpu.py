@@ -16,7 +16,8 @@ sweep, beta(t) = beta_QPU B(s(t)) / B(1) (``schedules.beta_schedule_from``), wit
 the QPU's own inverse temperature at s = 1 (``qpu_beta_max``: the model auto-scaled into
 h_range / j_range at 12 mK), so schedules act as on hardware rather than as a frozen
 quench at the annealer's very cold default end.
-"qpu" passes it to the QPU as ``anneal_schedule``. The "qpu" sampler reads the API token
+
+"qpu" passes the schedule to the QPU as ``anneal_schedule``. It reads the API token
 from dwave-cloud's configuration (``DWAVE_API_TOKEN`` or ``dwave config create``); qnn_lab
 never takes, stores, prints or logs it.
 """
