@@ -1,7 +1,9 @@
 """qnn_lab: train classical neural networks with annealers, and watch it happen."""
 from .datasets import DATASETS, Dataset, load_dataset
+from .embedding import Embedding, embed, qpu_graph
 from .encoding import NeuronEncoding, WeightEncoding, encode_neurons, encode_weights
 from .exceptions import ModelTooLargeError, QnnLabError, UnknownNameError
+from .inspector import show_inspector
 from .network import Network
 from .samplers import get_sampler, list_samplers, sample_in_chunks, sampler_spec
 from .training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
@@ -13,6 +15,7 @@ __all__ = [
            "BackpropTrainer",
            "ContrastiveTrainer",
            "Dataset",
+           "Embedding",
            "ModelTooLargeError",
            "Network",
            "NeuronEncoding",
@@ -20,13 +23,16 @@ __all__ = [
            "QuboTrainer",
            "UnknownNameError",
            "WeightEncoding",
+           "embed",
            "encode_neurons",
            "encode_weights",
            "get_sampler",
            "list_samplers",
            "load_dataset",
+           "qpu_graph",
            "sample_in_chunks",
            "sampler_spec",
+           "show_inspector",
 ]
 
 

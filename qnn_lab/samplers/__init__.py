@@ -1,5 +1,6 @@
 """Samplers: a registry of dimod samplers with parameter schemas, and streaming."""
 from .layered import LayeredAnnealer, LayeredModel, beta_schedule, default_beta_range
+from .qpu import MockQpuSampler, QpuSampler, qpu_credentials
 from .registry import ConfiguredSampler, get_sampler, list_samplers, register_sampler, sampler_spec
 from .schema import Parameter, SamplerSpec
 from .sqa import SimulatedQuantumAnnealer, beta_from_temperature, path_integral_fields
@@ -9,7 +10,9 @@ __all__ = [
            "ConfiguredSampler",
            "LayeredAnnealer",
            "LayeredModel",
+           "MockQpuSampler",
            "Parameter",
+           "QpuSampler",
            "SamplerSpec",
            "SimulatedQuantumAnnealer",
            "beta_from_temperature",
@@ -18,6 +21,7 @@ __all__ = [
            "get_sampler",
            "list_samplers",
            "path_integral_fields",
+           "qpu_credentials",
            "register_sampler",
            "sample_in_chunks",
            "sampler_spec",

@@ -5,6 +5,7 @@ import dimod
 
 from ..exceptions import ModelTooLargeError, UnknownNameError
 from .layered import LAYERED_PARAMETERS, LayeredAnnealer
+from .qpu import MOCK_QPU_PARAMETERS, QPU_PARAMETERS, MockQpuSampler, QpuSampler, qpu_credentials
 from .schema import Parameter, SamplerSpec
 from .sqa import SQA_PARAMETERS, SimulatedQuantumAnnealer
 
@@ -79,6 +80,14 @@ register_sampler(SamplerSpec(
 register_sampler(SamplerSpec(
     "sqa", "Simulated quantum annealing: path-integral Monte Carlo along the schedule's A(s), B(s) at a temperature.",
     SQA_PARAMETERS, SimulatedQuantumAnnealer))
+register_sampler(SamplerSpec(
+    "mock-qpu", "dwave-system's MockDWaveSampler (Pegasus P16 or Zephyr Z12) annealing the embedded model with SA; "
+    "real chains, real chain breaks.", MOCK_QPU_PARAMETERS, MockQpuSampler))
+QPU_SPEC = SamplerSpec(
+    "qpu", "A D-Wave QPU (DWaveSampler), embedded by qnn_lab; listed when D-Wave credentials are found.",
+    QPU_PARAMETERS, QpuSampler)
+if qpu_credentials() is not None:
+    register_sampler(QPU_SPEC)
 
 
 def list_samplers():
@@ -89,7 +98,9 @@ def list_samplers():
 def sampler_spec(name):
     """The SamplerSpec (doc and parameter schema) of sampler ``name``."""
     if not isinstance(name, str) or name not in _REGISTRY:
-        raise UnknownNameError(f"'sampler' should be one of {', '.join(map(repr, _REGISTRY))}: value = {name!r}")
+        hint = ("; 'qpu' needs D-Wave credentials: set DWAVE_API_TOKEN or run `dwave config create`"
+                if name == "qpu" else "")
+        raise UnknownNameError(f"'sampler' should be one of {', '.join(map(repr, _REGISTRY))}: value = {name!r}{hint}")
     return _REGISTRY[name]
 
 
