@@ -160,9 +160,9 @@ def test_sudden_limit_keeps_the_plus_state():
 def test_adiabatic_limit_follows_the_instantaneous_ground_state():
     bqm = dimod.BQM({0: -0.3, 1: -0.3, 2: -0.3}, {(0, 1): -1.0, (1, 2): -1.0}, 0, "SPIN")
     assert minimum_gap(bqm).gap > 0.9                          # GHz: 100 ns is deep in the adiabatic regime
-    fast, slow = ground_state_probability(bqm, [0.0005, 0.1])
+    fast, slow = ground_state_probability(bqm, [0.0005, 0.1], max_step_ns=0.05)
     assert fast < 0.5 and slow > 0.9999
-    final = anneal_state(bqm, [(0, 0), (0.1, 1)]).state
+    final = anneal_state(bqm, [(0, 0), (0.1, 1)], max_step_ns=0.05).state
     ground = np.linalg.eigh(dense_h(bqm, 1.0, EnergyScales()))[1][:, 0]   # A(1) > 0 still dresses it slightly
     assert abs(np.vdot(ground, final)) ** 2 > 1 - 1e-6
 
@@ -253,6 +253,8 @@ def test_bad_inputs_name_the_parameter():
         anneal_state(bqm, [(0, 1), (1, 0.5), (2, 1)])
     with pytest.raises(ValueError, match="'initial_state' should give a spin"):
         anneal_state(bqm, [(0, 1), (1, 0.5), (2, 1)], initial_state=[1, 0])
+    with pytest.raises(ValueError, match="'initial_state' should give a spin"):
+        anneal_state(bqm, [(0, 1), (1, 0.5), (2, 1)], initial_state={0: 1})
     with pytest.raises(ValueError, match="'initial_state' is only for a reverse"):
         anneal_state(bqm, [(0, 0), (1, 1)], initial_state=[1, 1])
     with pytest.raises(ValueError, match="'max_step_ns'"):
