@@ -14,7 +14,9 @@ exp(i phi sum_i X_i) is a product of one-spin rotations applied along the axes o
 state reshaped to (2,) * n. Time stepping is Suzuki's fourth-order fractal composition
 of Strang steps, with the schedule's time as a clock that advances in the transverse
 part (whose exact flow is a rotation by the integral of A over the step), so the
-time dependence keeps the fourth order; steps never straddle a schedule point.
+time dependence keeps the fourth order. Steps never straddle a schedule point or a
+node of the A(s), B(s) tables (1001 of them by default), so a full ramp of s takes at
+least a thousand steps, however short.
 """
 from __future__ import annotations
 
