@@ -188,8 +188,9 @@ def test_spectrum_matches_dense_eigh():
 def test_sparse_spectrum_matches_dense_eigh(monkeypatch):
     monkeypatch.setattr(annealing, "DENSE_SPECTRUM_SPINS", 3)       # force eigsh on a 6-spin model
     bqm = random_bqm(6, 7)
-    levels = spectrum(bqm, [0.35], k=4)
-    np.testing.assert_allclose(levels[0], np.linalg.eigvalsh(dense_h(bqm, 0.35, EnergyScales()))[:4], atol=1e-8)
+    levels = spectrum(bqm, [0.0, 0.35], k=4)          # s = 0: the first excited level is 6-fold degenerate
+    for row, s in zip(levels, [0.0, 0.35]):
+        np.testing.assert_allclose(row, np.linalg.eigvalsh(dense_h(bqm, s, EnergyScales()))[:4], atol=1e-8)
 
 
 def test_minimum_gap_of_one_spin_is_the_two_level_splitting():
