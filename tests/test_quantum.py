@@ -23,6 +23,7 @@ from qnn_lab.quantum import (
     query_scaling,
     random_ising_energies,
     spectrum,
+    stretch_schedule,
 )
 from qnn_lab.schedules import AnnealSchedule, EnergyScales
 
@@ -165,6 +166,18 @@ def test_adiabatic_limit_follows_the_instantaneous_ground_state():
     final = anneal_state(bqm, [(0, 0), (0.1, 1)], max_step_ns=0.05).state
     ground = np.linalg.eigh(dense_h(bqm, 1.0, EnergyScales()))[1][:, 0]   # A(1) > 0 still dresses it slightly
     assert abs(np.vdot(ground, final)) ** 2 > 1 - 1e-6
+
+
+def test_probability_against_time_follows_the_stretched_shape():
+    bqm, start = random_bqm(3, 8), [1, -1, 1]
+    shape = AnnealSchedule.preset("reverse", anneal_time=20, s_reverse=0.4, hold_time=5)
+    probabilities = ground_state_probability(bqm, [0.002, 0.004], schedule=shape, initial_state=start)
+    for t, p in zip([0.002, 0.004], probabilities):
+        stretched = stretch_schedule(shape, t)
+        assert stretched.duration == pytest.approx(t) and stretched.kind == "reverse"
+        assert p == anneal_state(bqm, stretched, initial_state=start).ground_state_probability
+    assert ground_state_probability(bqm, 0.003, "pause")[0] == \
+        anneal_state(bqm, stretch_schedule("pause", 0.003)).ground_state_probability
 
 
 def test_degenerate_ground_space_probability_is_summed():

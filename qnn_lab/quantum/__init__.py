@@ -8,6 +8,7 @@ from .annealing import (
     ising_energies,
     minimum_gap,
     spectrum,
+    stretch_schedule,
 )
 from .grover import (
     ScalingResult,
@@ -39,4 +40,5 @@ __all__ = [
     "query_scaling",
     "random_ising_energies",
     "spectrum",
+    "stretch_schedule",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "ising_energies",
     "minimum_gap",
     "spectrum",
+    "stretch_schedule",
 ]
 
 MAX_EVOLUTION_SPINS = 14
@@ -239,26 +240,32 @@ def anneal_state(bqm, schedule, energy_scales=None, max_step_ns=DEFAULT_STEP_NS,
     return AnnealResult(state, float(np.sum(np.abs(state[ground]) ** 2)), ground, energies, variables, steps)
 
 
-def _scaled_schedule(schedule, anneal_time):
-    if isinstance(schedule, str):
-        return AnnealSchedule.preset(schedule, anneal_time=anneal_time)
-    schedule = AnnealSchedule(schedule)
-    return AnnealSchedule([(t * anneal_time / schedule.duration, s) for t, s in schedule.points])
+def stretch_schedule(schedule, anneal_time):
+    """``schedule`` (or a preset's default shape, by name) with its times scaled to last ``anneal_time`` us.
+
+    Examples:
+        >>> stretch_schedule([(0, 0), (10, 0.5), (20, 0.5), (40, 1)], 0.004).points
+        [(0.0, 0.0), (0.001, 0.5), (0.002, 0.5), (0.004, 1.0)]
+    """
+    shape = AnnealSchedule.preset(schedule) if isinstance(schedule, str) else AnnealSchedule(schedule)
+    anneal_time = check_float("anneal_time", anneal_time, low=0, low_open=True)
+    return AnnealSchedule([(t * anneal_time / shape.duration, s) for t, s in shape.points])
 
 
 def ground_state_probability(bqm, anneal_times, schedule="standard", energy_scales=None,
                              max_step_ns=DEFAULT_STEP_NS, initial_state=None):
     """Ground-state probability after each anneal time (microseconds), shape (len(anneal_times),).
 
-    ``schedule`` is a preset name (built with ``anneal_time``) or an AnnealSchedule whose
-    times are stretched to each anneal time.
+    ``schedule`` gives the shape: a preset name (its default shape) or an AnnealSchedule,
+    stretched to each anneal time (see stretch_schedule); a reverse shape needs an
+    ``initial_state``.
     """
     times = np.atleast_1d(np.asarray(anneal_times, dtype=float))
     if times.ndim != 1 or times.size == 0 or not np.all(np.isfinite(times) & (times > 0)):
         raise ValueError(f"'anneal_times' should be positive finite times in microseconds: value = {anneal_times!r}")
     out = []
     for anneal_time in times:
-        sched = _scaled_schedule(schedule, anneal_time)
+        sched = stretch_schedule(schedule, anneal_time)
         out.append(anneal_state(bqm, sched, energy_scales, max_step_ns, initial_state).ground_state_probability)
     return np.array(out)
 
