@@ -7,7 +7,7 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
-SMALL = {"EPOCHS": 2, "SWEEPS": 50}
+SMALL = {"EPOCHS": 2, "SWEEPS": 50, "SPINS": 5, "TRIALS": 10}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
