@@ -8,4 +8,5 @@ from .sampler_panel import SamplerPanel
 from .state import LabState
 from .training_view import TrainingView
 
-__all__ = ["EmbeddingView", "EnergyHistogram", "Lab", "LabState", "NetworkBuilder", "QuboView", "SamplerPanel", "TrainingView"]
+__all__ = ["EmbeddingView", "EnergyHistogram", "Lab", "LabState", "NetworkBuilder", "QuboView", "SamplerPanel",
+           "TrainingView"]

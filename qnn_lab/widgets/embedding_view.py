@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import colorsys
 import importlib
-import importlib.util
 import threading
 import time
 import warnings
@@ -34,11 +33,12 @@ BROKEN_COLOR = "#d62728"
 def _graph_library():
     """dwave-graphs (dwave-networkx's successor) or dwave-networkx; ImportError with the install hint."""
     for name in ("dwave.graphs", "dwave_networkx"):
-        if importlib.util.find_spec(name.split(".")[0]) is None or importlib.util.find_spec(name) is None:
+        try:
+            with warnings.catch_warnings():      # dwave-networkx >= 0.8.19 warns that it is deprecated
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return importlib.import_module(name)
+        except ImportError:
             continue
-        with warnings.catch_warnings():      # dwave-networkx >= 0.8.19 warns that it is deprecated
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return importlib.import_module(name)
     raise ImportError(f"the QPU embedding view needs dwave-networkx (or dwave-graphs): {INSTALL_HINT}")
 
 
@@ -68,7 +68,7 @@ def label_colors(n):
     sat = (0.85, 0.6, 0.95)
     val = (0.85, 0.65, 0.5)
     rgb = [colorsys.hsv_to_rgb(h, sat[k % 3], val[(k // 3) % 3]) for k, h in enumerate(hues)]
-    return ["#%02x%02x%02x" % tuple(int(round(255 * c)) for c in col) for col in rgb]
+    return ["#" + "".join(f"{round(255 * c):02x}" for c in col) for col in rgb]
 
 
 def _check_chains(target, chains):
@@ -120,7 +120,10 @@ def _broken_fractions(labels, broken):
         unknown = [k for k in broken if k not in set(labels)]
         if unknown:
             raise ValueError(f"'broken' should name variables of the chains: {unknown[0]!r} has no chain")
-        fractions = np.array([broken.get(label, 0.0) for label in labels], dtype=float)
+        try:
+            fractions = np.array([broken.get(label, 0.0) for label in labels], dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"'broken' fractions should be numbers in [0, 1]: value = {broken!r}") from None
     else:
         arr = np.asarray(broken)
         if arr.dtype != bool or arr.ndim != 2 or arr.shape[1] != len(labels):
@@ -128,7 +131,7 @@ def _broken_fractions(labels, broken):
                              f"bool array: dtype = {arr.dtype}, shape = {arr.shape}")
         fractions = arr.mean(axis=0) if len(arr) else np.zeros(len(labels))
     if not np.all((fractions >= 0) & (fractions <= 1)):
-        bad = fractions[~((fractions >= 0) & (fractions <= 1))][0]
+        bad = float(fractions[~((fractions >= 0) & (fractions <= 1))][0])
         raise ValueError(f"'broken' fractions should be in [0, 1]: value = {bad!r}")
     return fractions
 
@@ -244,7 +247,7 @@ class EmbeddingView(w.VBox):
         self.topology = w.Dropdown(options=TOPOLOGIES, value="pegasus", description="topology")
         self.embed_button = w.Button(description="Embed", button_style="primary", icon="project-diagram")
         self.num_reads = w.BoundedIntText(value=50, min=1, max=10_000, description="reads")
-        self.chain_scale = w.BoundedFloatText(value=1.0, min=0.01, max=10.0, step=0.1, description="chain ×",
+        self.chain_scale = w.BoundedFloatText(value=1.0, min=0.01, max=10.0, step=0.1, description="chain str.",
                                               tooltip="chain strength in units of uniform torque compensation")
         self.sample_button = w.Button(description="Sample chains", icon="play", disabled=True,
                                       tooltip="simulated annealing on the embedded (physical) model")
