@@ -180,6 +180,9 @@ def test_view_draws_chains_and_clicks_link_it_with_the_qubo_view(lab, pegasus):
     view.show(chains, pegasus, model=lab.state.current_model())
     assert len(view.fig.data[3].x) == sum(len(c) for c in chains.values())
     assert "10</b> logical variables" in view.stats.value and not view.sample_button.disabled
+    (x0, x1), (y0, y1) = view.fig.layout.xaxis.range, view.fig.layout.yaxis.range   # zoomed to the chains
+    assert x0 < min(view.fig.data[3].x) and max(view.fig.data[3].x) < x1
+    assert y0 < min(view.fig.data[3].y) and max(view.fig.data[3].y) < y1
     text = view.fig.data[3].text[0]
     assert text.startswith(variable_name(view.plot["labels"][0]) + " · chain of")
     point = int(np.flatnonzero(view.plot["qubits"]["label_index"] == 3)[0])

@@ -273,18 +273,19 @@ class EmbeddingView(w.VBox):
         self.minibatch.observe(guard(lambda _: self.show_windows()), "value")
         self.fig = figure(height=520, title="QPU graph", showlegend=False, hovermode="closest",
                           xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"})
+        # SVG for what matters (chains, their couplers, marks: at most a few thousand points), WebGL for
+        # the thousands of unused qubits, so the chains show even where WebGL is missing
         self.fig.add_traces([
-            go.Scattergl(mode="lines", name="couplers between chains", hoverinfo="skip",
-                         line={"color": "#bbb", "width": 0.5}),
-            go.Scattergl(mode="lines", name="chain couplers", hoverinfo="skip", line={"color": "#444", "width": 2}),
+            go.Scatter(mode="lines", name="couplers between chains", hoverinfo="skip",
+                       line={"color": "#bbb", "width": 0.5}),
+            go.Scatter(mode="lines", name="chain couplers", hoverinfo="skip", line={"color": "#444", "width": 2}),
             go.Scattergl(mode="markers", name="unused qubits", hoverinfo="skip",
                          marker={"color": "#e4e4e4", "size": 3}),
-            go.Scattergl(mode="markers", name="chains", hoverinfo="text", marker={"size": 8, "line": {"width": 0}}),
-            go.Scattergl(mode="markers", name="broken chains", hoverinfo="text",
-                         marker={"symbol": "circle-open", "size": 13, "color": BROKEN_COLOR,
-                                 "line": {"width": 2}}),
-            go.Scattergl(mode="markers", name="selected", hoverinfo="skip",
-                         marker={"symbol": "circle-open", "size": 17, "color": "#000", "line": {"width": 3}}),
+            go.Scatter(mode="markers", name="chains", hoverinfo="text", marker={"size": 8, "line": {"width": 0}}),
+            go.Scatter(mode="markers", name="broken chains", hoverinfo="text",
+                       marker={"symbol": "circle-open", "size": 13, "color": BROKEN_COLOR, "line": {"width": 2}}),
+            go.Scatter(mode="markers", name="selected", hoverinfo="skip",
+                       marker={"symbol": "circle-open", "size": 17, "color": "#000", "line": {"width": 3}}),
         ])
         self.fig.data[3].on_click(guard(self._on_chain_click))
         self.embedding = self.model = self.physical = self.plot = None
@@ -414,9 +415,19 @@ class EmbeddingView(w.VBox):
             self._draw_selected(plot["selected"])
             s = plot["stats"]
             self.fig.layout.title.text = f"{s['logical_variables']} variables on {s['topology']} ({s['qubits']} qubits)"
+            self._zoom_to_chains(plot)
         self.timings["draw_s"] = time.perf_counter() - t0
         self.show_stats()
         self.sample_button.disabled = self.inspect_button.disabled = self.model is None
+
+    def _zoom_to_chains(self, plot):
+        """Axes around the chains (a small model is a speck on a P16); double-click shows the whole graph."""
+        xy = np.column_stack([plot["qubits"]["x"], plot["qubits"]["y"]])
+        every = np.vstack([xy, np.column_stack([plot["unused"]["x"], plot["unused"]["y"]])])
+        low, high = xy.min(axis=0), xy.max(axis=0)
+        pad = 0.08 * np.maximum(high - low, 0.15 * (every.max(axis=0) - every.min(axis=0)))
+        self.fig.layout.xaxis.range = (low[0] - pad[0], high[0] + pad[0])
+        self.fig.layout.yaxis.range = (low[1] - pad[1], high[1] + pad[1])
 
     def show_stats(self, note=""):
         s = self.plot["stats"]
@@ -424,7 +435,9 @@ class EmbeddingView(w.VBox):
                 f"chains: max {s['max_chain_length']}, mean {s['mean_chain_length']:.2f}")
         if "chain_break_fraction" in s:
             text += f"; chain-break fraction <b>{s['chain_break_fraction']:.1%}</b>"
-        self.stats.value = text + (f" <span style='color:#c60'>{note}</span>" if note else "")
+        self.stats.value = (text + (f" <span style='color:#c60'>{note}</span>" if note else "")
+                            + "<br><span style='color:#888'>zoomed to the chains: double-click the plot for the "
+                            "whole QPU, click a chain to select its variable</span>")
 
     def highlight(self):
         """Ring the chain of the state's selected variable (nothing when it has no chain)."""
