@@ -174,6 +174,17 @@ def test_view_shows_the_windows_of_the_lab_network(lab):
     assert "<td>h1, h2, o</td>" in view.windows.value
 
 
+def test_windows_estimate_qubits_from_the_embedding(lab, pegasus, k6_chains):
+    view = lab.embedding
+    view.minibatch.value = 1
+    view.show(k6_chains, pegasus)
+    mean = sum(map(len, k6_chains.values())) / 6
+    assert f"chains of {mean:.2f}" in view.windows.value
+    assert f"<td style='text-align:right;color:inherit'>{round(10 * mean)}</td>" in view.windows.value
+    view.minibatch.value = 100                                     # 1000 spins do not fit on 40 qubits
+    assert f"<td style='text-align:right;color:#c00'>{round(1000 * mean)}</td>" in view.windows.value
+
+
 def test_view_draws_chains_and_clicks_link_it_with_the_qubo_view(lab, pegasus):
     view = lab.embedding
     chains = model_chains(lab, pegasus)

@@ -418,6 +418,7 @@ class EmbeddingView(w.VBox):
             self._zoom_to_chains(plot)
         self.timings["draw_s"] = time.perf_counter() - t0
         self.show_stats()
+        self.show_windows()
         self.sample_button.disabled = self.inspect_button.disabled = self.model is None
 
     def _zoom_to_chains(self, plot):
@@ -469,12 +470,25 @@ class EmbeddingView(w.VBox):
             self.show_stats("(the model changed: press Embed again)")
 
     def show_windows(self):
-        """Table of the spins per training window for the lab's network and the chosen minibatch."""
+        """Table of the spins per training window for the lab's network and the chosen minibatch.
+
+        Once a model is embedded, it also estimates the qubits at that embedding's mean chain
+        length (red where the estimate exceeds the QPU's qubits).
+        """
         rows = window_spins(self.state.network.spin_sizes, self.minibatch.value)
         top = max(r["spins"] for r in rows)
-        cells = "".join(
-            f"<tr><td>{r['k']}</td><td>{', '.join(r['layers'])}</td><td style='text-align:right'>{r['spins']}</td>"
-            f"<td><div style='background:#1f77b4;height:10px;width:{150 * r['spins'] / top:.0f}px'></div></td></tr>"
-            for r in rows)
-        self.windows.value = ("<table><tr><th>k layers</th><th>largest window</th><th>spins</th><th></th></tr>"
-                              f"{cells}</table>")
+        stats = self.plot["stats"] if self.plot is not None else None
+        head = "<tr><th>k layers</th><th>largest window</th><th>spins</th>"
+        if stats:
+            head += f"<th>≈ qubits (chains of {stats['mean_chain_length']:.2f})</th>"
+        cells = ""
+        for r in rows:
+            cells += (f"<tr><td>{r['k']}</td><td>{', '.join(r['layers'])}</td>"
+                      f"<td style='text-align:right'>{r['spins']}</td>")
+            if stats:
+                qubits = round(r["spins"] * stats["mean_chain_length"])
+                color = "#c00" if qubits > stats["qubits"] else "inherit"
+                cells += f"<td style='text-align:right;color:{color}'>{qubits}</td>"
+            cells += (f"<td><div style='background:#1f77b4;height:10px;width:{150 * r['spins'] / top:.0f}px'>"
+                      "</div></td></tr>")
+        self.windows.value = f"<table>{head}<th></th></tr>{cells}</table>"
