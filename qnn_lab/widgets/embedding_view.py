@@ -288,7 +288,7 @@ class EmbeddingView(w.VBox):
                        marker={"symbol": "circle-open", "size": 17, "color": "#000", "line": {"width": 3}}),
         ])
         self.fig.data[3].on_click(guard(self._on_chain_click))
-        self.embedding = self.model = self.physical = self.plot = None
+        self.model = self.physical = self.plot = None
         self.chains, self.target, self.broken = {}, None, None
         self._structure = None
         self._thread = None
@@ -332,7 +332,6 @@ class EmbeddingView(w.VBox):
             t0 = time.perf_counter()
             embedding = embed(model.bqm, topology=topology, random_state=seed)
             self.timings["embed_s"] = time.perf_counter() - t0
-            self.embedding = embedding
             self.show(embedding.chains, embedding.target, model=model)
 
         self._start(job, f"embedding {model.bqm.num_variables} variables on {topology} ...", block)
@@ -344,18 +343,18 @@ class EmbeddingView(w.VBox):
         from dwave.embedding import embed_bqm
         from dwave.embedding.chain_strength import uniform_torque_compensation
         from dwave.samplers import SimulatedAnnealingSampler
-        bqm, chains, target = self.model.bqm, dict(self.chains), self.target
+        model, chains, target = self.model, dict(self.chains), self.target
         num_reads = check_int("num_reads", self.num_reads.value, low=1)
         scale = check_float("chain_scale", self.chain_scale.value, low=0, low_open=True)
         seed = self.state.seed
 
         def job():
-            strength = scale * uniform_torque_compensation(bqm, chains)
-            physical_bqm = embed_bqm(bqm, chains, target, chain_strength=strength)
+            strength = scale * uniform_torque_compensation(model.bqm, chains)
+            physical_bqm = embed_bqm(model.bqm, chains, target, chain_strength=strength)
             physical = SimulatedAnnealingSampler().sample(physical_bqm, num_reads=num_reads, num_sweeps=200,
                                                           seed=seed)
             self.physical = physical
-            self.show(chains, target, model=self.model, broken=chain_breaks(chains, physical))
+            self.show(chains, target, model=model, broken=chain_breaks(chains, physical))
             self.status.value = f"{num_reads} reads, chain strength {strength:.3g}"
 
         self._start(job, f"sampling the embedded model ({num_reads} reads) ...", block)
@@ -381,7 +380,7 @@ class EmbeddingView(w.VBox):
             self._thread.start()
 
     def open_inspector(self):
-        """Hand the embedded problem (or the last sampled reads) to the inspector; show its message."""
+        """Hand the embedded model's BQM to the inspector bridge; its message goes to the message area."""
         if self.model is None:
             raise ValueError("nothing to inspect yet: press Embed first")
         inspector = self.inspector
@@ -396,13 +395,14 @@ class EmbeddingView(w.VBox):
 
     # ------------------------------------------------------------ drawing
     def show(self, chains, target, model=None, broken=None):
-        """Draw ``chains`` ({label: qubits}) on ``target``; ``broken`` as in ``embedding_plot_data``."""
+        """Draw ``chains`` ({label: qubits}) on ``target``; ``broken`` as in ``embedding_plot_data``.
+
+        ``model`` is the encoding the chains embed (Sample chains and the inspector need it).
+        """
         t0 = time.perf_counter()
         plot = embedding_plot_data(target, chains, broken=broken, selected=self.state.selected_label)
-        self.chains, self.target, self.broken, self.plot = dict(chains), target, broken, plot
-        if model is not None:
-            self.model = model
-            self._structure = self._model_structure()
+        self.chains, self.target, self.broken, self.plot, self.model = dict(chains), target, broken, plot, model
+        self._structure = self._model_structure() if model is not None else None
         with self.fig.batch_update():
             couplers, chain_edges, unused, qubits, broken_trace, _ = self.fig.data
             couplers.x, couplers.y = plot["couplers"]["x"], plot["couplers"]["y"]
