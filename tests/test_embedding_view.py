@@ -1,6 +1,7 @@
 """EmbeddingView: plot data from hand-made embeddings (minorminer), the widget, the linked selection."""
 import importlib.util
 import sys
+import time
 
 import dimod
 import networkx as nx
@@ -284,3 +285,23 @@ def test_without_a_graph_library_the_panel_says_how_to_install_it(lab, monkeypat
     monkeypatch.setitem(sys.modules, "dwave_networkx", None)
     view = EmbeddingView(lab.state)
     assert view.embed_button.disabled and "pip install 'qnn_lab[qpu]'" in view.status.value
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_EMBEDDING, reason="qnn_lab.embedding arrives with the qpu helper's branch (merge)")
+def test_embed_and_redraw_time_on_p16():
+    """The lab's default model (36 spins) on Advantage-sized Pegasus; run with -m slow -s to see the times."""
+    lab = Lab(dataset="circles", hidden=[32], replicas=2)
+    view = lab.embedding
+    t0 = time.perf_counter()
+    view.embed(block=True)
+    embed_and_draw = time.perf_counter() - t0
+    redraws = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        view.show(view.chains, view.target, model=view.model)
+        redraws.append(time.perf_counter() - t0)
+    redraw = float(np.median(redraws))
+    print(f"P16, 36 spins: embed+draw {embed_and_draw:.3f} s, redraw median {redraw * 1e3:.1f} ms, "
+          f"{view.plot['stats']['qubits_used']} qubits")
+    assert view.plot["stats"]["qubits"] == 5640 and redraw < 0.25 and embed_and_draw < 30
