@@ -18,7 +18,7 @@ import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
-from ..exceptions import check_choice, check_float, check_int
+from ..exceptions import check_choice, check_int
 from .common import figure, shows_errors
 from .qubo_view import _name
 
@@ -260,10 +260,11 @@ class EmbeddingView(w.VBox):
         self.topology = w.Dropdown(options=TOPOLOGIES, value="pegasus", description="topology")
         self.embed_button = w.Button(description="Embed", button_style="primary", icon="project-diagram")
         self.num_reads = w.BoundedIntText(value=50, min=1, max=10_000, description="reads")
-        self.chain_scale = w.BoundedFloatText(value=1.0, min=0.01, max=10.0, step=0.1, description="chain str.",
-                                              tooltip="chain strength in units of uniform torque compensation")
+        self.chain_scale = w.BoundedFloatText(value=1.414, min=0.01, max=100.0, step=0.1, description="chain str.",
+                                              tooltip="chain strength prefactor (x RMS coupling per qubit); "
+                                                      "small values let chains break")
         self.sample_button = w.Button(description="Sample chains", icon="play", disabled=True,
-                                      tooltip="simulated annealing on the embedded (physical) model")
+                                      tooltip="the mock QPU: simulated annealing of the embedded (physical) model")
         self.inspect_button = w.Button(description="Open in inspector", icon="external-link", disabled=True)
         self.minibatch = w.BoundedIntText(value=8, min=1, max=10_000, description="minibatch")
         self.status, self.stats, self.windows = w.HTML(), w.HTML(), w.HTML()
@@ -288,7 +289,7 @@ class EmbeddingView(w.VBox):
                        marker={"symbol": "circle-open", "size": 17, "color": "#000", "line": {"width": 3}}),
         ])
         self.fig.data[3].on_click(guard(self._on_chain_click))
-        self.model = self.physical = self.plot = None
+        self.model = self.sampleset = self.physical = self.plot = None
         self.chains, self.target, self.broken = {}, None, None
         self._structure = None
         self._thread = None
@@ -332,32 +333,37 @@ class EmbeddingView(w.VBox):
             t0 = time.perf_counter()
             embedding = embed(model.bqm, topology=topology, random_state=seed)
             self.timings["embed_s"] = time.perf_counter() - t0
+            self.sampleset = self.physical = None
             self.show(embedding.chains, embedding.target, model=model)
 
         self._start(job, f"embedding {model.bqm.num_variables} variables on {topology} ...", block)
 
     def sample(self, block=False):
-        """Anneal the embedded (physical) model with simulated annealing; marks the chains that broke."""
+        """Sample the model on the "mock-qpu" sampler (simulated annealing of the embedded model); mark broken chains.
+
+        The sampler embeds with the same seed and topology, so its chains are the ones drawn.
+        """
         if self.running or self.model is None:
             return
-        from dwave.embedding import embed_bqm
-        from dwave.embedding.chain_strength import uniform_torque_compensation
-        from dwave.samplers import SimulatedAnnealingSampler
-        model, chains, target = self.model, dict(self.chains), self.target
-        num_reads = check_int("num_reads", self.num_reads.value, low=1)
-        scale = check_float("chain_scale", self.chain_scale.value, low=0, low_open=True)
-        seed = self.state.seed
+        try:
+            from ..samplers.qpu import MockQpuSampler
+        except ImportError as exc:
+            raise ImportError(f"'Sample chains' needs the mock-qpu sampler ({exc}): {INSTALL_HINT}") from None
+        model = self.model
+        params = {"topology": check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError),
+                  "num_reads": self.num_reads.value, "chain_strength_prefactor": self.chain_scale.value,
+                  "embedding_seed": self.state.seed, "seed": self.state.seed}
 
         def job():
-            strength = scale * uniform_torque_compensation(model.bqm, chains)
-            physical_bqm = embed_bqm(model.bqm, chains, target, chain_strength=strength)
-            physical = SimulatedAnnealingSampler().sample(physical_bqm, num_reads=num_reads, num_sweeps=200,
-                                                          seed=seed)
-            self.physical = physical
-            self.show(chains, target, model=model, broken=chain_breaks(chains, physical))
-            self.status.value = f"{num_reads} reads, chain strength {strength:.3g}"
+            sampleset = MockQpuSampler().sample(model.bqm, **params)
+            embedding, physical = sampleset.info["embedding"], sampleset.info["physical"]
+            self.sampleset, self.physical = sampleset, physical
+            self.show(embedding.chains, embedding.target, model=model,
+                      broken=chain_breaks(embedding.chains, physical))
+            self.status.value = (f"{len(physical)} reads on the mock QPU, chain strength "
+                                 f"{sampleset.info['chain_strength']:.3g}")
 
-        self._start(job, f"sampling the embedded model ({num_reads} reads) ...", block)
+        self._start(job, f"sampling the embedded model ({params['num_reads']} reads) ...", block)
 
     def _start(self, job, what, block):
         self.status.value = what
@@ -371,7 +377,8 @@ class EmbeddingView(w.VBox):
                 self.status.value = ""
             finally:
                 self.embed_button.disabled = False
-                self.sample_button.disabled = self.inspect_button.disabled = self.model is None
+                self.sample_button.disabled = self.model is None
+        self.inspect_button.disabled = self.model is None or self.sampleset is None
 
         if block:
             run()
@@ -380,9 +387,9 @@ class EmbeddingView(w.VBox):
             self._thread.start()
 
     def open_inspector(self):
-        """Hand the embedded model's BQM to the inspector bridge; its message goes to the message area."""
-        if self.model is None:
-            raise ValueError("nothing to inspect yet: press Embed first")
+        """Hand the mock-QPU reads of the embedded model to the inspector bridge; its message goes to the lab."""
+        if self.sampleset is None or self.model is None:
+            raise ValueError("nothing to inspect yet: press Embed, then Sample chains (the inspector shows reads)")
         inspector = self.inspector
         if inspector is None:
             try:
@@ -390,8 +397,8 @@ class EmbeddingView(w.VBox):
             except ImportError:
                 raise ImportError(f"'Open in inspector' needs qnn_lab.inspector and dwave-inspector: "
                                   f"{INSTALL_HINT}") from None
-        result = inspector(self.model.bqm)
-        self.state.message = str(result) if result else "opened in the inspector"
+        result = inspector(self.sampleset)
+        self.state.message = f"inspector: {result}" if result else "opened in the inspector"
 
     # ------------------------------------------------------------ drawing
     def show(self, chains, target, model=None, broken=None):
@@ -419,7 +426,8 @@ class EmbeddingView(w.VBox):
         self.timings["draw_s"] = time.perf_counter() - t0
         self.show_stats()
         self.show_windows()
-        self.sample_button.disabled = self.inspect_button.disabled = self.model is None
+        self.sample_button.disabled = self.model is None
+        self.inspect_button.disabled = self.model is None or self.sampleset is None
 
     def _zoom_to_chains(self, plot):
         """Axes around the chains (a small model is a speck on a P16); double-click shows the whole graph."""
@@ -465,7 +473,7 @@ class EmbeddingView(w.VBox):
     def _on_model_change(self, change):
         self.show_windows()
         if self.model is not None and self._model_structure() != self._structure:
-            self.model = None
+            self.model = self.sampleset = self.physical = None
             self.sample_button.disabled = self.inspect_button.disabled = True
             self.show_stats("(the model changed: press Embed again)")
 
