@@ -24,6 +24,15 @@ EMBEDDING_PLOT = """() => {
 }"""
 
 
+SELECTION = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const title = g => String(g.layout && g.layout.title && g.layout.title.text);
+  const emb = plots.find(g => / variables on pegasus /.test(title(g)));
+  const qubo = plots.find(g => title(g).startsWith('SPIN model'));
+  return emb && qubo && (emb.data[5].x || []).length > 0 && (qubo.layout.shapes || []).length === 2;
+}"""
+
+
 @pytest.fixture
 def lab_page(page, jupyter_server, request):
     """lab.ipynb under a name of its own, so each test gets a fresh kernel."""
@@ -48,3 +57,14 @@ def test_embed_draws_the_chains_on_the_qpu_graph(lab_page):
     page.locator(".js-plotly-plot", has_text="variables on pegasus").screenshot(
         path=str(ARTIFACTS / "embedding_pegasus.png"))
     _record({"embed_and_draw_p16_s": seconds})
+
+    box = page.locator(".js-plotly-plot", has_text="variables on pegasus").locator(".scatterlayer .point") \
+        .first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)                                             # plotly reads the pointer on its drag layer
+    page.wait_for_function("() => [...document.querySelectorAll('.hoverlayer .hovertext')]"
+                           ".some(t => /\\(sample 0\\) · chain of \\d+ qubit/.test(t.textContent))", timeout=10_000)
+    page.mouse.click(x, y)                                            # selects it: its chain and QUBO row are outlined
+    page.wait_for_function(SELECTION, timeout=10_000)
+    page.locator(".js-plotly-plot", has_text="variables on pegasus").screenshot(
+        path=str(ARTIFACTS / "embedding_selected.png"))
