@@ -1,5 +1,6 @@
 """The lab's widgets (ipywidgets 8 + plotly): the only package that imports them."""
 from .builder import NetworkBuilder
+from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram
 from .lab import Lab
 from .qubo_view import QuboView
@@ -7,4 +8,5 @@ from .sampler_panel import SamplerPanel
 from .state import LabState
 from .training_view import TrainingView
 
-__all__ = ["EnergyHistogram", "Lab", "LabState", "NetworkBuilder", "QuboView", "SamplerPanel", "TrainingView"]
+__all__ = ["EmbeddingView", "EnergyHistogram", "Lab", "LabState", "NetworkBuilder", "QuboView", "SamplerPanel",
+           "TrainingView"]

@@ -12,6 +12,7 @@ from plotly.basewidget import BaseFigureWidget
 from .. import Network
 from .builder import NetworkBuilder
 from .common import shows_errors
+from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram
 from .qubo_view import QuboView
 from .sampler_panel import SamplerPanel
@@ -25,7 +26,7 @@ STATE_VERSION = 1
 
 
 class Lab(w.VBox):
-    """The whole dashboard: build, encode, sample, train.
+    """The whole dashboard: build, encode, sample, train, embed on a QPU graph.
 
     Examples:
         >>> lab = Lab(dataset="xor", hidden=[8])
@@ -41,6 +42,7 @@ class Lab(w.VBox):
         self.sampler = SamplerPanel(self.state)
         self.histogram = EnergyHistogram(self.state)
         self.training = TrainingView(self.state)
+        self.embedding = EmbeddingView(self.state)    # .inspector: the "Open in inspector" callable
         self.message = w.HTML()
         self.dismiss = w.Button(description="dismiss", layout={"width": "80px"})
         self.path = w.Text(value="qnn_lab_state.json", description="file")
@@ -60,6 +62,7 @@ class Lab(w.VBox):
             w.HBox([w.VBox([w.HTML("<b>3. Sampler</b>"), self.sampler], layout=box),
                     w.VBox([w.HTML("<b>4. Energies of the reads</b>"), self.histogram], layout=box)]),
             w.VBox([w.HTML("<b>5. Training</b>"), self.training], layout=box),
+            w.VBox([w.HTML("<b>6. On a QPU: minor embedding</b>"), self.embedding], layout=box),
             w.HBox([self.path, self.save_button, self.load_button]),
         ])
         self._show_message({"new": ""})

@@ -55,7 +55,11 @@ def coupling_matrix(table):
 
 
 class QuboView(w.VBox):
-    """Heatmap of couplings and bars of fields for the model in the state; hover says what a term is."""
+    """Heatmap of couplings and bars of fields for the model in the state; hover says what a term is.
+
+    A click on a square or a bar selects its variable (``state.selected_label``); the selected
+    variable's row and column are outlined.
+    """
 
     def __init__(self, state):
         self.state = state
@@ -79,7 +83,11 @@ class QuboView(w.VBox):
         self.fig.update_yaxes(autorange="reversed", row=1, col=1)
         self.fig.update_yaxes(autorange="reversed", row=1, col=2)
         self.fig.update_xaxes(title="variable index", row=1, col=1)
+        heat, bars = self.fig.data
+        heat.on_click(guard(lambda trace, points, _: self._select(points, self._shown_rows)))
+        bars.on_click(guard(lambda trace, points, _: self._select(points, np.arange(len(self.labels)))))
         state.observe(lambda _: self.redraw(), names=["network_version", "encoding", "sample_index", "bits"])
+        state.observe(lambda _: self.highlight(), names="selected_label")
         state.observe(self._on_data, names="data_version")
         super().__init__([w.HBox([self.encoding, self.sample]), self.fig, self.stats])
         self.redraw()
@@ -100,6 +108,9 @@ class QuboView(w.VBox):
         keep = (t["rows"] < n) & (t["cols"] < n)
         what = (f"sample {state.sample_index} (label {state.data.y_train[state.sample_index]})"
                 if isinstance(enc, NeuronEncoding) else f"output layer, {state.bits}-bit weights")
+        self.labels = list(enc.bqm.variables)
+        self._shown_rows = t["rows"][keep]
+        self._shown = n
         with self.fig.batch_update():
             heat, bars = self.fig.data
             heat.x, heat.y = t["cols"][keep], t["rows"][keep]
@@ -108,8 +119,26 @@ class QuboView(w.VBox):
             heat.text = [h for h, k in zip(t["hover"], keep) if k]
             bars.x, bars.y, bars.hovertext = t["fields"][:n], np.arange(n), t["field_text"][:n]
             self.fig.layout.title.text = f"{s['vartype']} model of {what}"
+            self.highlight()
         self.stats.value = (f"<b>{s['variables']}</b> variables, <b>{s['interactions']}</b> interactions, "
                             f"density {s['density']:.3f}, energy in [{s['energy_range'][0]:.3g}, "
                             f"{s['energy_range'][1]:.3g}]"
                             + (f"; the heatmap shows the first {n}" if n < s["variables"] else ""))
         self.table = t
+
+    def _select(self, points, rows):
+        if points.point_inds:
+            self.state.selected_label = self.labels[int(rows[points.point_inds[0]])]
+
+    def highlight(self):
+        """Outline the selected variable's row and column in the heatmap (when it is shown)."""
+        index = {v: i for i, v in enumerate(self.labels)}.get(self.state.selected_label, -1) \
+            if self.state.selected_label is not None else -1
+        n = self._shown
+        shapes = []
+        if 0 <= index < n:
+            style = {"type": "rect", "xref": "x", "yref": "y", "line": {"color": "#000", "width": 1.5},
+                     "fillcolor": "rgba(0,0,0,0.06)"}
+            shapes = [{**style, "x0": -0.5, "x1": n - 0.5, "y0": index - 0.5, "y1": index + 0.5},
+                      {**style, "x0": index - 0.5, "x1": index + 0.5, "y0": -0.5, "y1": n - 0.5}]
+        self.fig.layout.shapes = shapes

@@ -24,6 +24,7 @@ class LabState(tl.HasTraits):
 
     ``data_version`` bumps when the dataset is rebuilt, ``network_version`` when the
     network's structure or weights change; views redraw on those, nothing else.
+    ``selected_label`` links the views: the variable a click picked, or None.
     """
 
     dataset = tl.Enum(DATASETS, default_value="circles")
@@ -40,6 +41,7 @@ class LabState(tl.HasTraits):
     sampler_params = tl.Dict()
     running = tl.Bool(False)
     message = tl.Unicode("")
+    selected_label = tl.Any(None, allow_none=True)    # a model variable picked in the QUBO or embedding view
     data_version = tl.Int(0)
     network_version = tl.Int(0)
 

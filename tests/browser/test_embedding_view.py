@@ -1,0 +1,70 @@
+"""The lab's QPU panel in chromium: Embed draws the chains of the model on the Pegasus graph."""
+import importlib.util
+import shutil
+
+import pytest
+
+from .conftest import ARTIFACTS
+from .test_lab_in_browser import _record, open_and_run
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(importlib.util.find_spec("qnn_lab.embedding") is None,
+                       reason="Embed needs qnn_lab.embedding from the qpu helper's branch: enable after the merge"),
+]
+
+EMBEDDING_PLOT = """() => {
+  const g = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(g => g.layout && g.layout.title && / variables on pegasus /.test(String(g.layout.title.text)));
+  if (!g) return null;
+  const chains = g.querySelector('.trace' + g._fullData[3].uid);     // the chains' SVG trace
+  return {title: String(g.layout.title.text), qubits: (g.data[3].x || []).length,
+          colours: new Set(g.data[3].marker.color || []).size,
+          drawn: chains ? chains.querySelectorAll('.point').length : 0};
+}"""
+
+
+SELECTION = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const title = g => String(g.layout && g.layout.title && g.layout.title.text);
+  const emb = plots.find(g => / variables on pegasus /.test(title(g)));
+  const qubo = plots.find(g => title(g).startsWith('SPIN model'));
+  return emb && qubo && (emb.data[5].x || []).length > 0 && (qubo.layout.shapes || []).length === 2;
+}"""
+
+
+@pytest.fixture
+def lab_page(page, jupyter_server, request):
+    """lab.ipynb under a name of its own, so each test gets a fresh kernel."""
+    name = f"lab_{request.node.name}.ipynb"
+    shutil.copy(jupyter_server["workdir"] / "lab.ipynb", jupyter_server["workdir"] / name)
+    open_and_run(page, jupyter_server, name)
+    return page
+
+
+def test_embed_draws_the_chains_on_the_qpu_graph(lab_page):
+    page = lab_page
+    button = page.locator("button:text-is('Embed')")        # its icon's glyph joins the accessible name
+    button.scroll_into_view_if_needed()
+    seconds = button.evaluate(
+        "async (button, probe) => { const plot = eval(probe); const t0 = performance.now(); button.click();"
+        " while (!(plot() && plot().drawn > 0)) { await new Promise(r => setTimeout(r, 50)); }"
+        " return (performance.now() - t0) / 1000; }", EMBEDDING_PLOT)
+    plot = page.evaluate(EMBEDDING_PLOT)
+    assert plot["title"].startswith("36 variables on pegasus")        # circles, 32 hidden + 2 x 2 outputs
+    assert plot["drawn"] == plot["qubits"] >= 36 and plot["colours"] == 36
+    assert "logical variables on" in page.inner_text("body")
+    page.locator(".js-plotly-plot", has_text="variables on pegasus").screenshot(
+        path=str(ARTIFACTS / "embedding_pegasus.png"))
+    _record({"embed_and_draw_p16_s": seconds})
+
+    box = page.locator(".js-plotly-plot", has_text="variables on pegasus").locator(".scatterlayer .point") \
+        .first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)                                             # plotly reads the pointer on its drag layer
+    page.wait_for_function("() => [...document.querySelectorAll('.hoverlayer .hovertext')]"
+                           ".some(t => /\\(sample 0\\) · chain of \\d+ qubit/.test(t.textContent))", timeout=10_000)
+    page.mouse.click(x, y)                                            # selects it: its chain and QUBO row are outlined
+    page.wait_for_function(SELECTION, timeout=10_000)
+    page.locator(".js-plotly-plot", has_text="variables on pegasus").screenshot(
+        path=str(ARTIFACTS / "embedding_selected.png"))
