@@ -7,10 +7,8 @@ with ``qnn_lab.embedding.embed`` (imported when pressed).
 from __future__ import annotations
 
 import colorsys
-import importlib
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import Mapping
 
@@ -32,15 +30,12 @@ BROKEN_COLOR = "#d62728"
 
 
 def _graph_library():
-    """dwave-graphs (dwave-networkx's successor) or dwave-networkx; ImportError with the install hint."""
-    for name in ("dwave.graphs", "dwave_networkx"):
-        try:
-            with warnings.catch_warnings():      # dwave-networkx >= 0.8.19 warns that it is deprecated
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise ImportError(f"the QPU embedding view needs dwave-networkx (or dwave-graphs): {INSTALL_HINT}")
+    """dwave-graphs (the QPU graphs and their layouts); ImportError with the install hint."""
+    try:
+        import dwave.graphs
+    except ImportError:
+        raise ImportError(f"the QPU embedding view needs dwave-graphs: {INSTALL_HINT}") from None
+    return dwave.graphs
 
 
 def qpu_layout(target):
@@ -321,10 +316,7 @@ class EmbeddingView(w.VBox):
         """Minor-embed the lab's current model on the chosen topology (in a thread unless ``block``)."""
         if self.running:
             return
-        try:
-            from ..embedding import embed
-        except ImportError as exc:
-            raise ImportError(f"'Embed' needs qnn_lab.embedding and minorminer ({exc}): {INSTALL_HINT}") from None
+        from ..embedding import embed
         model = self.state.current_model()
         topology = check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError)
         seed = self.state.seed
@@ -345,10 +337,7 @@ class EmbeddingView(w.VBox):
         """
         if self.running or self.model is None:
             return
-        try:
-            from ..samplers.qpu import MockQpuSampler
-        except ImportError as exc:
-            raise ImportError(f"'Sample chains' needs the mock-qpu sampler ({exc}): {INSTALL_HINT}") from None
+        from ..samplers.qpu import MockQpuSampler
         model = self.model
         params = {"topology": check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError),
                   "num_reads": self.num_reads.value, "chain_strength_prefactor": self.chain_scale.value,
@@ -390,13 +379,10 @@ class EmbeddingView(w.VBox):
         """Hand the mock-QPU reads of the embedded model to the inspector bridge; its message goes to the lab."""
         if self.sampleset is None or self.model is None:
             raise ValueError("nothing to inspect yet: press Embed, then Sample chains (the inspector shows reads)")
-        inspector = self.inspector
-        if inspector is None:
-            try:
-                inspector = importlib.import_module("qnn_lab.inspector").show_inspector
-            except ImportError:
-                raise ImportError(f"'Open in inspector' needs qnn_lab.inspector and dwave-inspector: "
-                                  f"{INSTALL_HINT}") from None
+        if self.inspector is None:
+            from ..inspector import show_inspector as inspector
+        else:
+            inspector = self.inspector
         result = inspector(self.sampleset)
         self.state.message = f"inspector: {result}" if result else "opened in the inspector"
 

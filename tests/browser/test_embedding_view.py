@@ -1,5 +1,4 @@
 """The lab's QPU panel in chromium: Embed draws the chains of the model on the Pegasus graph."""
-import importlib.util
 import shutil
 
 import pytest
@@ -7,11 +6,7 @@ import pytest
 from .conftest import ARTIFACTS
 from .test_lab_in_browser import _record, open_and_run
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(importlib.util.find_spec("qnn_lab.embedding") is None,
-                       reason="Embed needs qnn_lab.embedding from the qpu helper's branch: enable after the merge"),
-]
+pytestmark = pytest.mark.browser
 
 EMBEDDING_PLOT = """() => {
   const g = [...document.querySelectorAll('.js-plotly-plot')]
