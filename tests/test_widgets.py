@@ -111,7 +111,8 @@ def test_training_step_play_and_the_views_follow(lab):
     tv.play(max_epochs=2, block=True)
     assert list(tv.curves.data[0].x) == [1, 2, 3]
     assert lab.state.network_version > before                         # network drawing and QUBO view redrawn
-    assert np.asarray(tv.curves.data[3].z).shape == (40, 3)             # glass -> order heatmap, one column per epoch
+    assert np.asarray(tv.curves.data[3].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
+    assert np.asarray(tv.curves.data[4].z).shape == (20, 4)             # P(q) over training
     assert tv.boundary.data[0].z.shape == (60, 60)
     tv.reset()
     assert len(tv.curves.data[0].x) == 0
