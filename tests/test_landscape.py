@@ -6,8 +6,14 @@ import pytest
 from dwave.samplers import SimulatedAnnealingSampler
 
 import qnn_lab as ql
-from qnn_lab.analysis import (OVERLAP_EDGES, distinct_counts, landscape_metrics, lowest_share, overlap_distribution,
-                              overlaps)
+from qnn_lab.analysis import (
+    OVERLAP_EDGES,
+    distinct_counts,
+    landscape_metrics,
+    lowest_share,
+    overlap_distribution,
+    overlaps,
+)
 
 #: SA this hot returns random states: the landscape is then seen only through the descent polish.
 RANDOM_STARTS = {"beta_range": [1e-4, 2e-4], "num_sweeps": 1}

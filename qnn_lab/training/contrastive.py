@@ -182,7 +182,7 @@ class ContrastiveTrainer(Trainer):
         return record
 
     def _landscape(self, network):
-        from ..analysis.landscape import landscape_metrics      # analysis builds on training
+        from ..analysis.landscape import landscape_metrics  # analysis builds on training
 
         seed = int(self.random_state) % MAX_SEED if isinstance(self.random_state, numbers.Integral) else 0
         return landscape_metrics(network, *self._probe, self.sampler_, self.probe_reads, margin=self.margin,
