@@ -56,7 +56,7 @@ class TrainingView(w.VBox):
         for control in (self.trainer_choice, self.learning_rate, self.batch_size):
             control.observe(guard(lambda _: self.reset()), "value")
         self.curves = go.FigureWidget(make_subplots(rows=2, cols=3, vertical_spacing=0.16, subplot_titles=(
-            "accuracy", "heads per sample", "(E_min - E_target) / N of a probe set",
+            "accuracy", "heads per sample", "(E - E_target) per spin, probe set",
             "overlaps P(q) over training", "glass -> order", "P(q): start and now")))
         self.curves.add_traces([go.Scatter(name="train", mode="lines+markers"),
                                 go.Scatter(name="test", mode="lines+markers")], rows=1, cols=1)
