@@ -111,10 +111,28 @@ def test_training_step_play_and_the_views_follow(lab):
     tv.play(max_epochs=2, block=True)
     assert list(tv.curves.data[0].x) == [1, 2, 3]
     assert lab.state.network_version > before                         # network drawing and QUBO view redrawn
-    assert np.asarray(tv.curves.data[3].z).shape == (40, 3)             # glass -> order heatmap, one column per epoch
+    assert np.asarray(tv.curves.data[3].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
+    assert np.asarray(tv.curves.data[4].z).shape == (20, 4)             # P(q) over training
     assert tv.boundary.data[0].z.shape == (60, 60)
     tv.reset()
     assert len(tv.curves.data[0].x) == 0
+
+
+def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
+    tv = lab.training
+    tv.play(max_epochs=2, block=True)
+    history = tv.trainer.history_
+    start, marks = history[0]["landscape_initial"], [r["landscape"] for r in history]
+    assert list(tv.curves.data[4].x) == [0, 1, 2]                      # P(q) over training, from epoch 0
+    np.testing.assert_allclose(np.asarray(tv.curves.data[4].z)[:, 0], start["overlap_distribution"])
+    assert list(tv.curves.data[5].y) == [start["lowest_share"]] + [m["lowest_share"] for m in marks]
+    assert list(tv.curves.data[7].y) == [start["head_below_target"]] + [m["head_below_target"] for m in marks]
+    assert list(tv.curves.data[8].y) == start["overlap_distribution"]
+    assert list(tv.curves.data[9].y) == marks[-1]["overlap_distribution"]
+    np.testing.assert_allclose(np.asarray(tv.curves.data[3].z).sum(0), 1.0)   # each epoch's gap column sums to 1
+    tv.trainer_choice.value = "backprop"                                 # no landscape: the panels stay empty
+    tv.step(block=True)
+    assert tv.curves.data[4].z is None and len(tv.curves.data[5].y) == 0
 
 
 def test_pause_stops_a_running_training(lab):

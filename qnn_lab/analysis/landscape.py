@@ -1,11 +1,170 @@
-"""The energy landscape of a probe set: where the free-phase reads lie relative to the target."""
+"""The energy landscape of a probe set: glass (many deep minima) or order (the target is the minimum).
+
+For fixed inputs the free network is annealed many times; each read is polished to its
+local minimum by zero-temperature descent. A spin glass shows many distinct minima, few
+reads in the lowest one, broad overlaps P(q) around 0 and wrong states below the clamped
+target; a trained, ordered landscape funnels the reads into one minimum (P(q) peaked at
+q ~ 1) that is the target, with every other state above it.
+"""
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..training.contrastive import free_phase
+from ..exceptions import check_int
+from ..training.contrastive import find_heads, free_phase
 
-__all__ = ["energy_gaps"]
+__all__ = ["GAP_EDGES", "OVERLAP_EDGES", "LandscapeMetrics", "distinct_counts", "energy_gaps",
+           "landscape_metrics", "lowest_share", "overlap_distribution", "overlaps"]
+
+#: Bins of E - E_clamped per free spin (the gaps of different networks and samples compare).
+GAP_EDGES = np.linspace(-0.5, 0.5, 41)
+#: Bins of the overlap q on [-1, 1]; q = 1 (identical reads) falls in the last bin.
+OVERLAP_EDGES = np.linspace(-1.0, 1.0, 21)
+
+
+def _spins(states):
+    states = np.asarray(states)
+    if states.ndim != 3 or states.shape[0] < 1 or states.shape[2] < 1:
+        raise ValueError(f"'states' should have shape (num_reads, n_samples, n_spins): shape = {states.shape}")
+    return states
+
+
+def overlaps(states):
+    """q_ab = s_a . s_b / N for every pair a < b of reads of the same sample; shape (R(R-1)/2, P)."""
+    states = _spins(states).astype(np.float64)
+    R, _, N = states.shape
+    gram = np.einsum("apn,bpn->abp", states, states) / N
+    a, b = np.triu_indices(R, k=1)
+    return gram[a, b]
+
+
+def overlap_distribution(states, edges=OVERLAP_EDGES):
+    """P(q) over all read pairs and samples: probabilities per bin of ``edges`` (sums to 1)."""
+    q = overlaps(states)
+    if q.size == 0:
+        raise ValueError("'states' should hold at least 2 reads per sample to have overlaps: num_reads = 1")
+    counts = np.histogram(np.clip(q, edges[0], edges[-1]), edges)[0]
+    return counts / q.size
+
+
+def _state_keys(states):
+    """Each read as one exact, sortable key (its spins packed into bytes); shape (R, P)."""
+    bits = np.packbits(states > 0, axis=-1)
+    return np.ascontiguousarray(bits).view(np.dtype((np.void, bits.shape[-1])))[..., 0]
+
+
+def distinct_counts(states):
+    """Number of distinct states among the reads of each sample; shape (P,)."""
+    keys = np.sort(_state_keys(_spins(states)), axis=0)
+    return 1 + np.count_nonzero(keys[1:] != keys[:-1], axis=0)
+
+
+def lowest_share(states, energies):
+    """Share of each sample's reads that are its lowest-energy state; shape (P,).
+
+    With degenerate lowest states the first one found counts, so a glass of many equal
+    minima has a low share.
+    """
+    states = _spins(states)
+    energies = np.asarray(energies, dtype=float)
+    keys = _state_keys(states)
+    lowest = keys[np.argmin(energies, axis=0), np.arange(keys.shape[1])]
+    return np.mean(keys == lowest[None, :], axis=0)
+
+
+@dataclass
+class LandscapeMetrics:
+    """Landscape of a probe set after descent polish (plain floats and lists: JSON-ready).
+
+    Attributes:
+        gap_edges, gap_counts: histogram of (E_read - E_clamped) / N over every read.
+        overlap_edges, overlap_distribution: P(q) over read pairs of the same input.
+        mean_overlap: mean q over those pairs.
+        distinct_minima: distinct polished states per sample (mean).
+        lowest_share: share of a sample's reads in its lowest state (mean).
+        head_gap: (E_best_head - E_clamped) / N averaged over samples with a non-target read
+            (None if every read is the target); negative means a wrong state lies below the target.
+        head_below_target: share of samples whose best non-target read lies below the target.
+        heads_per_sample: distinct heads per sample as the trainer counts them (mean).
+        num_reads, n_samples, n_spins: what was measured.
+    """
+
+    gap_edges: list
+    gap_counts: list
+    overlap_edges: list
+    overlap_distribution: list
+    mean_overlap: float
+    distinct_minima: float
+    lowest_share: float
+    head_gap: float | None
+    head_below_target: float
+    heads_per_sample: float
+    num_reads: int
+    n_samples: int
+    n_spins: int
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def polish(network, X, states):
+    """Every read relaxed to its local minimum by the network's layered zero-temperature descent."""
+    R, P = states[0].shape[:2]
+    relaxed = network.descend(np.tile(X, (R, 1)), [s.reshape(R * P, -1) for s in states])
+    return [r.reshape(R, P, -1) for r in relaxed]
+
+
+def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, seed=None, sampler_params=None,
+                      gap_edges=GAP_EDGES, overlap_edges=OVERLAP_EDGES):
+    """Anneal the free network on the probe set (X, y), polish the reads, measure the landscape.
+
+    Args:
+        network: the ``Network``; X (P, n_inputs), y (P,): the probe inputs and their labels.
+        sampler: a dimod sampler (the layered annealer takes its array fast path).
+        num_reads: reads per probe sample (>= 2, overlaps need pairs).
+        margin: the trainer's head margin (for ``heads_per_sample``).
+        seed: sampler seed; sampler_params: extra parameters of the sampler call.
+
+    Returns:
+        ``LandscapeMetrics``.
+
+    Examples:
+        >>> import qnn_lab as ql
+        >>> net = ql.Network([2, 6, 2], random_state=0)
+        >>> m = landscape_metrics(net, [[1.0, -1.0]], [0], ql.get_sampler("layered"), num_reads=4, seed=0)
+        >>> 1 <= m.distinct_minima <= 4 and abs(sum(m.overlap_distribution) - 1) < 1e-9
+        True
+    """
+    X = network.check_X(X)
+    y = network.check_y(y, len(X))
+    num_reads = check_int("num_reads", num_reads, low=2)
+    states = polish(network, X, free_phase(network, X, sampler, num_reads, seed, sampler_params))
+    n_spins = network.n_spins
+    energies = network.energy(X, states)                                  # (R, P)
+    clamped = network.energy(X, network.clamped_state(X, y))
+    gaps = (energies - clamped[None, :]) / n_spins
+    flat = np.concatenate(states, axis=-1)
+    t = network.target_codes(y)
+    is_target = np.all(states[-1] == t[None], axis=-1)
+    head_gaps = np.where(is_target, np.inf, gaps).min(axis=0)
+    has_head = np.isfinite(head_gaps)
+    weights = find_heads(flat, energies, is_target, network.decode_outputs(states[-1]), y, clamped, margin,
+                         num_reads)
+    q = overlaps(flat)
+    return LandscapeMetrics(
+        gap_edges=[round(float(e), 9) for e in gap_edges],
+        gap_counts=np.histogram(np.clip(gaps, gap_edges[0], gap_edges[-1]), gap_edges)[0].tolist(),
+        overlap_edges=[round(float(e), 9) for e in overlap_edges],
+        overlap_distribution=overlap_distribution(flat, overlap_edges).tolist(),
+        mean_overlap=float(q.mean()),
+        distinct_minima=float(distinct_counts(flat).mean()),
+        lowest_share=float(lowest_share(flat, energies).mean()),
+        head_gap=float(head_gaps[has_head].mean()) if has_head.any() else None,
+        head_below_target=float(np.mean(has_head & (head_gaps < 0))),
+        heads_per_sample=float((weights > 0).sum(0).mean()),
+        num_reads=num_reads, n_samples=len(X), n_spins=n_spins)
 
 
 def energy_gaps(network, X, y, sampler, num_reads=8, seed=None):

@@ -91,9 +91,14 @@ class Trainer:
             record[key] = float(np.sum(values) if key.endswith("seconds") else np.mean(values))
         record["wall_seconds"] = time.perf_counter() - t0
         record["completed"] = not self._stop_requested
+        record.update(self._epoch_measurements(X, y))
         self.history_.append(record)
         self._notify({"event": "epoch", **record})
         return self
+
+    def _epoch_measurements(self, X, y):
+        """Extra keys of an epoch record, measured after the epoch (outside its wall time)."""
+        return {}
 
     def stop(self):
         """Ask a running fit/partial_fit to end after the current minibatch."""

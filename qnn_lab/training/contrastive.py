@@ -14,6 +14,7 @@ propagation, a cold reverse anneal from the free state) and the step is divided 
 """
 from __future__ import annotations
 
+import numbers
 import time
 
 import numpy as np
@@ -99,6 +100,10 @@ class ContrastiveTrainer(Trainer):
         keep_best: ``fit`` ends with the weights of its best epoch on the training data.
         random_state: seed of the shuffling and of the sampler seeds.
         callback: ``callback(trainer, record)`` after every minibatch and epoch.
+        probe_size: training samples (the first ones ``fit`` sees) whose energy landscape is
+            measured after every epoch into ``history_[i]["landscape"]`` (0 turns it off); the
+            first record also holds the landscape before training, "landscape_initial".
+        probe_reads: reads per probe sample (>= 2).
 
     Examples:
         >>> import qnn_lab as ql
@@ -111,7 +116,8 @@ class ContrastiveTrainer(Trainer):
 
     def __init__(self, network, sampler="layered", sampler_params=None, *, num_reads=4, heads_per_sample=2,
                  learning_rate=0.02, lr_decay=0.3, margin=-1.0, variant="contrastive", nudge=4.0,
-                 batch_size=32, epochs=20, keep_best=True, random_state=None, callback=None):
+                 batch_size=32, epochs=20, keep_best=True, random_state=None, callback=None, probe_size=32,
+                 probe_reads=8):
         self.network = network
         self.sampler = sampler
         self.sampler_params = sampler_params
@@ -127,6 +133,8 @@ class ContrastiveTrainer(Trainer):
         self.keep_best = keep_best
         self.random_state = random_state
         self.callback = callback
+        self.probe_size = probe_size
+        self.probe_reads = probe_reads
 
     def _check_params(self):
         super()._check_params()
@@ -137,6 +145,8 @@ class ContrastiveTrainer(Trainer):
         self.margin = check_float("margin", self.margin)
         self.variant = check_choice("variant", self.variant, ("contrastive", "nudged"), error=ValueError)
         self.nudge = check_float("nudge", self.nudge, low=0, low_open=True)
+        self.probe_size = check_int("probe_size", self.probe_size, low=0)
+        self.probe_reads = check_int("probe_reads", self.probe_reads, low=2)
         params = dict(DEFAULT_SAMPLER_PARAMS.get(self.sampler, {}) if isinstance(self.sampler, str) else {})
         params.update(self.sampler_params or {})
         if isinstance(self.sampler, str):
@@ -148,6 +158,35 @@ class ContrastiveTrainer(Trainer):
             raise TypeError(f"'sampler' should be a sampler name or a dimod sampler: value = {self.sampler!r}")
         if "num_reads" in params:
             raise ValueError("'sampler_params' should not hold 'num_reads': use the trainer's 'num_reads'")
+
+    def _initialize(self):
+        super()._initialize()
+        self._probe = None
+
+    def _epoch_measurements(self, X, y):
+        """The landscape of the probe set (fixed at the first epoch) with the current weights.
+
+        The probe anneals with its own fixed seed, so the training's random stream, and with
+        it the training itself, is the same whether the probe is on or off.
+        """
+        if self.probe_size == 0:
+            return {}
+        t0 = time.perf_counter()
+        record = {}
+        if self._probe is None:
+            self._probe = (X[:self.probe_size], y[:self.probe_size])
+            if self.epoch_ == 1:                          # self.network holds the weights before training
+                record["landscape_initial"] = self._landscape(self.network)
+        record["landscape"] = self._landscape(self.network_)
+        record["probe_seconds"] = time.perf_counter() - t0
+        return record
+
+    def _landscape(self, network):
+        from ..analysis.landscape import landscape_metrics  # analysis builds on training
+
+        seed = int(self.random_state) % MAX_SEED if isinstance(self.random_state, numbers.Integral) else 0
+        return landscape_metrics(network, *self._probe, self.sampler_, self.probe_reads, margin=self.margin,
+                                 seed=seed, sampler_params=getattr(self, "_extra_params", None)).to_dict()
 
     def _free_phase(self, X):
         """One sampler call on the minibatch: spins per layer (R, P, n_l), and the seconds it took."""

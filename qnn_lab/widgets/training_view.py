@@ -9,13 +9,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import BackpropTrainer, ContrastiveTrainer, QuboTrainer
-from ..analysis import energy_gaps
 from .common import shows_errors
 
 __all__ = ["TrainingView"]
 
-PROBE_SIZE = 32          # training samples whose landscape is tracked
-GAP_BINS = np.linspace(-20, 20, 41)
+PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
 GRID = 60                # decision-boundary resolution per axis
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 
@@ -25,6 +23,15 @@ def thin(n, limit=MAX_POINTS):
     if n <= limit:
         return np.arange(n)
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
+
+
+def landscape_series(history):
+    """(epoch, landscape) pairs from a trainer's history_: the start (epoch 0) if recorded, then every epoch."""
+    series = []
+    if history and "landscape_initial" in history[0]:
+        series.append((0, history[0]["landscape_initial"]))
+    series += [(r["epoch"], r["landscape"]) for r in history if "landscape" in r]
+    return series
 
 
 class TrainingView(w.VBox):
@@ -48,15 +55,27 @@ class TrainingView(w.VBox):
         self.reset_button.on_click(guard(lambda _: self.reset()))
         for control in (self.trainer_choice, self.learning_rate, self.batch_size):
             control.observe(guard(lambda _: self.reset()), "value")
-        self.curves = go.FigureWidget(make_subplots(rows=1, cols=3, subplot_titles=(
-            "accuracy", "heads per sample", "E_free - E_clamped of a probe set")))
+        self.curves = go.FigureWidget(make_subplots(rows=2, cols=3, vertical_spacing=0.16, subplot_titles=(
+            "accuracy", "heads per sample", "(E - E_target) per spin, probe set",
+            "overlaps P(q) over training", "glass -> order", "P(q): start and now")))
         self.curves.add_traces([go.Scatter(name="train", mode="lines+markers"),
                                 go.Scatter(name="test", mode="lines+markers")], rows=1, cols=1)
         self.curves.add_trace(go.Scatter(name="heads", mode="lines+markers", showlegend=False), row=1, col=2)
-        self.curves.add_trace(go.Heatmap(colorscale="Viridis", showscale=False, name="gaps",
-                                         y=(GAP_BINS[:-1] + GAP_BINS[1:]) / 2), row=1, col=3)
-        self.curves.update_layout(height=300, margin={"l": 40, "r": 10, "t": 30, "b": 30}, template="plotly_white")
-        self.curves.update_yaxes(range=[0, 1.02], row=1, col=1)
+        self.curves.add_trace(go.Heatmap(colorscale="Viridis", showscale=False, name="gaps"), row=1, col=3)
+        self.curves.add_trace(go.Heatmap(colorscale="Viridis", showscale=False, name="P(q)"), row=2, col=1)
+        self.curves.add_traces([go.Scatter(name="reads in lowest state", mode="lines+markers"),
+                                go.Scatter(name="distinct minima / reads", mode="lines+markers"),
+                                go.Scatter(name="samples with a head below the target", mode="lines+markers")],
+                               rows=2, cols=2)
+        self.curves.add_traces([go.Scatter(name="P(q) start", mode="lines", line={"shape": "hvh", "dash": "dot"}),
+                                go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh"})], rows=2, cols=3)
+        self.curves.update_layout(height=560, margin={"l": 40, "r": 10, "t": 30, "b": 30}, template="plotly_white",
+                                  legend={"font": {"size": 10}})
+        for row, col in ((1, 1), (2, 2)):
+            self.curves.update_yaxes(range=[0, 1.02], row=row, col=col)
+        self.curves.update_xaxes(title_text="epoch", row=2, col=1)
+        self.curves.update_xaxes(title_text="epoch", row=2, col=2)
+        self.curves.update_xaxes(title_text="q", row=2, col=3)
         self.boundary = go.FigureWidget()
         self.boundary.add_traces([go.Heatmap(colorscale="RdBu", showscale=False, opacity=0.5, hoverinfo="skip"),
                                   go.Scatter(mode="markers", marker={"size": 5, "line": {"width": 0.5}},
@@ -83,19 +102,20 @@ class TrainingView(w.VBox):
         if kind == "qubo":
             return QuboTrainer(state.network, bits=state.bits, random_state=state.seed, epochs=1)
         return ContrastiveTrainer(state.network, sampler=state.make_sampler(), learning_rate=self.learning_rate.value,
-                                  keep_best=False, **common)
+                                  keep_best=False, probe_size=PROBE_SIZE, **common)
 
     def reset(self):
         """A fresh trainer on the state's current network; curves cleared."""
         if self.running:
             return
         self.trainer = self.make_trainer()
-        self.gap_rows, self.gap_epochs = [], []
         self.epoch_label.value = "epoch 0"
         with self.curves.batch_update():
-            for trace in self.curves.data[:3]:
-                trace.x, trace.y = [], []
-            self.curves.data[3].z = None
+            for trace in self.curves.data:
+                if isinstance(trace, go.Heatmap):
+                    trace.x, trace.y, trace.z = None, None, None
+                else:
+                    trace.x, trace.y = [], []
         self._draw_boundary()
 
     @property
@@ -167,26 +187,37 @@ class TrainingView(w.VBox):
         keep = thin(len(tr.history_))
         h = [tr.history_[i] for i in keep]
         epochs = [r["epoch"] for r in h]
-        if isinstance(tr, ContrastiveTrainer):
-            probe = slice(0, PROBE_SIZE)
-            gaps = energy_gaps(tr.network_, state.data.X_train[probe], state.data.y_train[probe], tr.sampler_,
-                               num_reads=8, seed=state.seed)
-            self.gap_rows.append(np.histogram(np.clip(gaps, GAP_BINS[0], GAP_BINS[-1]), GAP_BINS)[0])
-            self.gap_epochs.append(tr.epoch_)
-            if len(self.gap_rows) > 2 * MAX_POINTS:          # bounded memory in long sessions
-                self.gap_rows, self.gap_epochs = self.gap_rows[::2], self.gap_epochs[::2]
         with self.curves.batch_update():
             self.curves.data[0].x, self.curves.data[0].y = epochs, [r["train_accuracy"] for r in h]
             self.curves.data[1].x, self.curves.data[1].y = epochs, [r.get("test_accuracy") for r in h]
             self.curves.data[2].x, self.curves.data[2].y = epochs, [r.get("heads_per_sample", 0) for r in h]
-            if self.gap_rows:
-                cols = thin(len(self.gap_rows))
-                self.curves.data[3].z = np.array(self.gap_rows)[cols].T
-                self.curves.data[3].x = np.array(self.gap_epochs)[cols]
+            self._draw_landscape(landscape_series(tr.history_))
         last = h[-1] if h else {}
         self.epoch_label.value = (f"epoch {tr.epoch_}: train {last.get('train_accuracy', 0):.3f}, "
                                   f"test {last.get('test_accuracy', 0):.3f}")
         self._draw_boundary()
+
+    def _draw_landscape(self, series):
+        """The glass -> order panels from the probe landscapes of ``history_``."""
+        if not series:
+            return
+        keep = thin(len(series))
+        epochs = [series[i][0] for i in keep]
+        marks = [series[i][1] for i in keep]
+        first, last = series[0][1], series[-1][1]
+        gap_edges, q_edges = np.array(last["gap_edges"]), np.array(last["overlap_edges"])
+        gaps = np.array([m["gap_counts"] for m in marks], float)
+        d = self.curves.data
+        d[3].x, d[3].y = epochs, (gap_edges[:-1] + gap_edges[1:]) / 2
+        d[3].z = (gaps / np.maximum(gaps.sum(1, keepdims=True), 1)).T
+        d[4].x, d[4].y = epochs, (q_edges[:-1] + q_edges[1:]) / 2
+        d[4].z = np.array([m["overlap_distribution"] for m in marks]).T
+        d[5].x, d[5].y = epochs, [m["lowest_share"] for m in marks]
+        d[6].x, d[6].y = epochs, [m["distinct_minima"] / m["num_reads"] for m in marks]
+        d[7].x, d[7].y = epochs, [m["head_below_target"] for m in marks]
+        q_mid = (q_edges[:-1] + q_edges[1:]) / 2
+        d[8].x, d[8].y = q_mid, first["overlap_distribution"]
+        d[9].x, d[9].y = q_mid, last["overlap_distribution"]
 
     def _draw_boundary(self):
         data = self.state.data
