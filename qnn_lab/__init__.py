@@ -1,4 +1,5 @@
 """qnn_lab: train classical neural networks with annealers, and watch it happen."""
+from .analysis import scaling_study
 from .datasets import DATASETS, Dataset, load_dataset
 from .encoding import NeuronEncoding, WeightEncoding, encode_neurons, encode_weights
 from .exceptions import ModelTooLargeError, QnnLabError, UnknownNameError
@@ -27,6 +28,7 @@ __all__ = [
            "load_dataset",
            "sample_in_chunks",
            "sampler_spec",
+           "scaling_study",
 ]
 
 
