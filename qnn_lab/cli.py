@@ -106,6 +106,8 @@ def build_parser():
     for name, default in (("programming", 15000.0), ("anneal", 20.0), ("readout", 150.0), ("delay", 20.0)):
         scaling.add_argument(f"--qpu-{name}-us", type=float, default=default,
                              help=f"QPU time model: {name} time in microseconds (default {default:g})")
+    scaling.add_argument("--threads", type=int, default=1,
+                         help="torch threads (default 1: fastest for these small models, and on a shared machine)")
     scaling.add_argument("--seed", type=int, default=0, help="first seed (and bootstrap seed)")
     scaling.add_argument("--json", metavar="PATH", help="write the result as JSON to PATH ('-' for stdout)")
     scaling.add_argument("--html", metavar="PATH", help="write the interactive figure (plotly) to PATH")
@@ -190,8 +192,12 @@ def _window(text):
 
 def run_scaling(args):
     """``qnn-lab scaling``: the study, its summary on stderr, JSON and figure on request."""
-    from .analysis import QpuTimeModel, scaling_study
+    import torch
 
+    from .analysis import QpuTimeModel, scaling_study
+    from .exceptions import check_int
+
+    torch.set_num_threads(check_int("--threads", args.threads, low=1))
     sizes = SCALING_SIZES["quick" if args.quick else "full"]
     dataset_params = dict(args.dataset_param)
     if args.dataset == "teacher":
