@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import qnn_lab as ql
-from qnn_lab.analysis import QpuTimeModel, fit_power_law, fit_scaling, scaling_study
+from qnn_lab.analysis import QpuTimeModel, ScalingStudy, fit_power_law, fit_scaling, scaling_study
 from qnn_lab.analysis.scaling import _fit_study
 
 COSTS = np.geomspace(10, 1e4, 15)
@@ -149,6 +149,9 @@ def test_a_tiny_study_records_curves_and_fits_every_trainer(tiny_study):
     assert "contrastive/backprop" in study.ratios
     result = json.loads(json.dumps(study.to_dict()))
     assert result["fits"]["backprop"]["n_bootstrap"] == 50 and result["config"]["layers"] == [16, 8, 2]
+    again = ScalingStudy.from_dict(result)
+    assert again.fits["contrastive"].alpha == study.fits["contrastive"].alpha
+    assert again.ratios == study.ratios
 
 
 def test_refit_changes_the_axis_without_training(tiny_study):
@@ -156,6 +159,10 @@ def test_refit_changes_the_axis_without_training(tiny_study):
     assert by_epochs.fits["backprop"].alpha == pytest.approx(tiny_study.fits["backprop"].alpha)  # a rescaled axis
     with pytest.raises(ValueError, match="'qpu_seconds' is not defined for trainer"):
         tiny_study.refit("qpu_seconds")
+    annealing = tiny_study.refit("qpu_seconds", trainers=["contrastive"])
+    assert list(annealing.fits) == ["contrastive"] and annealing.ratios == {}
+    with pytest.raises(ValueError, match="'trainers' should be .* value = \\['qubo'\\]"):
+        tiny_study.refit(trainers=["qubo"])
 
 
 def test_qpu_axis_of_an_annealing_study_follows_the_model():

@@ -178,10 +178,16 @@ class ScalingStudy:
     fits: dict
     ratios: dict
 
-    def refit(self, cost=None, window=None, *, n_bootstrap=None, confidence=None, random_state=None):
-        """The same curves fitted on another cost axis or window."""
+    def refit(self, cost=None, window=None, *, trainers=None, n_bootstrap=None, confidence=None, random_state=None):
+        """The same curves fitted on another cost axis or window, optionally for a subset of trainers."""
         cfg = self.config
-        return _fit_study(cfg, self.curves, self.cost if cost is None else cost, window,
+        curves = self.curves
+        if trainers is not None:
+            if isinstance(trainers, str) or not set(trainers) <= set(curves) or not trainers:
+                raise ValueError(f"'trainers' should be a non-empty list from this study's trainers "
+                                 f"({', '.join(curves)}): value = {trainers!r}")
+            curves = {name: curves[name] for name in trainers}
+        return _fit_study(cfg, curves, self.cost if cost is None else cost, window,
                           cfg["n_bootstrap"] if n_bootstrap is None else n_bootstrap,
                           cfg["confidence"] if confidence is None else confidence,
                           cfg["random_state"] if random_state is None else random_state)
@@ -191,6 +197,14 @@ class ScalingStudy:
         return {"config": self.config, "cost": self.cost,
                 "fits": {name: fit.to_dict() for name, fit in self.fits.items()}, "ratios": self.ratios,
                 "curves": {name: {k: v.tolist() for k, v in c.items()} for name, c in self.curves.items()}}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The study that ``to_dict`` wrote (e.g. read back from ``qnn-lab scaling --json``), refitted."""
+        curves = {name: {k: np.asarray(v, float) for k, v in c.items()} for name, c in data["curves"].items()}
+        cfg = data["config"]
+        return _fit_study(cfg, curves, data["cost"], cfg["window"], cfg["n_bootstrap"], cfg["confidence"],
+                          cfg["random_state"])
 
     def summary(self):
         """One line per trainer and per ratio."""
