@@ -35,6 +35,9 @@ def test_fit_uses_only_points_inside_the_window():
     error = np.where(COSTS < 100, COSTS ** -0.2, 100 ** 0.58 * COSTS ** -0.78)   # a knee at cost 100
     assert fit_power_law(COSTS, error, window=(100, 1e4))[0] == pytest.approx(0.78)
     assert fit_power_law(COSTS, error)[0] < 0.7
+    straight = fit_scaling(np.tile(COSTS, (2, 1)), np.tile(error, (2, 1)), window=(100, 1e4), n_bootstrap=10)
+    bent = fit_scaling(np.tile(COSTS, (2, 1)), np.tile(error, (2, 1)), window=(10, 1e4), n_bootstrap=10)
+    assert straight.log_rms < 1e-9 < 0.05 < bent.log_rms
 
 
 @pytest.mark.parametrize("alpha", [0.5, 0.78, 1.01, 2.0])

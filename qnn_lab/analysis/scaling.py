@@ -59,13 +59,18 @@ def fit_power_law(cost, error, window=None):
 
 @dataclass
 class ScalingFit:
-    """alpha of error ~ cost**-alpha with its bootstrap confidence interval."""
+    """alpha of error ~ cost**-alpha with its bootstrap confidence interval.
+
+    ``log_rms`` is the RMS residual of the fitted line in log error (0.05 is a 5 % scatter
+    about the power law); a large one says the curve bends inside the window.
+    """
 
     alpha: float
     ci: tuple
     log_prefactor: float
     window: tuple
     n_points: int
+    log_rms: float
     confidence: float
     boot_alpha: np.ndarray = field(repr=False)
     boot_log_prefactor: np.ndarray = field(repr=False)
@@ -76,7 +81,8 @@ class ScalingFit:
 
     def to_dict(self):
         return {"alpha": self.alpha, "ci": list(self.ci), "log_prefactor": self.log_prefactor,
-                "window": list(self.window), "n_points": self.n_points, "confidence": self.confidence,
+                "window": list(self.window), "n_points": self.n_points, "log_rms": self.log_rms,
+                "confidence": self.confidence,
                 "n_bootstrap": len(self.boot_alpha), "bootstrap_failed": int(np.sum(~np.isfinite(self.boot_alpha)))}
 
 
@@ -142,6 +148,9 @@ def fit_scaling(costs, errors, window=None, *, n_bootstrap=1000, confidence=0.95
     if window is None:
         window = default_window(mean_cost, mean_error)
     alpha, log_prefactor, n_points = fit_power_law(mean_cost, mean_error, window)
+    inside = (mean_cost >= window[0]) & (mean_cost <= window[1]) & (mean_error > 0)
+    residual = np.log(mean_error[inside]) - (log_prefactor - alpha * np.log(mean_cost[inside]))
+    log_rms = float(np.sqrt(np.mean(residual ** 2)))
     if draws is None:
         draws = _draws(len(costs), n_bootstrap, random_state)
     boot = np.full((len(draws), 2), np.nan)
@@ -152,7 +161,7 @@ def fit_scaling(costs, errors, window=None, *, n_bootstrap=1000, confidence=0.95
             pass
     tail = 50 * (1 - confidence)
     ci = tuple(float(v) for v in np.nanpercentile(boot[:, 0], [tail, 100 - tail]))
-    return ScalingFit(alpha, ci, log_prefactor, window, n_points, confidence, boot[:, 0], boot[:, 1])
+    return ScalingFit(alpha, ci, log_prefactor, window, n_points, log_rms, confidence, boot[:, 0], boot[:, 1])
 
 
 def _ratio(numerator, denominator, confidence):
@@ -209,7 +218,8 @@ class ScalingStudy:
     def summary(self):
         """One line per trainer and per ratio."""
         lines = [f"{name}: alpha = {f.alpha:.3f} [{f.ci[0]:.3f}, {f.ci[1]:.3f}] on {self.cost} "
-                 f"in [{f.window[0]:.4g}, {f.window[1]:.4g}]" for name, f in self.fits.items()]
+                 f"in [{f.window[0]:.4g}, {f.window[1]:.4g}] (log rms {f.log_rms:.3f})"
+                 for name, f in self.fits.items()]
         lines += [f"{name}: {r['value']:.3f} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" for name, r in self.ratios.items()]
         return "\n".join(lines)
 
