@@ -100,6 +100,8 @@ def test_bad_fit_inputs_name_the_parameter(call, words):
     ({"seeds": 1}, ["'seeds'", ">= 2"]),
     ({"trainer_params": {"qubo": {}}}, ["'trainer_params'", "'qubo'"]),
     ({"trainer_params": {"backprop": {"learning_rate": -1.0}}}, ["'learning_rate'", "-1.0"]),
+    ({"trainer_params": {"contrastive": {"epochs": 9}}}, ["'trainer_params'", "'epochs'"]),
+    ({"random_state": -1}, ["'random_state'", "-1"]),
     ({"qpu_model": {"anneal_us": 20}}, ["'qpu_model'", "QpuTimeModel"]),
     ({"dataset": "mnist"}, ["'mnist'", "'teacher'"]),
 ])

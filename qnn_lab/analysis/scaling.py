@@ -14,7 +14,6 @@ trainers' exponents uses the same seed draws for both.
 """
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -323,8 +322,7 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
     hidden = check_int("hidden", hidden, low=1)
     replicas = check_int("replicas", replicas, low=1)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=1)
-    if not isinstance(random_state, numbers.Integral) or isinstance(random_state, bool) or random_state < 0:
-        raise TypeError(f"'random_state' should be an integer >= 0: value = {random_state!r}")
+    random_state = check_int("random_state", random_state, low=0)
     _check_window(window)
     qpu_model = QpuTimeModel() if qpu_model is None else qpu_model
     if not isinstance(qpu_model, QpuTimeModel):
@@ -335,6 +333,11 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
         raise ValueError(f"'trainer_params' should only name the study's trainers ({', '.join(trainers)}): "
                          f"value has {', '.join(map(repr, unknown))}")
     confidence = check_float("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    for name, params in trainer_params.items():
+        fixed = sorted(set(params) & {"batch_size", "epochs", "random_state", "callback"})
+        if fixed:
+            raise ValueError(f"'trainer_params' for {name!r} should not set {', '.join(map(repr, fixed))}: "
+                             f"the study sets them (use its own arguments)")
     dataset_params = dict(DEFAULT_DATASET_PARAMS.get(dataset, {}) if dataset_params is None else dataset_params)
 
     def seed_setup(seed):
