@@ -1,4 +1,5 @@
 """qnn_lab: train classical neural networks with annealers, and watch it happen."""
+from .analysis import scaling_study
 from .datasets import DATASETS, Dataset, load_dataset
 from .embedding import Embedding, embed, qpu_graph
 from .encoding import NeuronEncoding, WeightEncoding, encode_neurons, encode_weights
@@ -32,6 +33,7 @@ __all__ = [
            "qpu_graph",
            "sample_in_chunks",
            "sampler_spec",
+           "scaling_study",
            "show_inspector",
 ]
 

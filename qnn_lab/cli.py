@@ -1,4 +1,4 @@
-"""The ``qnn-lab`` command: open the lab, train a network, list samplers."""
+"""The ``qnn-lab`` command: open the lab, train a network, run the scaling study, list samplers."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +19,11 @@ PRESETS = {
     "digits": {"hidden": 120},
     "teacher": {"hidden": 64},
     "toy": {"hidden": 64, "contrastive": {"batch_size": 4, "epochs": 60, "learning_rate": 0.03}},
+}
+#: ``qnn-lab scaling`` sizes: the full study and ``--quick`` (a few minutes on a shared 2-core machine).
+SCALING_SIZES = {
+    "full": {"seeds": 8, "epochs": 4, "budgets": 20, "bootstrap": 2000, "alpha": 80.0},
+    "quick": {"seeds": 3, "epochs": 1, "budgets": 12, "bootstrap": 500, "alpha": 40.0},
 }
 LAB_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -75,6 +80,38 @@ def build_parser():
     bench.add_argument("--quick", action="store_true", help="small sizes (CI keeps it working, no timing gate)")
     bench.add_argument("--only", default=None, help="comma-separated subset, e.g. B1,B4")
     bench.add_argument("--json", metavar="PATH", default="-", help="write the result to PATH ('-' for stdout)")
+
+    scaling = sub.add_parser("scaling", help="fit test error ~ cost**-alpha per trainer, with bootstrap CIs")
+    scaling.add_argument("--quick", action="store_true", help="a small study (3 seeds, 1 epoch, alpha 40)")
+    scaling.add_argument("--dataset", default="teacher", help="teacher (default), digits or a 2-D set")
+    scaling.add_argument("--dataset-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                         help="a load_dataset option, e.g. alpha=80 or n_inputs=64 (repeatable)")
+    scaling.add_argument("--trainers", default="contrastive,backprop",
+                         help="comma-separated: contrastive, qubo, backprop")
+    scaling.add_argument("--cost", default="samples_seen",
+                         help="epochs, samples_seen, train_seconds (all trainers); sampler_calls, reads, anneals, "
+                              "qpu_seconds (annealing trainers)")
+    scaling.add_argument("--window", default=None, metavar="LOW,HIGH", help="fit window in cost units")
+    scaling.add_argument("--seeds", type=int, default=None, help="seeds (default 8; 3 with --quick)")
+    scaling.add_argument("--epochs", type=int, default=None, help="epochs per run (default 4; 1 with --quick)")
+    scaling.add_argument("--budgets", type=int, default=None, help="checkpoints per run, geometric in steps")
+    scaling.add_argument("--batch-size", type=int, default=16)
+    scaling.add_argument("--hidden", type=int, default=32, help="hidden layer width")
+    scaling.add_argument("--replicas", type=int, default=4, help="output spins per class")
+    scaling.add_argument("--sampler", default=None, help="sampler of the annealing trainers")
+    scaling.add_argument("--sampler-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                         help="a sampler parameter of the annealing trainers (repeatable)")
+    scaling.add_argument("--bootstrap", type=int, default=None, help="bootstrap resamplings of the seeds")
+    scaling.add_argument("--confidence", type=float, default=0.95)
+    for name, default in (("programming", 15000.0), ("anneal", 20.0), ("readout", 150.0), ("delay", 20.0)):
+        scaling.add_argument(f"--qpu-{name}-us", type=float, default=default,
+                             help=f"QPU time model: {name} time in microseconds (default {default:g})")
+    scaling.add_argument("--threads", type=int, default=1,
+                         help="torch threads (default 1: fastest for these small models, and on a shared machine)")
+    scaling.add_argument("--seed", type=int, default=0, help="first seed (and bootstrap seed)")
+    scaling.add_argument("--json", metavar="PATH", help="write the result as JSON to PATH ('-' for stdout)")
+    scaling.add_argument("--html", metavar="PATH", help="write the interactive figure (plotly) to PATH")
+    scaling.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("samplers", help="list the samplers and their parameters (JSON)")
     return parser
@@ -145,6 +182,69 @@ def run_train(args):
     return result
 
 
+def _window(text):
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise CliError(f"'--window' should be two costs LOW,HIGH like 100,10000: value = {text!r}") from None
+    return low, high
+
+
+def run_scaling(args):
+    """``qnn-lab scaling``: the study, its summary on stderr, JSON and figure on request."""
+    import torch
+
+    from .analysis import QpuTimeModel, scaling_study
+    from .exceptions import check_int
+
+    torch.set_num_threads(check_int("--threads", args.threads, low=1))
+    sizes = SCALING_SIZES["quick" if args.quick else "full"]
+    dataset_params = dict(args.dataset_param)
+    if args.dataset == "teacher":
+        dataset_params = {"n_inputs": 64, "alpha": sizes["alpha"], **dataset_params}
+    trainers = [t for t in args.trainers.split(",") if t]
+    annealing = {}
+    if args.sampler is not None:
+        annealing["sampler"] = args.sampler
+    if args.sampler_param:
+        annealing["sampler_params"] = dict(args.sampler_param)
+    qpu = QpuTimeModel(programming_us=args.qpu_programming_us, anneal_us=args.qpu_anneal_us,
+                       readout_us=args.qpu_readout_us, delay_us=args.qpu_delay_us)
+    figure = None
+    if args.html:
+        try:
+            from .widgets.scaling_view import scaling_figure as figure
+        except ImportError as exc:
+            raise CliError(f"'--html' needs plotly: install qnn_lab[lab] ({exc})") from None
+    bar = None
+    if not args.quiet:
+        from tqdm.auto import tqdm
+        bar = tqdm(desc="scaling study", unit="run", file=sys.stderr, leave=False)
+
+    def follow(done, total, label):
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(label)
+            bar.update(1)
+
+    study = scaling_study(
+        args.dataset, trainers=trainers, cost=args.cost,
+        seeds=sizes["seeds"] if args.seeds is None else args.seeds,
+        epochs=sizes["epochs"] if args.epochs is None else args.epochs,
+        budgets=sizes["budgets"] if args.budgets is None else args.budgets,
+        batch_size=args.batch_size, hidden=args.hidden, replicas=args.replicas, dataset_params=dataset_params,
+        trainer_params={t: annealing for t in trainers if t != "backprop" and annealing},
+        window=_window(args.window) if args.window else None,
+        n_bootstrap=sizes["bootstrap"] if args.bootstrap is None else args.bootstrap,
+        confidence=args.confidence, qpu_model=qpu, random_state=args.seed, progress=follow)
+    if bar is not None:
+        bar.close()
+    print(study.summary(), file=sys.stderr)
+    if figure is not None:
+        figure(study).write_html(args.html, include_plotlyjs=True)
+    return study.to_dict()
+
+
 def run_lab(args):
     if shutil.which("jupyter") is None and not (Path(sys.executable).parent / "jupyter").exists():
         raise CliError("the lab needs JupyterLab: install qnn_lab[lab] (pip install -e '.[lab]')")
@@ -199,7 +299,7 @@ def main(argv=None):
                 raise CliError(f"'--only' should list names from B1..B6: value = {args.only!r}")
             _write_json(run_benchmarks(quick=args.quick, only=only), args.json)
             return 0
-        result = run_train(args)
+        result = run_scaling(args) if args.command == "scaling" else run_train(args)
         if args.json:
             _write_json(result, args.json)
         return 0

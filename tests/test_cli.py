@@ -72,3 +72,32 @@ def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert f"notebooks at http://localhost:{port}/lab" in err
+
+
+def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
+    out, html = tmp_path / "s.json", tmp_path / "s.html"
+    status = cli.main(["scaling", "--quick", "--dataset-param", "n_inputs=16", "--dataset-param", "alpha=8",
+                       "--seeds", "2", "--budgets", "5", "--hidden", "8", "--bootstrap", "40", "--quiet",
+                       "--qpu-programming-us", "1000", "--json", str(out), "--html", str(html)])
+    assert status == 0
+    result = json.loads(out.read_text())
+    assert result["cost"] == "samples_seen" and set(result["fits"]) == {"contrastive", "backprop"}
+    assert len(result["fits"]["contrastive"]["ci"]) == 2 and "contrastive/backprop" in result["ratios"]
+    assert result["config"]["dataset"] == {"name": "teacher", "n_inputs": 16, "alpha": 8}
+    assert result["config"]["qpu_model"]["programming_us"] == 1000
+    assert "plotly" in html.read_text()[:100_000].lower()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["scaling", "--cost", "anneals"], ["'anneals'", "'backprop'", "epochs, samples_seen, train_seconds"]),
+    (["scaling", "--trainers", "contrastive,magic"], ["'trainers'", "'magic'"]),
+    (["scaling", "--window", "10"], ["'--window'", "'10'"]),
+    (["scaling", "--qpu-readout-us", "-5"], ["'readout_us'", "-5.0"]),
+])
+def test_scaling_bad_values_exit_2(argv, words):
+    proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", *argv, "--quiet"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in proc.stderr

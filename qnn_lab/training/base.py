@@ -20,7 +20,16 @@ class Trainer:
     With ``keep_best`` (where a trainer has it), ``fit`` ends with the weights of the
     epoch with the best training accuracy (``best_epoch_``), like scikit-learn's
     early stopping; ``history_`` still records every epoch as it was.
+
+    Every epoch record also carries the cost of training so far (cumulative, also kept as
+    attributes with a trailing underscore): ``samples_seen``, ``train_seconds`` (time inside
+    the minibatch steps, not in scoring or callbacks) and, for trainers that call a sampler,
+    ``sampler_calls``, ``reads`` (over all calls) and ``anneals`` (reads x samples annealed:
+    one read of a minibatch anneals every sample in it).
     """
+
+    #: Cost counters kept by trainers that call a sampler (they add to them in ``_step``).
+    SAMPLER_COUNTERS = ()
 
     def _prepare_fit(self, X, y):
         net = self.network
@@ -41,6 +50,10 @@ class Trainer:
         self.n_steps_ = 0
         self._rng = check_random_state(self.random_state)
         self._stop_requested = False
+        self.samples_seen_ = 0
+        self.train_seconds_ = 0.0
+        for name in self.SAMPLER_COUNTERS:
+            setattr(self, f"{name}_", 0)
 
     def fit(self, X, y, X_test=None, y_test=None):
         """Train for ``epochs`` epochs from the initial network; returns self."""
@@ -76,8 +89,11 @@ class Trainer:
             if self._stop_requested:
                 break
             idx = order[start:start + self.batch_size]
+            t_step = time.perf_counter()
             stats.append(self._step(X[idx], y[idx]))
+            self.train_seconds_ += time.perf_counter() - t_step
             self.n_steps_ += 1
+            self.samples_seen_ += len(idx)
             self._notify({"event": "batch", "epoch": self.epoch_, "step": self.n_steps_,
                           "progress": min(1.0, (start + len(idx)) / len(X)), **stats[-1]})
         if not stats:
@@ -90,6 +106,9 @@ class Trainer:
             values = [s[key] for s in stats]
             record[key] = float(np.sum(values) if key.endswith("seconds") else np.mean(values))
         record["wall_seconds"] = time.perf_counter() - t0
+        record["samples_seen"] = self.samples_seen_
+        record["train_seconds"] = self.train_seconds_
+        record.update({name: getattr(self, f"{name}_") for name in self.SAMPLER_COUNTERS})
         record["completed"] = not self._stop_requested
         record.update(self._epoch_measurements(X, y))
         self.history_.append(record)

@@ -105,6 +105,9 @@ class ContrastiveTrainer(Trainer):
             first record also holds the landscape before training, "landscape_initial".
         probe_reads: reads per probe sample (>= 2).
 
+    Cost counters: one sampler call per minibatch, ``num_reads`` reads per call, and
+    ``num_reads * batch`` anneals (a read anneals every sample of the minibatch).
+
     Examples:
         >>> import qnn_lab as ql
         >>> ds = ql.load_dataset("xor", n_samples=80, random_state=0)
@@ -113,6 +116,8 @@ class ContrastiveTrainer(Trainer):
         >>> tr.fit(ds.X_train, ds.y_train).history_[-1]["epoch"]
         2
     """
+
+    SAMPLER_COUNTERS = ("sampler_calls", "reads", "anneals")
 
     def __init__(self, network, sampler="layered", sampler_params=None, *, num_reads=4, heads_per_sample=2,
                  learning_rate=0.02, lr_decay=0.3, margin=-1.0, variant="contrastive", nudge=4.0,
@@ -193,6 +198,9 @@ class ContrastiveTrainer(Trainer):
         t0 = time.perf_counter()
         states = free_phase(self.network_, X, self.sampler_, self.num_reads, int(self._rng.integers(MAX_SEED)),
                             getattr(self, "_extra_params", {}))
+        self.sampler_calls_ += 1
+        self.reads_ += self.num_reads
+        self.anneals_ += self.num_reads * len(X)
         return states, time.perf_counter() - t0
 
     def _step(self, X, y):

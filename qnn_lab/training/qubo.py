@@ -32,7 +32,12 @@ class QuboTrainer(Trainer):
         epochs: epochs of ``fit``.
         keep_best: ``fit`` ends with the weights of its best epoch on the training data.
         random_state, callback: as for every trainer.
+
+    Cost counters: one sampler call per layer per step with ``num_reads`` reads; a read
+    anneals one model (the layer's QUBO), so ``anneals`` equals ``reads``.
     """
+
+    SAMPLER_COUNTERS = ("sampler_calls", "reads", "anneals")
 
     def __init__(self, network, sampler="sa", sampler_params=None, *, bits=3, reg=0.01, weight_range=None,
                  target_scale=0.15, num_reads=10, batch_size=None, epochs=3, keep_best=True, random_state=None,
@@ -79,6 +84,9 @@ class QuboTrainer(Trainer):
             t0 = time.perf_counter()
             sampleset = self.sampler_.sample(enc.bqm, **params)
             sampler_seconds += time.perf_counter() - t0
+            self.sampler_calls_ += 1
+            self.reads_ += self.num_reads
+            self.anneals_ += self.num_reads
             W = enc.best_weights(sampleset)
             net.set_layer(layer, W)
             loss += enc.loss(W) / len(X)

@@ -1,0 +1,371 @@
+"""Scaling of test error with training cost: log(error) = -alpha log(cost) + c, with bootstrap CIs.
+
+The study (DESIGN 2.4) trains every trainer once per seed and records a learning curve:
+test error and every cost counter at budgets spaced geometrically in minibatch steps. A
+run stopped after B steps is exactly the first B steps of a longer run (the trainers'
+schedules depend only on the epoch index), so each checkpoint of one run is the result
+of training with budget B. Per seed the data set (the teacher, or the digits split) and
+the initial network are drawn from that seed, and trainers share them.
+
+The fit averages the error over seeds at each budget (so a seed with zero test errors
+still counts), takes the mean cost, and fits a line to the log-log points inside the
+window. The 95 % CI resamples seeds with replacement and refits; the ratio of two
+trainers' exponents uses the same seed draws for both.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..exceptions import check_choice, check_float, check_int, check_random_state
+from .qpu_time import QpuTimeModel
+
+__all__ = ["COST_AXES", "ScalingFit", "ScalingStudy", "fit_power_law", "fit_scaling", "scaling_study"]
+
+#: Cost axes of a study; the last three need a trainer that calls a sampler (with the QPU model).
+COST_AXES = ("epochs", "samples_seen", "train_seconds", "sampler_calls", "reads", "anneals", "qpu_seconds")
+SHARED_AXES = COST_AXES[:3]
+TRAINER_NAMES = ("contrastive", "qubo", "backprop")
+#: Defaults of the task: the teacher-student perceptron, whose test error decays as a power law.
+DEFAULT_DATASET_PARAMS = {"teacher": {"n_inputs": 64, "alpha": 80.0}}
+
+
+def fit_power_law(cost, error, window=None):
+    """Least-squares line through (log cost, log error): returns (alpha, log_prefactor, n_points).
+
+    ``error ~ exp(log_prefactor) * cost ** -alpha``; only points with cost inside
+    ``window = (low, high)`` (inclusive; None: all) and positive error and cost are used.
+
+    Examples:
+        >>> cost = np.array([1.0, 10.0, 100.0])
+        >>> alpha, log_a, n = fit_power_law(cost, 0.5 * cost ** -0.75)
+        >>> round(alpha, 6), round(float(np.exp(log_a)), 6), n
+        (0.75, 0.5, 3)
+    """
+    cost, error = np.asarray(cost, float), np.asarray(error, float)
+    keep = (cost > 0) & (error > 0) & np.isfinite(cost) & np.isfinite(error)
+    if window is not None:
+        keep &= (cost >= window[0]) & (cost <= window[1])
+    x, y = np.log(cost[keep]), np.log(error[keep])
+    if len(np.unique(x)) < 2:
+        raise ValueError(f"a power-law fit needs points at two or more costs with error > 0 inside the window "
+                         f"{_window_text(window)}: found {len(np.unique(x))}")
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(-slope), float(intercept), int(keep.sum())
+
+
+@dataclass
+class ScalingFit:
+    """alpha of error ~ cost**-alpha with its bootstrap confidence interval.
+
+    ``log_rms`` is the RMS residual of the fitted line in log error (0.05 is a 5 % scatter
+    about the power law); a large one says the curve bends inside the window.
+    """
+
+    alpha: float
+    ci: tuple
+    log_prefactor: float
+    window: tuple
+    n_points: int
+    log_rms: float
+    confidence: float
+    boot_alpha: np.ndarray = field(repr=False)
+    boot_log_prefactor: np.ndarray = field(repr=False)
+
+    def covers(self, alpha):
+        """Whether ``alpha`` lies inside the confidence interval."""
+        return bool(self.ci[0] <= alpha <= self.ci[1])
+
+    def to_dict(self):
+        return {"alpha": self.alpha, "ci": list(self.ci), "log_prefactor": self.log_prefactor,
+                "window": list(self.window), "n_points": self.n_points, "log_rms": self.log_rms,
+                "confidence": self.confidence,
+                "n_bootstrap": len(self.boot_alpha), "bootstrap_failed": int(np.sum(~np.isfinite(self.boot_alpha)))}
+
+
+def _check_curves(costs, errors):
+    costs, errors = np.atleast_2d(np.asarray(costs, float)), np.atleast_2d(np.asarray(errors, float))
+    if costs.shape != errors.shape:
+        raise ValueError(f"'costs' and 'errors' should have the same shape (seeds, budgets): "
+                         f"shapes = {costs.shape}, {errors.shape}")
+    return costs, errors
+
+
+def _draws(n_seeds, n_bootstrap, random_state):
+    n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=1)
+    return check_random_state(random_state).integers(n_seeds, size=(n_bootstrap, n_seeds))
+
+
+def _check_window(window):
+    if window is None:
+        return None
+    try:
+        low, high = (float(v) for v in window)
+    except (TypeError, ValueError):
+        raise TypeError(f"'window' should be None or a pair (low, high) of costs: value = {window!r}") from None
+    if not (0 <= low < high):
+        raise ValueError(f"'window' should be a pair (low, high) with 0 <= low < high: value = {window!r}")
+    return low, high
+
+
+def default_window(cost, error):
+    """From the first budget whose mean error is below 80 % of the first one (past the initial plateau) to the end."""
+    below = np.flatnonzero(error < 0.8 * error[0])
+    start = below[0] if len(below) and below[0] < len(cost) - 1 else 0
+    return float(cost[start]), float(cost[-1])
+
+
+def fit_scaling(costs, errors, window=None, *, n_bootstrap=1000, confidence=0.95, random_state=0, draws=None):
+    """Fit alpha on the seed-averaged learning curve, with a bootstrap CI over seeds.
+
+    Args:
+        costs, errors: arrays (seeds, budgets): the cost and test error of every seed at
+            every budget (a 1-D array is one seed).
+        window: (low, high) in cost units; None: ``default_window`` of the mean curve.
+        n_bootstrap: seed resamplings (with replacement).
+        confidence: width of the percentile interval, in (0, 1).
+        random_state: seed of the resampling (ignored when ``draws`` is given).
+        draws: seed indices (n_bootstrap, seeds) to reuse, e.g. the same draws for two
+            trainers whose ratio is wanted.
+
+    Returns:
+        ScalingFit.
+
+    Examples:
+        >>> cost = np.tile(np.geomspace(1, 1e3, 10), (4, 1))
+        >>> noise = np.exp(0.05 * np.random.default_rng(0).standard_normal(cost.shape))
+        >>> fit = fit_scaling(cost, 2 * cost ** -0.8 * noise, window=(1, 1e3))
+        >>> round(fit.alpha, 1), fit.covers(0.8), fit.covers(1.0)
+        (0.8, True, False)
+    """
+    costs, errors = _check_curves(costs, errors)
+    confidence = check_float("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    window = _check_window(window)
+    mean_cost, mean_error = costs.mean(0), errors.mean(0)
+    if window is None:
+        window = default_window(mean_cost, mean_error)
+    alpha, log_prefactor, n_points = fit_power_law(mean_cost, mean_error, window)
+    inside = (mean_cost >= window[0]) & (mean_cost <= window[1]) & (mean_error > 0)
+    residual = np.log(mean_error[inside]) - (log_prefactor - alpha * np.log(mean_cost[inside]))
+    log_rms = float(np.sqrt(np.mean(residual ** 2)))
+    if draws is None:
+        draws = _draws(len(costs), n_bootstrap, random_state)
+    boot = np.full((len(draws), 2), np.nan)
+    for b, idx in enumerate(draws):
+        try:
+            boot[b] = fit_power_law(costs[idx].mean(0), errors[idx].mean(0), window)[:2]
+        except ValueError:          # this resampling left fewer than two usable points
+            pass
+    tail = 50 * (1 - confidence)
+    ci = tuple(float(v) for v in np.nanpercentile(boot[:, 0], [tail, 100 - tail]))
+    return ScalingFit(alpha, ci, log_prefactor, window, n_points, log_rms, confidence, boot[:, 0], boot[:, 1])
+
+
+def _ratio(numerator, denominator, confidence):
+    ratio = numerator.boot_alpha / denominator.boot_alpha
+    tail = 50 * (1 - confidence)
+    return {"value": numerator.alpha / denominator.alpha,
+            "ci": [float(v) for v in np.nanpercentile(ratio, [tail, 100 - tail])]}
+
+
+@dataclass
+class ScalingStudy:
+    """Learning curves of a study and the fits on one cost axis.
+
+    ``curves[trainer]`` maps ``"error"`` and every cost axis the trainer has to an array
+    (seeds, budgets); ``fits[trainer]`` is a ``ScalingFit``; ``ratios["a/b"]`` holds the
+    ratio of alphas with its CI from shared bootstrap draws. ``refit`` changes the axis
+    or window without training again.
+    """
+
+    config: dict
+    curves: dict
+    cost: str
+    fits: dict
+    ratios: dict
+
+    def refit(self, cost=None, window=None, *, trainers=None, n_bootstrap=None, confidence=None, random_state=None):
+        """The same curves fitted on another cost axis or window, optionally for a subset of trainers."""
+        cfg = self.config
+        curves = self.curves
+        if trainers is not None:
+            if isinstance(trainers, str) or not set(trainers) <= set(curves) or not trainers:
+                raise ValueError(f"'trainers' should be a non-empty list from this study's trainers "
+                                 f"({', '.join(curves)}): value = {trainers!r}")
+            curves = {name: curves[name] for name in trainers}
+        return _fit_study(cfg, curves, self.cost if cost is None else cost, window,
+                          cfg["n_bootstrap"] if n_bootstrap is None else n_bootstrap,
+                          cfg["confidence"] if confidence is None else confidence,
+                          cfg["random_state"] if random_state is None else random_state)
+
+    def to_dict(self):
+        """Everything as JSON-ready lists and numbers."""
+        return {"config": self.config, "cost": self.cost,
+                "fits": {name: fit.to_dict() for name, fit in self.fits.items()}, "ratios": self.ratios,
+                "curves": {name: {k: v.tolist() for k, v in c.items()} for name, c in self.curves.items()}}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The study that ``to_dict`` wrote (e.g. read back from ``qnn-lab scaling --json``), refitted."""
+        curves = {name: {k: np.asarray(v, float) for k, v in c.items()} for name, c in data["curves"].items()}
+        cfg = data["config"]
+        return _fit_study(cfg, curves, data["cost"], cfg["window"], cfg["n_bootstrap"], cfg["confidence"],
+                          cfg["random_state"])
+
+    def summary(self):
+        """One line per trainer and per ratio."""
+        lines = [f"{name}: alpha = {f.alpha:.3f} [{f.ci[0]:.3f}, {f.ci[1]:.3f}] on {self.cost} "
+                 f"in [{f.window[0]:.4g}, {f.window[1]:.4g}] (log rms {f.log_rms:.3f})"
+                 for name, f in self.fits.items()]
+        lines += [f"{name}: {r['value']:.3f} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" for name, r in self.ratios.items()]
+        return "\n".join(lines)
+
+
+def _fit_study(config, curves, cost, window, n_bootstrap, confidence, random_state):
+    cost = check_choice("cost", cost, COST_AXES, error=ValueError)
+    missing = [name for name, c in curves.items() if cost not in c]
+    if missing:
+        shared = [axis for axis in COST_AXES if all(axis in c for c in curves.values())]
+        raise ValueError(f"'cost' = {cost!r} is not defined for trainer(s) {', '.join(map(repr, missing))} "
+                         f"(they call no sampler); axes shared by the chosen trainers: {', '.join(shared)}")
+    n_seeds = len(next(iter(curves.values()))["error"])
+    draws = _draws(n_seeds, n_bootstrap, random_state)
+    fits = {name: fit_scaling(c[cost], c["error"], window, confidence=confidence, draws=draws)
+            for name, c in curves.items()}
+    names = list(fits)
+    baseline = "backprop" if "backprop" in fits else names[-1]
+    ratios = {f"{name}/{baseline}": _ratio(fits[name], fits[baseline], confidence)
+              for name in names if name != baseline}
+    return ScalingStudy({**config, "n_bootstrap": len(draws), "confidence": confidence,
+                         "random_state": random_state}, curves, cost, fits, ratios)
+
+
+def _budget_steps(total_steps, budgets):
+    """Checkpoints spaced geometrically in steps, 1 .. total_steps (distinct)."""
+    return np.unique(np.round(np.geomspace(1, total_steps, budgets)).astype(int))
+
+
+def _make_trainer(name, network, seed, batch_size, epochs, params, callback):
+    from .. import training
+    common = {"batch_size": batch_size, "epochs": epochs, "random_state": seed, "callback": callback}
+    if name == "backprop":
+        return training.BackpropTrainer(network, **common, **params)
+    cls = training.ContrastiveTrainer if name == "contrastive" else training.QuboTrainer
+    return cls(network, **{"keep_best": False, **common, **params})
+
+
+def _learning_curve(name, network, ds, seed, batch_size, epochs, params, budgets, qpu_model):
+    """Test error and cost counters of one run at its budget checkpoints."""
+    steps = _budget_steps(epochs * -(-len(ds.y_train) // batch_size), budgets)
+    rows = []
+
+    def record(trainer, event):
+        if event["event"] == "batch" and trainer.n_steps_ in steps:
+            row = {"error": 1.0 - trainer.score(ds.X_test, ds.y_test), "samples_seen": trainer.samples_seen_,
+                   "epochs": trainer.samples_seen_ / len(ds.y_train), "train_seconds": trainer.train_seconds_}
+            for counter in trainer.SAMPLER_COUNTERS:
+                row[counter] = getattr(trainer, f"{counter}_")
+            if trainer.SAMPLER_COUNTERS:
+                row["qpu_seconds"] = qpu_model.seconds(trainer.sampler_calls_, trainer.reads_)
+            rows.append(row)
+
+    _make_trainer(name, network, seed, batch_size, epochs, params, record).fit(ds.X_train, ds.y_train)
+    return {key: np.array([row[key] for row in rows]) for key in rows[0]}
+
+
+def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), cost="samples_seen", seeds=5,
+                  epochs=4, batch_size=16, budgets=20, hidden=32, replicas=4, dataset_params=None,
+                  trainer_params=None, window=None, n_bootstrap=1000, confidence=0.95, qpu_model=None,
+                  random_state=0, progress=None):
+    """Train every trainer on every seed, record learning curves, fit the scaling exponents.
+
+    Args:
+        dataset: a name from ``DATASETS`` (default: the teacher-student perceptron).
+        trainers: names among "contrastive", "qubo", "backprop".
+        cost: the cost axis of the fit, one of ``COST_AXES``; backprop has only
+            epochs, samples_seen and train_seconds (it calls no sampler).
+        seeds: number of seeds (random_state, random_state + 1, ...): each draws the data
+            set and the initial network; trainers share them.
+        epochs: epochs of each run (the largest budget).
+        batch_size: samples per minibatch (the smallest budget is one minibatch).
+        budgets: number of checkpoints, spaced geometrically in minibatch steps.
+        hidden: width of the single hidden layer; replicas: output spins per class.
+        dataset_params: options of ``load_dataset`` (teacher default: n_inputs 64, alpha 80).
+        trainer_params: {trainer name: extra constructor arguments}, e.g.
+            ``{"contrastive": {"sampler": "sa", "num_reads": 8}}``.
+        window: (low, high) of the fit, in cost units; None: past the initial plateau.
+        n_bootstrap, confidence: the bootstrap over seeds.
+        qpu_model: a ``QpuTimeModel`` for the "qpu_seconds" axis (default constants if None).
+        random_state: first seed, and seed of the bootstrap.
+        progress: ``progress(done, total, label)`` after every run.
+
+    Returns:
+        ScalingStudy (``.fits``, ``.ratios``, ``.summary()``, ``.to_dict()``, ``.refit(...)``).
+    """
+    from ..datasets import load_dataset
+    from ..network import Network
+
+    if isinstance(trainers, str) or not all(isinstance(t, str) for t in trainers) or not trainers:
+        raise TypeError(f"'trainers' should be a non-empty list of names from {', '.join(TRAINER_NAMES)}: "
+                        f"value = {trainers!r}")
+    trainers = list(dict.fromkeys(check_choice("trainers", t, TRAINER_NAMES, error=ValueError) for t in trainers))
+    cost = check_choice("cost", cost, COST_AXES, error=ValueError)
+    if cost not in SHARED_AXES and "backprop" in trainers:
+        raise ValueError(f"'cost' = {cost!r} is not defined for trainer 'backprop' (it calls no sampler); "
+                         f"axes shared by the chosen trainers: {', '.join(SHARED_AXES)}")
+    seeds = check_int("seeds", seeds, low=2)
+    epochs = check_int("epochs", epochs, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    budgets = check_int("budgets", budgets, low=2)
+    hidden = check_int("hidden", hidden, low=1)
+    replicas = check_int("replicas", replicas, low=1)
+    n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=1)
+    random_state = check_int("random_state", random_state, low=0)
+    _check_window(window)
+    qpu_model = QpuTimeModel() if qpu_model is None else qpu_model
+    if not isinstance(qpu_model, QpuTimeModel):
+        raise TypeError(f"'qpu_model' should be a QpuTimeModel or None: value = {qpu_model!r}")
+    trainer_params = dict(trainer_params or {})
+    unknown = sorted(set(trainer_params) - set(trainers))
+    if unknown:
+        raise ValueError(f"'trainer_params' should only name the study's trainers ({', '.join(trainers)}): "
+                         f"value has {', '.join(map(repr, unknown))}")
+    confidence = check_float("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    for name, params in trainer_params.items():
+        fixed = sorted(set(params) & {"batch_size", "epochs", "random_state", "callback"})
+        if fixed:
+            raise ValueError(f"'trainer_params' for {name!r} should not set {', '.join(map(repr, fixed))}: "
+                             f"the study sets them (use its own arguments)")
+    dataset_params = dict(DEFAULT_DATASET_PARAMS.get(dataset, {}) if dataset_params is None else dataset_params)
+
+    def seed_setup(seed):
+        ds = load_dataset(dataset, random_state=seed, **dataset_params)
+        return ds, Network([ds.n_features, hidden, ds.n_classes], output_replicas=replicas, random_state=seed)
+
+    ds, net = seed_setup(random_state)
+    for name in trainers:              # every bad trainer parameter fails here, before any training
+        _make_trainer(name, net, random_state, batch_size, epochs, trainer_params.get(name, {}), None)._check_params()
+    runs, done, t0 = {name: [] for name in trainers}, 0, time.perf_counter()
+    for s in range(seeds):
+        seed = random_state + s
+        ds, net = seed_setup(seed)
+        for name in trainers:
+            runs[name].append(_learning_curve(name, net, ds, seed, batch_size, epochs, trainer_params.get(name, {}),
+                                              budgets, qpu_model))
+            done += 1
+            if progress is not None:
+                progress(done, seeds * len(trainers), f"{name} seed {seed}")
+    curves = {name: {key: np.stack([run[key] for run in rs]) for key in rs[0]} for name, rs in runs.items()}
+    config = {"dataset": {"name": dataset, **dataset_params}, "trainers": trainers,
+              "seeds": list(range(random_state, random_state + seeds)),
+              "epochs": epochs, "batch_size": batch_size, "budgets": budgets,
+              "layers": [ds.n_features, hidden, ds.n_classes], "replicas": replicas, "trainer_params": trainer_params,
+              "qpu_model": qpu_model.to_dict(), "window": None if window is None else list(_check_window(window)),
+              "study_seconds": time.perf_counter() - t0}
+    return _fit_study(config, curves, cost, window, n_bootstrap, confidence, random_state)
+
+
+def _window_text(window):
+    return "(all costs)" if window is None else f"[{window[0]:.4g}, {window[1]:.4g}]"
