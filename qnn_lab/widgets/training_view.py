@@ -69,13 +69,13 @@ class TrainingView(w.VBox):
                                rows=2, cols=2)
         self.curves.add_traces([go.Scatter(name="P(q) start", mode="lines", line={"shape": "hvh", "dash": "dot"}),
                                 go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh"})], rows=2, cols=3)
-        self.curves.update_layout(height=560, margin={"l": 40, "r": 10, "t": 30, "b": 30}, template="plotly_white",
-                                  legend={"font": {"size": 10}})
+        self.curves.update_layout(height=560, width=1000, margin={"l": 40, "r": 10, "t": 30, "b": 30},
+                                  template="plotly_white", legend={"font": {"size": 10}})
         for row, col in ((1, 1), (2, 2)):
             self.curves.update_yaxes(range=[0, 1.02], row=row, col=col)
         self.curves.update_xaxes(title_text="epoch", row=2, col=1)
         self.curves.update_xaxes(title_text="epoch", row=2, col=2)
-        self.curves.update_xaxes(title_text="q", row=2, col=3)
+        self.curves.update_xaxes(title_text="q", range=[-1.05, 1.05], row=2, col=3)
         self.boundary = go.FigureWidget()
         self.boundary.add_traces([go.Heatmap(colorscale="RdBu", showscale=False, opacity=0.5, hoverinfo="skip"),
                                   go.Scatter(mode="markers", marker={"size": 5, "line": {"width": 0.5}},
