@@ -1,10 +1,10 @@
 """qnn_lab: train classical neural networks with annealers, and watch it happen."""
 from .datasets import DATASETS, Dataset, load_dataset
-from .encoding import NeuronEncoding, WeightEncoding, encode_neurons, encode_weights
+from .encoding import NeuronEncoding, WeightEncoding, WindowEncoding, encode_neurons, encode_weights, encode_window
 from .exceptions import ModelTooLargeError, QnnLabError, UnknownNameError
 from .network import Network
 from .samplers import get_sampler, list_samplers, sample_in_chunks, sampler_spec
-from .training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
+from .training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer, QuboTrainer
 
 __version__ = "0.1.0"
 
@@ -13,6 +13,7 @@ __all__ = [
            "BackpropTrainer",
            "ContrastiveTrainer",
            "Dataset",
+           "LayerwiseTrainer",
            "ModelTooLargeError",
            "Network",
            "NeuronEncoding",
@@ -20,8 +21,10 @@ __all__ = [
            "QuboTrainer",
            "UnknownNameError",
            "WeightEncoding",
+           "WindowEncoding",
            "encode_neurons",
            "encode_weights",
+           "encode_window",
            "get_sampler",
            "list_samplers",
            "load_dataset",
