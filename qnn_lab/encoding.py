@@ -127,7 +127,7 @@ class NeuronEncoding(_SpinEncoding):
         n_var_layers = len(sizes) - (clamp is not None)
         self.layer_sizes = sizes[:n_var_layers]
         self.offsets = np.concatenate([[0], np.cumsum(self.layer_sizes)]).astype(np.int64)
-        N = self.spins_per_sample = int(self.offsets[-1])
+        self.spins_per_sample = int(self.offsets[-1])
 
         fields = [net.input_field(X)] + [np.broadcast_to(b, (P, len(b))) for b in net.biases[1:]]
         fields = [np.array(f, dtype=float) for f in fields]

@@ -6,6 +6,7 @@ minor-embeds the widest window's minibatch model on Pegasus and Zephyr QPU graph
 """
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -22,8 +23,9 @@ __all__ = ["QPU_GRAPHS", "embedding_stats", "layerwise_study", "minor_embed", "q
 QPU_GRAPHS = {"pegasus": 16, "zephyr": 12}
 
 
+@functools.lru_cache(maxsize=4)
 def qpu_graph(topology, shape=None):
-    """The dwave-graphs graph of a QPU: "pegasus" (default P16) or "zephyr" (default Z12, tile 4)."""
+    """The dwave-graphs graph of a QPU: "pegasus" (default P16) or "zephyr" (default Z12, tile 4); do not change it."""
     import dwave.graphs
     shape = QPU_GRAPHS[topology] if shape is None else shape
     if topology == "pegasus":

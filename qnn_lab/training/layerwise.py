@@ -2,18 +2,19 @@
 
 A deep network needs more spins than a modest annealer has. Here the annealer only ever
 sees a window of k consecutive spin layers of h_1..h_L (``encode_window``); the spins
-outside it are fixed to deterministic states:
+outside it are fixed to deterministic states, those the deployed network compares
+(``Network.predict`` is argmin_c E_min(c | x) over clamped states):
 
-- below the window: the feed-forward states, in both phases (what the window sees when
-  the network runs; no label leaks into them);
-- above the window: the clamped-phase states (outputs at t(y), the hidden layers by the
-  layered descent) in the positive phase, and the feed-forward states (the free
-  deterministic network) in the negative phase.
+- positive phase: the clamped state of the true class y (outputs at t(y), hidden layers
+  by the layered descent), as in ``ContrastiveTrainer``;
+- negative phase: outside the window, the clamped state of the rival class, the wrong
+  class of lowest E_min(c | x); the window's spins are the sampler's reads of the window
+  with that outside fixed.
 
-The positive window state is the layered descent of the window with its outside fixed
-(outputs at t(y)); the negative states are the sampler's reads of the window. Heads are
-picked as in ``ContrastiveTrainer`` and only the weights touching the window change: W_l
-into every window layer, W above the window's top layer, and the window layers' biases.
+Heads are picked among the reads as in ``ContrastiveTrainer``; a window without the
+output layer keeps the rival's outputs, so its distinct reads are heads. Only the
+weights touching the window change: W_l into every window layer, W out of the window's
+top layer, and the window layers' biases.
 
 Schedule: every minibatch sweeps the window top-down over all L - k + 1 positions (one
 sampler call each, the states recomputed after each update), so every layer is trained
@@ -32,12 +33,23 @@ from ..samplers import ConfiguredSampler, LayeredAnnealer, default_beta_range
 from ..samplers.schema import MAX_SEED
 from .contrastive import ContrastiveTrainer, find_heads
 
-__all__ = ["LayerwiseTrainer", "window_phase", "window_positions"]
+__all__ = ["LayerwiseTrainer", "rival_state", "window_phase", "window_positions"]
 
 
 def window_positions(n_layers, window):
     """The (start, stop) of every window of ``window`` consecutive spin layers, top-down."""
     return [(start, start + window) for start in range(n_layers - window, -1, -1)]
+
+
+def rival_state(network, X, y):
+    """The deepest wrong-class clamped state of each sample: the outputs at t(c) for the wrong class c
+    of lowest E_min(c | x), the hidden layers by the layered descent; (P, n_l) per spin layer."""
+    P, C = len(X), network.n_classes
+    every = network.clamped_state(np.repeat(X, C, axis=0), np.tile(np.arange(C), P))
+    energies = network.energy(np.repeat(X, C, axis=0), every).reshape(P, C)
+    energies[np.arange(P), y] = np.inf
+    pick = np.arange(P) * C + energies.argmin(1)
+    return [s[pick] for s in every]
 
 
 def window_phase(network, X, window, outside, sampler, num_reads, seed=None, extra_params=None):
@@ -113,22 +125,17 @@ class LayerwiseTrainer(ContrastiveTrainer):
         net = self.network_
         start, stop = window
         L = len(net.weights)
-        feedforward = net.feedforward(X)
-        clamped = net.clamped_state(X, y) if stop < L else None
-        # outside the window: feed-forward below; above, clamped (positive) or feed-forward (negative)
-        above = feedforward if clamped is None else clamped
-        outside_pos = [feedforward[l] if l < start else above[l] for l in range(L)]
+        t = net.target_codes(y)
+        positive = net.clamped_state(X, y)
+        outside = rival_state(net, X, y) if stop - start < L else positive     # no outside when k = L
 
         t0 = time.perf_counter()
-        window_reads = window_phase(net, X, window, feedforward, self.sampler_, self.num_reads,
+        window_reads = window_phase(net, X, window, outside, self.sampler_, self.num_reads,
                                     int(self._rng.integers(MAX_SEED)), getattr(self, "_extra_params", {}))
         sampler_seconds = time.perf_counter() - t0
         R = len(window_reads[0])
         negative = [window_reads[l - start] if start <= l < stop else np.broadcast_to(s, (R, *s.shape))
-                    for l, s in enumerate(feedforward)]
-
-        t = net.target_codes(y)
-        positive = self._positive_state(X, t, window, outside_pos)
+                    for l, s in enumerate(outside)]
         energies = net.energy(X, negative)
         e_positive = net.energy(X, positive)
         classes = net.decode_outputs(negative[-1])
@@ -142,14 +149,6 @@ class LayerwiseTrainer(ContrastiveTrainer):
         self._update_window(X, positive, negative, weights, eta / len(X), window)
         return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_positive.mean()),
                 "heads_per_sample": float((weights > 0).sum(0).mean()), "sampler_seconds": sampler_seconds}
-
-    def _positive_state(self, X, t, window, states):
-        """The window's layered descent from ``states``, its outside fixed and the outputs at t(y)."""
-        start, stop = window
-        L = len(states)
-        states = [*states[:-1], t]
-        frozen = tuple(l for l in range(L) if not start <= l < stop) + (L - 1,)
-        return self.network_.descend(X, states, frozen=frozen)
 
     def _update_window(self, X, positive, negative, weights, scale, window):
         """The contrastive Hebbian step on W_start..W_stop (those touching the window) and the window's biases.
