@@ -196,3 +196,18 @@ def test_an_embedding_that_does_not_fit_is_reported():
     assert embedding_stats({}, 5, 100) == {"fits": False, "qubits_used": None, "max_chain_length": None,
                                            "mean_chain_length": None, "qpu_qubits": 100}
     assert embedding_stats({"a": [1, 2], "b": [3]}, 2, 100)["mean_chain_length"] == 1.5
+
+
+def test_rival_state_is_the_deepest_wrong_class_clamped_state():
+    from qnn_lab.training.layerwise import rival_state
+    net = ql.Network([3, 5, 5, 4], output_replicas=2, random_state=2)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 4, 6)
+    rival = rival_state(net, X, y)
+    classes = net.decode_outputs(rival[-1])
+    assert np.all(classes != y)
+    np.testing.assert_array_equal(rival[-1], net.target_codes(classes))
+    energies = net.class_energies(X)
+    energies[np.arange(6), y] = np.inf
+    np.testing.assert_array_equal(classes, energies.argmin(1))
+    np.testing.assert_allclose(net.energy(X, rival), energies.min(1))

@@ -150,6 +150,6 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
     say(f"full contrastive {references['contrastive']['test_accuracy']:.3f}, "
         f"backprop {references['backprop']['test_accuracy']:.3f}")
     return {"network": {"layers": list(layers), "output_replicas": output_replicas, "spin_sizes": net.spin_sizes},
-            "settings": {**{k: v for k, v in params.items()}, "embed_batch": embed_batch,
+            "settings": {**params, "embed_batch": embed_batch,
                          "topologies": {t: QPU_GRAPHS[t] for t in topologies}},
             "windows": records, **references}
