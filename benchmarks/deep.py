@@ -1,6 +1,6 @@
 """Layer-wise training of a deep network against the window size k; writes benchmarks/deep.json.
 
-    PYTHONPATH=. nice python benchmarks/deep.py [--epochs 5] [--embed-batch 1] [--json benchmarks/deep.json]
+    PYTHONPATH=. nice python benchmarks/deep.py [--epochs 10] [--embed-batch 1] [--json benchmarks/deep.json]
 
 Trains 64-64-64-40 (three weight layers, 10 digits x 4 replicas) on scikit-learn's digits
 with a window of k = 1..3 spin layers annealed at a time, and embeds the widest window's
@@ -20,7 +20,7 @@ from qnn_lab.analysis.deep import layerwise_study
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--embed-batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1,
