@@ -2,12 +2,12 @@
 from .analysis import scaling_study
 from .datasets import DATASETS, Dataset, load_dataset
 from .embedding import Embedding, embed, qpu_graph
-from .encoding import NeuronEncoding, WeightEncoding, encode_neurons, encode_weights
+from .encoding import NeuronEncoding, WeightEncoding, WindowEncoding, encode_neurons, encode_weights, encode_window
 from .exceptions import ModelTooLargeError, QnnLabError, UnknownNameError
 from .inspector import show_inspector
 from .network import Network
 from .samplers import get_sampler, list_samplers, sample_in_chunks, sampler_spec
-from .training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
+from .training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer, QuboTrainer
 
 __version__ = "0.1.0"
 
@@ -17,6 +17,7 @@ __all__ = [
            "ContrastiveTrainer",
            "Dataset",
            "Embedding",
+           "LayerwiseTrainer",
            "ModelTooLargeError",
            "Network",
            "NeuronEncoding",
@@ -24,9 +25,11 @@ __all__ = [
            "QuboTrainer",
            "UnknownNameError",
            "WeightEncoding",
+           "WindowEncoding",
            "embed",
            "encode_neurons",
            "encode_weights",
+           "encode_window",
            "get_sampler",
            "list_samplers",
            "load_dataset",

@@ -1,0 +1,155 @@
+"""Layer-wise training of a deep network: accuracy, spins and QPU embedding against the window k.
+
+For each window size k = 1..L the study trains a ``LayerwiseTrainer``, counts the spins
+one window holds (per sample and per minibatch: the logical qubits before embedding) and
+minor-embeds the widest window's minibatch model on Pegasus and Zephyr QPU graphs.
+"""
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+
+from ..encoding import encode_window
+from ..exceptions import QnnLabError, check_int
+from ..network import Network
+from ..training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer
+from ..training.layerwise import window_positions
+
+__all__ = ["QPU_GRAPHS", "embedding_stats", "layerwise_study", "minor_embed", "qpu_graph"]
+
+#: QPU graphs of the study: Advantage (Pegasus P16) and Advantage2 (Zephyr Z12, tile 4).
+QPU_GRAPHS = {"pegasus": 16, "zephyr": 12}
+
+
+@functools.lru_cache(maxsize=4)
+def qpu_graph(topology, shape=None):
+    """The dwave-graphs graph of a QPU: "pegasus" (default P16) or "zephyr" (default Z12, tile 4); do not change it."""
+    import dwave.graphs
+    shape = QPU_GRAPHS[topology] if shape is None else shape
+    if topology == "pegasus":
+        return dwave.graphs.pegasus_graph(shape)
+    if topology == "zephyr":
+        return dwave.graphs.zephyr_graph(shape, 4)
+    raise ValueError(f"'topology' should be one of 'pegasus', 'zephyr': value = {topology!r}")
+
+
+def minor_embed(bqm, topology, *, clique=False, timeout=30.0, random_state=0):
+    """Chains {variable: qubits} of ``bqm`` on a QPU graph; ``{}`` when it does not fit.
+
+    clique=True: minorminer's busclique clique embedding (fast, uniform chains, for dense
+    models); False: minorminer's heuristic ``find_embedding`` with ``timeout`` seconds.
+    Variables without couplings take one free qubit each.
+    """
+    import minorminer
+    import minorminer.busclique
+
+    target = qpu_graph(topology)
+    variables = list(bqm.variables)
+    edges = list(bqm.quadratic)
+    if clique:
+        chains = minorminer.busclique.find_clique_embedding(variables, target)
+    else:
+        chains = minorminer.find_embedding(edges, target, timeout=timeout, random_seed=random_state) if edges else {}
+        lonely = [v for v in variables if bqm.degree(v) == 0]
+        free = [q for q in target.nodes if q not in {q for c in chains.values() for q in c}]
+        if len(lonely) > len(free):
+            return {}
+        chains.update({v: [q] for v, q in zip(lonely, free)})
+    return chains if len(chains) == len(variables) else {}
+
+
+def embedding_stats(chains, num_variables, num_qubits):
+    """Whether every variable got a chain, qubits used, and max / mean chain length."""
+    lengths = np.array([len(c) for c in chains.values()]) if chains else np.zeros(0)
+    fits = len(chains) == num_variables
+    return {"fits": bool(fits), "qubits_used": int(lengths.sum()) if fits else None,
+            "max_chain_length": int(lengths.max()) if fits and lengths.size else None,
+            "mean_chain_length": float(lengths.mean()) if fits and lengths.size else None,
+            "qpu_qubits": int(num_qubits)}
+
+
+def _embed_report(bqm, embed, topologies):
+    report = {}
+    for topology in topologies:
+        for method, clique in (("heuristic", False), ("clique", True)):
+            t0 = time.perf_counter()
+            try:
+                result = embed(bqm, topology, clique=clique)
+            except QnnLabError:                   # qnn_lab.embedding.embed raises when it does not fit
+                result = {}
+            chains = getattr(result, "chains", result)
+            stats = embedding_stats(chains, bqm.num_variables, qpu_graph(topology).number_of_nodes())
+            report[f"{topology}/{method}"] = {**stats, "seconds": time.perf_counter() - t0}
+    return report
+
+
+def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, windows=None, epochs=10,
+                    batch_size=32, embed_batch=1, embed=minor_embed, topologies=("pegasus", "zephyr"),
+                    trainer_params=None, backprop_epochs=30, random_state=0, progress=None):
+    """Train a deep network layer-wise for every window size and embed each window on QPU graphs.
+
+    Args:
+        dataset: a ``Dataset`` (train and test sets).
+        layers, output_replicas: the network (default 64-64-64-40: three weight layers of
+            64 hidden spins each, 10 classes x 4 replicas).
+        windows: window sizes k to study; default 1..L.
+        epochs, batch_size, trainer_params: of every ``LayerwiseTrainer`` (and of the full
+            ``ContrastiveTrainer`` reference, which is k = L).
+        embed_batch: samples in the embedded minibatch model (the widest window position).
+        embed: ``embed(bqm, topology, clique=bool)`` -> chains dict or an object with ``.chains``.
+        backprop_epochs: epochs of the backprop reference.
+        progress: ``progress(message)`` after each step.
+
+    Returns:
+        dict: "windows" (one record per k), "contrastive" and "backprop" references, settings.
+    """
+    net = Network(list(layers), output_replicas=output_replicas, random_state=random_state)
+    L = len(net.weights)
+    windows = list(range(1, L + 1)) if windows is None else [check_int("windows[i]", k, low=1, high=L)
+                                                             for k in windows]
+    embed_batch = check_int("embed_batch", embed_batch, low=1)
+    params = {"epochs": epochs, "batch_size": batch_size, "random_state": random_state, **(trainer_params or {})}
+    say = progress or (lambda message: None)
+    X_embed = dataset.X_train[:embed_batch]
+    records = []
+    for k in windows:
+        t0 = time.perf_counter()
+        tr = LayerwiseTrainer(net, window=k, **params).fit(dataset.X_train, dataset.y_train,
+                                                           dataset.X_test, dataset.y_test)
+        seconds = time.perf_counter() - t0
+        positions = window_positions(L, k)
+        widest = positions[int(np.argmax(tr.window_spins_))]
+        enc = encode_window(net, X_embed, widest)
+        record = {"window": k, "positions": len(positions),
+                  "test_accuracy": tr.score(dataset.X_test, dataset.y_test),
+                  "train_accuracy": tr.score(dataset.X_train, dataset.y_train),
+                  "best_epoch": getattr(tr, "best_epoch_", None),
+                  "test_accuracy_per_epoch": [h["test_accuracy"] for h in tr.history_],
+                  "train_seconds": seconds,
+                  "sampler_seconds": float(sum(h["sampler_seconds"] for h in tr.history_)),
+                  "spins_per_sample": dict(zip([f"{a}..{b - 1}" for a, b in positions], tr.window_spins_)),
+                  "max_spins_per_sample": max(tr.window_spins_),
+                  "max_spins_per_minibatch": max(tr.window_spins_) * batch_size,
+                  "embedded_window": f"{widest[0]}..{widest[1] - 1}",
+                  "embedded_variables": enc.bqm.num_variables,
+                  "embedded_couplings": enc.bqm.num_interactions,
+                  "embedding": _embed_report(enc.bqm, embed, topologies)}
+        records.append(record)
+        say(f"k={k}: test accuracy {record['test_accuracy']:.3f}, {record['max_spins_per_sample']} spins per "
+            f"sample, {seconds:.0f} s")
+    full = ContrastiveTrainer(net, **params).fit(dataset.X_train, dataset.y_train)
+    bp = BackpropTrainer(net, epochs=backprop_epochs, batch_size=batch_size,
+                         random_state=random_state).fit(dataset.X_train, dataset.y_train)
+    references = {"contrastive": {"window": L, "test_accuracy": full.score(dataset.X_test, dataset.y_test),
+                                  "spins_per_sample": net.n_spins},
+                  "backprop": {"test_accuracy": bp.score(dataset.X_test, dataset.y_test),
+                               "spin_network_test_accuracy": bp.network_.score(dataset.X_test, dataset.y_test),
+                               "epochs": backprop_epochs}}
+    say(f"full contrastive {references['contrastive']['test_accuracy']:.3f}, "
+        f"backprop {references['backprop']['test_accuracy']:.3f}")
+    return {"network": {"layers": list(layers), "output_replicas": output_replicas, "spin_sizes": net.spin_sizes},
+            "settings": {**params, "embed_batch": embed_batch,
+                         "topologies": {t: QPU_GRAPHS[t] for t in topologies}},
+            "windows": records, **references}

@@ -1,0 +1,173 @@
+"""Layer-wise contrastive annealing: a window of k consecutive spin layers at a time.
+
+A deep network needs more spins than a modest annealer has. Here the annealer only ever
+sees a window of k consecutive spin layers of h_1..h_L (``encode_window``); the spins
+outside it are fixed to deterministic states, those the deployed network compares
+(``Network.predict`` is argmin_c E_min(c | x) over clamped states):
+
+- positive phase: the clamped state of the true class y (outputs at t(y), hidden layers
+  by the layered descent), as in ``ContrastiveTrainer``;
+- negative phase: outside the window, the clamped state of the rival class, the wrong
+  class of lowest E_min(c | x); the window's spins are the sampler's reads of the window
+  with that outside fixed.
+
+Heads are picked among the reads as in ``ContrastiveTrainer``; a window without the
+output layer keeps the rival's outputs, so its distinct reads are heads. Only the
+weights touching the window change: W_l into every window layer, W out of the window's
+top layer, and the window layers' biases.
+
+Schedule: every minibatch sweeps the window top-down over all L - k + 1 positions (one
+sampler call each, the states recomputed after each update), so every layer is trained
+on every minibatch whatever k. With k = L there is one window, the whole network, and
+the trainer takes the same steps as ``ContrastiveTrainer`` (same seed, same history).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..encoding import encode_window, window_model
+from ..exceptions import check_int
+from ..samplers import ConfiguredSampler, LayeredAnnealer, default_beta_range
+from ..samplers.schema import MAX_SEED
+from .contrastive import ContrastiveTrainer, find_heads
+
+__all__ = ["LayerwiseTrainer", "rival_state", "window_phase", "window_positions"]
+
+
+def window_positions(n_layers, window):
+    """The (start, stop) of every window of ``window`` consecutive spin layers, top-down."""
+    return [(start, start + window) for start in range(n_layers - window, -1, -1)]
+
+
+def rival_state(network, X, y):
+    """The deepest wrong-class clamped state of each sample: the outputs at t(c) for the wrong class c
+    of lowest E_min(c | x), the hidden layers by the layered descent; (P, n_l) per spin layer."""
+    P, C = len(X), network.n_classes
+    every = network.clamped_state(np.repeat(X, C, axis=0), np.tile(np.arange(C), P))
+    energies = network.energy(np.repeat(X, C, axis=0), every).reshape(P, C)
+    energies[np.arange(P), y] = np.inf
+    pick = np.arange(P) * C + energies.argmin(1)
+    return [s[pick] for s in every]
+
+
+def window_phase(network, X, window, outside, sampler, num_reads, seed=None, extra_params=None):
+    """Anneal the window's spins with the outside fixed, one sampler call; window spins (R, P, n_l).
+
+    The layered annealer takes the array fast path; other samplers get the window's BQM
+    (``encode_window``), with dwave-samplers' default beta range computed from arrays.
+    """
+    child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
+    if isinstance(child, LayeredAnnealer):
+        params = {**getattr(sampler, "defaults", {}), "num_reads": num_reads, "seed": seed}
+        model, _ = window_model(network, X, window, outside)
+        return [s.astype(float) for s in child.sample_model(model, **params)]
+    enc = encode_window(network, X, window, outside)
+    params = {"num_reads": num_reads, **(extra_params or {})}
+    takes = getattr(sampler, "parameters", {})
+    if "seed" in takes and seed is not None:
+        params["seed"] = seed
+    chosen = {**getattr(sampler, "defaults", {}), **params}
+    if "beta_range" in takes and chosen.get("beta_range") is None:
+        params["beta_range"] = default_beta_range(enc.model)
+    arr = enc.sample_array(sampler.sample(enc.bqm, **params))
+    arr = arr.reshape(len(arr), len(X), enc.spins_per_sample)
+    return [arr[..., a:b] for a, b in zip(enc.offsets[:-1], enc.offsets[1:])]
+
+
+class LayerwiseTrainer(ContrastiveTrainer):
+    """Contrastive annealing of a deep network, ``window`` consecutive spin layers at a time.
+
+    Takes every argument of ``ContrastiveTrainer`` (variant "contrastive" only: the nudge
+    acts on the outputs, which most windows do not hold) and:
+
+    Args:
+        window: spin layers annealed at a time, 1..L (L = len(network.weights)); None: all
+            L layers (one window, the ``ContrastiveTrainer``'s steps).
+
+    ``window_`` is the resolved k; ``window_spins_`` the spins per sample of each window
+    position (top-down), the qubits one sample needs before embedding.
+
+    Examples:
+        >>> import qnn_lab as ql
+        >>> ds = ql.load_dataset("xor", n_samples=80, random_state=0)
+        >>> net = ql.Network([2, 8, 8, 2], output_replicas=2, random_state=0)
+        >>> tr = ql.LayerwiseTrainer(net, window=1, epochs=2, random_state=0).fit(ds.X_train, ds.y_train)
+        >>> tr.window_, tr.window_spins_
+        (1, [4, 8, 8])
+    """
+
+    def __init__(self, network, sampler="layered", sampler_params=None, *, window=None, **params):
+        super().__init__(network, sampler, sampler_params, **params)
+        self.window = window
+
+    def _check_params(self):
+        n_layers = len(self.network.weights)
+        window = n_layers if self.window is None else self.window
+        self.window_ = check_int("window", window, low=1, high=n_layers)
+        if self.variant != "contrastive":
+            raise ValueError(f"'variant' should be 'contrastive' for layer-wise training (the nudge acts on "
+                             f"the outputs, which most windows do not hold): value = {self.variant!r}")
+        super()._check_params()
+        sizes = self.network.spin_sizes
+        self.window_spins_ = [int(sum(sizes[a:b])) for a, b in window_positions(n_layers, self.window_)]
+
+    def _step(self, X, y):
+        records = [self._window_step(X, y, window) for window in window_positions(len(self.network_.weights),
+                                                                                 self.window_)]
+        out = {key: float(np.mean([r[key] for r in records])) for key in records[0]}
+        out["sampler_seconds"] = float(sum(r["sampler_seconds"] for r in records))
+        return out
+
+    def _window_step(self, X, y, window):
+        """Anneal one window, pick its heads and update the weights touching it."""
+        net = self.network_
+        start, stop = window
+        L = len(net.weights)
+        t = net.target_codes(y)
+        positive = net.clamped_state(X, y)
+        outside = rival_state(net, X, y) if stop - start < L else positive     # no outside when k = L
+
+        t0 = time.perf_counter()
+        window_reads = window_phase(net, X, window, outside, self.sampler_, self.num_reads,
+                                    int(self._rng.integers(MAX_SEED)), getattr(self, "_extra_params", {}))
+        sampler_seconds = time.perf_counter() - t0
+        R = len(window_reads[0])
+        negative = [window_reads[l - start] if start <= l < stop else np.broadcast_to(s, (R, *s.shape))
+                    for l, s in enumerate(outside)]
+        energies = net.energy(X, negative)
+        e_positive = net.energy(X, positive)
+        classes = net.decode_outputs(negative[-1])
+        flat = np.concatenate(window_reads, axis=-1)
+        weights = find_heads(flat, energies, np.all(negative[-1] == t[None], -1), classes, y,
+                             e_positive, self.margin, self.heads_per_sample)
+        has_head = weights.sum(0) > 0
+        eta = self.learning_rate / (1.0 + self.lr_decay * self.epoch_)
+        positive = [np.broadcast_to(c, s.shape) * has_head[None, :, None] for c, s in zip(positive, negative)]
+        positive = [p * (weights[..., None] > 0) for p in positive]
+        self._update_window(X, positive, negative, weights, eta / len(X), window)
+        return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_positive.mean()),
+                "heads_per_sample": float((weights > 0).sum(0).mean()), "sampler_seconds": sampler_seconds}
+
+    def _update_window(self, X, positive, negative, weights, scale, window):
+        """The contrastive Hebbian step on W_start..W_stop (those touching the window) and the window's biases.
+
+        New weights are computed first and swapped in at once, as ``ContrastiveTrainer._update``.
+        """
+        net = self.network_
+        start, stop = window
+        w = weights[..., None]
+        flat = lambda a: a.reshape(-1, a.shape[-1])                       # noqa: E731
+        new_weights, new_biases = list(net.weights), list(net.biases)
+        for l in range(start, min(stop + 1, len(net.weights))):
+            if l == 0:
+                prev_pos = prev_neg = np.broadcast_to(X, positive[0].shape[:2] + X.shape[1:])
+            else:
+                prev_pos, prev_neg = positive[l - 1], negative[l - 1]
+            dpos, dneg = positive[l] * w, negative[l] * w
+            dW = flat(dpos).T @ flat(prev_pos) - flat(dneg).T @ flat(prev_neg)
+            new_weights[l] = net.weights[l] + scale * dW
+            if l < stop:
+                new_biases[l] = net.biases[l] + scale * (dpos.sum((0, 1)) - dneg.sum((0, 1)))
+        net.weights, net.biases = new_weights, new_biases
