@@ -172,12 +172,11 @@ def test_deep_net_learns_a_few_layers_at_a_time(one_torch_thread, dataset, windo
 
 
 def test_layerwise_study_reports_accuracy_spins_and_embeddings(one_torch_thread):
-    from functools import partial
 
-    from qnn_lab.analysis.deep import layerwise_study, minor_embed
+    from qnn_lab.analysis.deep import layerwise_study
     ds = ql.load_dataset("xor", n_samples=40, random_state=0)
     result = layerwise_study(ds, layers=(2, 4, 4, 2), output_replicas=2, epochs=1, batch_size=8, embed_batch=2,
-                             embed=partial(minor_embed, timeout=5), backprop_epochs=1)
+                             backprop_epochs=1)
     assert [r["window"] for r in result["windows"]] == [1, 2, 3]
     k1, k2, k3 = result["windows"]
     assert k1["spins_per_sample"] == {"2..2": 4, "1..1": 4, "0..0": 4} and k1["max_spins_per_minibatch"] == 32
@@ -192,10 +191,15 @@ def test_layerwise_study_reports_accuracy_spins_and_embeddings(one_torch_thread)
 
 
 def test_an_embedding_that_does_not_fit_is_reported():
-    from qnn_lab.analysis.deep import embedding_stats
-    assert embedding_stats({}, 5, 100) == {"fits": False, "qubits_used": None, "max_chain_length": None,
-                                           "mean_chain_length": None, "qpu_qubits": 100}
-    assert embedding_stats({"a": [1, 2], "b": [3]}, 2, 100)["mean_chain_length"] == 1.5
+    from functools import partial
+
+    from dwave.graphs import pegasus_graph
+
+    from qnn_lab.analysis.deep import _embed_report
+    from qnn_lab.embedding import embed
+    clique = dimod.BQM({i: 0.0 for i in range(60)}, {(i, j): 1.0 for i in range(60) for j in range(i)}, 0, "SPIN")
+    report = _embed_report(clique, partial(embed, target=pegasus_graph(2)), ["pegasus"], 0)   # 40 qubits
+    assert report["pegasus/heuristic"]["fits"] is False and report["pegasus/clique"]["qubits_used"] is None
 
 
 def test_rival_state_is_the_deepest_wrong_class_clamped_state():
@@ -211,3 +215,12 @@ def test_rival_state_is_the_deepest_wrong_class_clamped_state():
     energies[np.arange(6), y] = np.inf
     np.testing.assert_array_equal(classes, energies.argmin(1))
     np.testing.assert_allclose(net.energy(X, rival), energies.min(1))
+
+
+@pytest.mark.parametrize("window", [(0, 1), (1, 2), (1, 3)])
+def test_the_layered_sampler_takes_window_models(window):
+    net = ql.Network([3, 4, 4, 2], output_replicas=2, random_state=0)
+    bqm = ql.encode_window(net, np.random.default_rng(1).normal(size=(2, 3)), window).bqm
+    ss = ql.get_sampler("layered", num_reads=50, seed=0).sample(bqm)
+    np.testing.assert_allclose(ss.record.energy, bqm.energies(ss))
+    assert ss.first.energy == pytest.approx(ql.get_sampler("exact").sample(bqm).first.energy)

@@ -6,7 +6,6 @@ minor-embeds the widest window's minibatch model on Pegasus and Zephyr QPU graph
 """
 from __future__ import annotations
 
-import functools
 import time
 
 import numpy as np
@@ -17,76 +16,32 @@ from ..network import Network
 from ..training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer
 from ..training.layerwise import window_positions
 
-__all__ = ["QPU_GRAPHS", "embedding_stats", "layerwise_study", "minor_embed", "qpu_graph"]
+__all__ = ["QPU_GRAPHS", "layerwise_study"]
 
 #: QPU graphs of the study: Advantage (Pegasus P16) and Advantage2 (Zephyr Z12, tile 4).
 QPU_GRAPHS = {"pegasus": 16, "zephyr": 12}
 
 
-@functools.lru_cache(maxsize=4)
-def qpu_graph(topology, shape=None):
-    """The dwave-graphs graph of a QPU: "pegasus" (default P16) or "zephyr" (default Z12, tile 4); do not change it."""
-    import dwave.graphs
-    shape = QPU_GRAPHS[topology] if shape is None else shape
-    if topology == "pegasus":
-        return dwave.graphs.pegasus_graph(shape)
-    if topology == "zephyr":
-        return dwave.graphs.zephyr_graph(shape, 4)
-    raise ValueError(f"'topology' should be one of 'pegasus', 'zephyr': value = {topology!r}")
-
-
-def minor_embed(bqm, topology, *, clique=False, timeout=30.0, random_state=0):
-    """Chains {variable: qubits} of ``bqm`` on a QPU graph; ``{}`` when it does not fit.
-
-    clique=True: minorminer's busclique clique embedding (fast, uniform chains, for dense
-    models); False: minorminer's heuristic ``find_embedding`` with ``timeout`` seconds.
-    Variables without couplings take one free qubit each.
-    """
-    import minorminer
-    import minorminer.busclique
-
-    target = qpu_graph(topology)
-    variables = list(bqm.variables)
-    edges = list(bqm.quadratic)
-    if clique:
-        chains = minorminer.busclique.find_clique_embedding(variables, target)
-    else:
-        chains = minorminer.find_embedding(edges, target, timeout=timeout, random_seed=random_state) if edges else {}
-        lonely = [v for v in variables if bqm.degree(v) == 0]
-        free = [q for q in target.nodes if q not in {q for c in chains.values() for q in c}]
-        if len(lonely) > len(free):
-            return {}
-        chains.update({v: [q] for v, q in zip(lonely, free)})
-    return chains if len(chains) == len(variables) else {}
-
-
-def embedding_stats(chains, num_variables, num_qubits):
-    """Whether every variable got a chain, qubits used, and max / mean chain length."""
-    lengths = np.array([len(c) for c in chains.values()]) if chains else np.zeros(0)
-    fits = len(chains) == num_variables
-    return {"fits": bool(fits), "qubits_used": int(lengths.sum()) if fits else None,
-            "max_chain_length": int(lengths.max()) if fits and lengths.size else None,
-            "mean_chain_length": float(lengths.mean()) if fits and lengths.size else None,
-            "qpu_qubits": int(num_qubits)}
-
-
-def _embed_report(bqm, embed, topologies):
+def _embed_report(bqm, embed, topologies, random_state):
+    """Qubits used and chain lengths of ``bqm`` on each QPU graph, heuristic and clique embedding."""
+    from ..embedding import qpu_graph
     report = {}
     for topology in topologies:
         for method, clique in (("heuristic", False), ("clique", True)):
             t0 = time.perf_counter()
             try:
-                result = embed(bqm, topology, clique=clique)
-            except QnnLabError:                   # qnn_lab.embedding.embed raises when it does not fit
-                result = {}
-            chains = getattr(result, "chains", result)
-            stats = embedding_stats(chains, bqm.num_variables, qpu_graph(topology).number_of_nodes())
-            report[f"{topology}/{method}"] = {**stats, "seconds": time.perf_counter() - t0}
+                e = embed(bqm, topology, clique=clique, random_state=random_state)
+                stats = {"fits": True, "qubits_used": e.qubits_used, "max_chain_length": e.max_chain_length,
+                         "mean_chain_length": e.mean_chain_length}
+            except QnnLabError:                   # embed raises EmbeddingError when it does not fit
+                stats = {"fits": False, "qubits_used": None, "max_chain_length": None, "mean_chain_length": None}
+            report[f"{topology}/{method}"] = {**stats, "qpu_qubits": qpu_graph(topology).number_of_nodes(),
+                                              "seconds": time.perf_counter() - t0}
     return report
 
 
 def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, windows=None, epochs=10,
-                    batch_size=32, embed_batch=1, embed=minor_embed, topologies=("pegasus", "zephyr"),
+                    batch_size=32, embed_batch=1, embed=None, topologies=("pegasus", "zephyr"),
                     trainer_params=None, backprop_epochs=30, random_state=0, progress=None):
     """Train a deep network layer-wise for every window size and embed each window on QPU graphs.
 
@@ -98,7 +53,8 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
         epochs, batch_size, trainer_params: of every ``LayerwiseTrainer`` (and of the full
             ``ContrastiveTrainer`` reference, which is k = L).
         embed_batch: samples in the embedded minibatch model (the widest window position).
-        embed: ``embed(bqm, topology, clique=bool)`` -> chains dict or an object with ``.chains``.
+        embed: ``embed(bqm, topology, clique=bool, random_state=int)`` -> an ``Embedding``,
+            raising ``QnnLabError`` when it does not fit; default ``qnn_lab.embedding.embed``.
         backprop_epochs: epochs of the backprop reference.
         progress: ``progress(message)`` after each step.
 
@@ -112,6 +68,8 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
     embed_batch = check_int("embed_batch", embed_batch, low=1)
     params = {"epochs": epochs, "batch_size": batch_size, "random_state": random_state, **(trainer_params or {})}
     say = progress or (lambda message: None)
+    if embed is None:
+        from ..embedding import embed
     X_embed = dataset.X_train[:embed_batch]
     records = []
     for k in windows:
@@ -135,7 +93,7 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
                   "embedded_window": f"{widest[0]}..{widest[1] - 1}",
                   "embedded_variables": enc.bqm.num_variables,
                   "embedded_couplings": enc.bqm.num_interactions,
-                  "embedding": _embed_report(enc.bqm, embed, topologies)}
+                  "embedding": _embed_report(enc.bqm, embed, topologies, random_state)}
         records.append(record)
         say(f"k={k}: test accuracy {record['test_accuracy']:.3f}, {record['max_spins_per_sample']} spins per "
             f"sample, {seconds:.0f} s")

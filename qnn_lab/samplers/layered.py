@@ -65,7 +65,7 @@ class LayeredModel:
         if len(labels) == 0:
             raise ValueError("the 'layered' sampler needs a model with at least one variable")
         layer[is_out] = layer.max() + 1 if (~is_out).any() else 1
-        layer -= 1
+        layer = np.unique(layer, return_inverse=True)[1]      # windows (encode_window) may start above h1
         P, L = int(sample.max()) + 1, int(layer.max()) + 1
         sizes = np.zeros(L, np.int64)
         np.maximum.at(sizes, layer, unit + 1)

@@ -198,10 +198,14 @@ class ContrastiveTrainer(Trainer):
         t0 = time.perf_counter()
         states = free_phase(self.network_, X, self.sampler_, self.num_reads, int(self._rng.integers(MAX_SEED)),
                             getattr(self, "_extra_params", {}))
+        self._count_sampler_call(len(X))
+        return states, time.perf_counter() - t0
+
+    def _count_sampler_call(self, n_samples):
+        """Cost counters of one sampler call annealing ``n_samples`` samples ``num_reads`` times."""
         self.sampler_calls_ += 1
         self.reads_ += self.num_reads
-        self.anneals_ += self.num_reads * len(X)
-        return states, time.perf_counter() - t0
+        self.anneals_ += self.num_reads * n_samples
 
     def _step(self, X, y):
         net = self.network_

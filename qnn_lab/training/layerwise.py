@@ -133,6 +133,7 @@ class LayerwiseTrainer(ContrastiveTrainer):
         window_reads = window_phase(net, X, window, outside, self.sampler_, self.num_reads,
                                     int(self._rng.integers(MAX_SEED)), getattr(self, "_extra_params", {}))
         sampler_seconds = time.perf_counter() - t0
+        self._count_sampler_call(len(X))
         R = len(window_reads[0])
         negative = [window_reads[l - start] if start <= l < stop else np.broadcast_to(s, (R, *s.shape))
                     for l, s in enumerate(outside)]
