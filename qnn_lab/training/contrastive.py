@@ -61,22 +61,29 @@ def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None):
     """Anneal the free network on inputs X with one sampler call; spins per layer (R, P, n_l).
 
     The layered annealer takes its array fast path (no BQM round trip); other samplers get
-    the minibatch BQM, and those with a beta_range get dwave-samplers' default computed
-    from arrays (the same numbers, without its Python loop over couplings).
+    the minibatch BQM (see ``sampler_call_params``).
     """
     child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
     if isinstance(child, LayeredAnnealer):
         params = {**getattr(sampler, "defaults", {}), "num_reads": num_reads, "seed": seed}
         return [s.astype(float) for s in child.sample_model(LayeredModel.from_network(network, X), **params)]
     enc = encode_neurons(network, X)
+    params = sampler_call_params(sampler, num_reads, seed, extra_params, LayeredModel.from_network(network, X))
+    return enc.decode(sampler.sample(enc.bqm, **params)).states
+
+
+def sampler_call_params(sampler, num_reads, seed, extra_params, model):
+    """Parameters of one training call of a dimod sampler: reads, the seed where it takes one, and
+    where it takes a beta_range left unset, dwave-samplers' default computed from the arrays of
+    ``model`` (a LayeredModel; the same numbers, without its Python loop over couplings)."""
     params = {"num_reads": num_reads, **(extra_params or {})}
     takes = getattr(sampler, "parameters", {})
     if "seed" in takes and seed is not None:
         params["seed"] = seed
     chosen = {**getattr(sampler, "defaults", {}), **params}
     if "beta_range" in takes and chosen.get("beta_range") is None:
-        params["beta_range"] = default_beta_range(LayeredModel.from_network(network, X))
-    return enc.decode(sampler.sample(enc.bqm, **params)).states
+        params["beta_range"] = default_beta_range(model)
+    return params
 
 
 class ContrastiveTrainer(Trainer):

@@ -29,9 +29,9 @@ import numpy as np
 
 from ..encoding import encode_window, window_model
 from ..exceptions import check_int
-from ..samplers import ConfiguredSampler, LayeredAnnealer, default_beta_range
+from ..samplers import ConfiguredSampler, LayeredAnnealer
 from ..samplers.schema import MAX_SEED
-from .contrastive import ContrastiveTrainer, find_heads
+from .contrastive import ContrastiveTrainer, find_heads, sampler_call_params
 
 __all__ = ["LayerwiseTrainer", "rival_state", "window_phase", "window_positions"]
 
@@ -56,7 +56,7 @@ def window_phase(network, X, window, outside, sampler, num_reads, seed=None, ext
     """Anneal the window's spins with the outside fixed, one sampler call; window spins (R, P, n_l).
 
     The layered annealer takes the array fast path; other samplers get the window's BQM
-    (``encode_window``), with dwave-samplers' default beta range computed from arrays.
+    (``encode_window``; see ``sampler_call_params``).
     """
     child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
     if isinstance(child, LayeredAnnealer):
@@ -64,13 +64,7 @@ def window_phase(network, X, window, outside, sampler, num_reads, seed=None, ext
         model, _ = window_model(network, X, window, outside)
         return [s.astype(float) for s in child.sample_model(model, **params)]
     enc = encode_window(network, X, window, outside)
-    params = {"num_reads": num_reads, **(extra_params or {})}
-    takes = getattr(sampler, "parameters", {})
-    if "seed" in takes and seed is not None:
-        params["seed"] = seed
-    chosen = {**getattr(sampler, "defaults", {}), **params}
-    if "beta_range" in takes and chosen.get("beta_range") is None:
-        params["beta_range"] = default_beta_range(enc.model)
+    params = sampler_call_params(sampler, num_reads, seed, extra_params, enc.model)
     arr = enc.sample_array(sampler.sample(enc.bqm, **params))
     arr = arr.reshape(len(arr), len(X), enc.spins_per_sample)
     return [arr[..., a:b] for a, b in zip(enc.offsets[:-1], enc.offsets[1:])]

@@ -1,4 +1,5 @@
 """A real JupyterLab, started by the tests, driven in Debian's chromium by Playwright."""
+import json
 import os
 import secrets
 import shutil
@@ -79,3 +80,39 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def open_and_run(page, server, name):
+    page.goto(f"{server['base']}/lab/tree/{name}?reset&token={server['token']}")   # reset: only this tab
+    page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
+    page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator') !== null || true")
+    page.wait_for_timeout(2000)                     # the kernel starts
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)
+
+
+def field(page, label):
+    return page.locator(f".widget-inline-hbox:has(> label:text-is('{label}')) input").first
+
+
+def set_value(page, label, value):
+    box = field(page, label)
+    box.fill(str(value))
+    box.press("Enter")
+
+
+@pytest.fixture
+def lab_page(page, jupyter_server, request):
+    """lab.ipynb under a name of its own, so each test gets a fresh kernel."""
+    name = f"lab_{request.node.name}.ipynb"
+    shutil.copy(jupyter_server["workdir"] / "lab.ipynb", jupyter_server["workdir"] / name)
+    open_and_run(page, jupyter_server, name)
+    return page
+
+
+def record(values):
+    """Merge UI measurements into benchmarks/ui.json (the issue's UI targets)."""
+    path = ROOT / "benchmarks" / "ui.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data.update(values)
+    path.write_text(json.dumps(data, indent=2) + "\n")

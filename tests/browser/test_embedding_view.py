@@ -1,10 +1,8 @@
 """The lab's QPU panel in chromium: Embed draws the chains of the model on the Pegasus graph."""
-import shutil
 
 import pytest
 
-from .conftest import ARTIFACTS
-from .test_lab_in_browser import _record, open_and_run
+from .conftest import ARTIFACTS, record
 
 pytestmark = pytest.mark.browser
 
@@ -28,15 +26,6 @@ SELECTION = """() => {
 }"""
 
 
-@pytest.fixture
-def lab_page(page, jupyter_server, request):
-    """lab.ipynb under a name of its own, so each test gets a fresh kernel."""
-    name = f"lab_{request.node.name}.ipynb"
-    shutil.copy(jupyter_server["workdir"] / "lab.ipynb", jupyter_server["workdir"] / name)
-    open_and_run(page, jupyter_server, name)
-    return page
-
-
 def test_embed_draws_the_chains_on_the_qpu_graph(lab_page):
     page = lab_page
     button = page.locator("button:text-is('Embed')")        # its icon's glyph joins the accessible name
@@ -51,7 +40,7 @@ def test_embed_draws_the_chains_on_the_qpu_graph(lab_page):
     assert "logical variables on" in page.inner_text("body")
     page.locator(".js-plotly-plot", has_text="variables on pegasus").screenshot(
         path=str(ARTIFACTS / "embedding_pegasus.png"))
-    _record({"embed_and_draw_p16_s": seconds})
+    record({"embed_and_draw_p16_s": seconds})
 
     box = page.locator(".js-plotly-plot", has_text="variables on pegasus").locator(".scatterlayer .point") \
         .first.bounding_box()

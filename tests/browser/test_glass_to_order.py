@@ -1,10 +1,8 @@
 """The glass -> order transition on digits, as the lab's Training panel draws it in chromium."""
-import shutil
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT
-from .test_lab_in_browser import _record, field, open_and_run, set_value
+from .conftest import ARTIFACTS, ROOT, field, record, set_value
 
 pytestmark = pytest.mark.browser
 
@@ -33,15 +31,6 @@ TIMED_STEP = """async (button, epoch) => {
   }
   return (performance.now() - t0) / 1000;
 }"""
-
-
-@pytest.fixture
-def lab_page(page, jupyter_server, request):
-    """lab.ipynb under a name of its own, so each test gets a fresh kernel."""
-    name = f"lab_{request.node.name}.ipynb"
-    shutil.copy(jupyter_server["workdir"] / "lab.ipynb", jupyter_server["workdir"] / name)
-    open_and_run(page, jupyter_server, name)
-    return page
 
 
 def high_q_mass(curve, q_min=0.8):
@@ -77,6 +66,6 @@ def test_training_on_digits_turns_the_glass_into_order(lab_page):
     assert heatmap["x"] == lowest["x"] and len(heatmap["z"]) == len(heatmap["y"]) == 20
     assert heatmap["z"][-1][-1] - heatmap["z"][-1][0] > 0.3, heatmap["z"][-1]
     assert 0 < (ROOT / "docs" / "glass_to_order.png").stat().st_size < DOCS_SHOT_MAX_BYTES
-    _record({"digits_epoch_s_median": sorted(seconds)[len(seconds) // 2], "digits_epoch_s_all": seconds,
+    record({"digits_epoch_s_median": sorted(seconds)[len(seconds) // 2], "digits_epoch_s_all": seconds,
              "digits_glass_to_order": {"network": "64-32-10 x4 replicas, batch 32", "lowest_share": share,
                                        "distinct_minima_per_read": minima, "p_q_above_0.8": [start, now]}})

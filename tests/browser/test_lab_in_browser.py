@@ -1,12 +1,11 @@
 """What a person sees: lab.ipynb run in JupyterLab in chromium (screenshots in artifacts/browser)."""
 import itertools
 import json
-import shutil
 import time
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT
+from .conftest import ARTIFACTS, ROOT, open_and_run, record, set_value
 
 pytestmark = pytest.mark.browser
 
@@ -21,34 +20,6 @@ CURVE_POINTS = """() => {
       .find(g => g.layout && g.layout.annotations && g.layout.annotations.some(a => a.text === 'accuracy'));
   return g ? (g.data[0].x || []).length : -1;
 }"""
-
-
-def open_and_run(page, server, name):
-    page.goto(f"{server['base']}/lab/tree/{name}?reset&token={server['token']}")   # reset: only this tab
-    page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
-    page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator') !== null || true")
-    page.wait_for_timeout(2000)                     # the kernel starts
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)
-
-
-def field(page, label):
-    return page.locator(f".widget-inline-hbox:has(> label:text-is('{label}')) input").first
-
-
-def set_value(page, label, value):
-    box = field(page, label)
-    box.fill(str(value))
-    box.press("Enter")
-
-
-@pytest.fixture
-def lab_page(page, jupyter_server, request):
-    """lab.ipynb under a name of its own, so each test gets a fresh kernel."""
-    name = f"lab_{request.node.name}.ipynb"
-    shutil.copy(jupyter_server["workdir"] / "lab.ipynb", jupyter_server["workdir"] / name)
-    open_and_run(page, jupyter_server, name)
-    return page
 
 
 def test_figures_render(lab_page):
@@ -80,7 +51,7 @@ def test_histogram_grows_while_sampling_and_stop_stops_it(lab_page):
     page.wait_for_timeout(500)
     assert page.evaluate(FIGURE_SUM, "energies of the reads") == frozen < 40000
     updates = sum(1 for a, b in itertools.pairwise(totals) if b != a) / (seen[-1][0] - seen[0][0])
-    _record({"histogram_updates_per_s": updates, "stop_to_idle_s": stop_to_idle})
+    record({"histogram_updates_per_s": updates, "stop_to_idle_s": stop_to_idle})
 
 
 def test_three_training_epochs_move_the_curves(lab_page):
@@ -126,15 +97,7 @@ def test_qubo_view_redraw_time_for_a_200_spin_model(page, jupyter_server):
         page.wait_for_timeout(300)                  # let the previous redraw settle
         times.append(locator.evaluate(timed_click, [rows, target]))
     times.sort()
-    _record({"qubo_redraw_s_median": times[len(times) // 2], "qubo_redraw_s_all": times, "spins": 200})
-
-
-def _record(values):
-    """Merge UI measurements into benchmarks/ui.json (the issue's UI targets)."""
-    path = ROOT / "benchmarks" / "ui.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data.update(values)
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    record({"qubo_redraw_s_median": times[len(times) // 2], "qubo_redraw_s_all": times, "spins": 200})
 
 
 FIGURE_TITLES = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
