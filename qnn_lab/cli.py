@@ -261,6 +261,17 @@ def run_lab(args):
     os.execv(sys.executable, cmd)       # JupyterLab takes over this process (Ctrl-C and signals go to it)
 
 
+def _check_outputs(args):
+    """Refuse an unwritable --json / --html path before a long run, so no result is lost."""
+    for option in ("json", "html"):
+        path = getattr(args, option, None)
+        if path is None or path == "-":
+            continue
+        folder = Path(path).resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK) or Path(path).is_dir():
+            raise CliError(f"'--{option}' should be a file in an existing, writable folder: value = {path!r}")
+
+
 def _write_json(result, path):
     text = json.dumps(result, indent=2, default=_json_default)
     if path == "-":
@@ -283,6 +294,7 @@ def main(argv=None):
     """Entry point of ``qnn-lab``; returns the exit status (2 for a bad value)."""
     args = build_parser().parse_args(argv)
     try:
+        _check_outputs(args)
         if args.command == "lab":
             return run_lab(args)
         if args.command == "samplers":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ADVANTAGE_PROPERTIES", "PRESETS", "AnnealSchedule", "EnergyScales", "beta_schedule_from"]
+__all__ = ["ADVANTAGE_PROPERTIES", "PRESETS", "AnnealSchedule", "EnergyScales", "beta_schedule_from", "sweep_s"]
 
 #: Limits of an Advantage-class QPU (as dwave-system's MockDWaveSampler reports them).
 ADVANTAGE_PROPERTIES = {"annealing_time_range": [0.5, 2000.0], "max_anneal_schedule_points": 12}
@@ -172,12 +172,18 @@ class EnergyScales:
 def beta_schedule_from(schedule, num_sweeps, beta_max, scales=None):
     """One beta per sweep for a classical annealer following ``schedule``.
 
-    Sweeps are spread evenly over the schedule's duration; at time t the inverse
+    Sweeps are spread evenly over the schedule's duration (``sweep_s``); at time t the inverse
     temperature is beta_max * B(s(t)) / B(1): the problem term's weight in D-Wave's
     Hamiltonian, so a pause holds beta, a quench jumps it, and a reverse anneal lowers it
     and brings it back. (A classical annealer has no transverse field: A(s) is dropped.)
     """
     schedule = AnnealSchedule(schedule)
     scales = scales or EnergyScales()
-    t = np.linspace(0, schedule.duration, num_sweeps)
-    return beta_max * scales.B(schedule.s_at(t)) / scales.B(1.0)
+    return beta_max * scales.B(sweep_s(schedule, num_sweeps)) / scales.B(1.0)
+
+
+def sweep_s(schedule, num_sweeps):
+    """s at each of ``num_sweeps`` sweeps spread evenly over the schedule, first and last point
+    included (a single sweep runs at the end, s = s(duration))."""
+    t = np.linspace(0, schedule.duration, num_sweeps) if num_sweeps > 1 else np.array([schedule.duration])
+    return schedule.s_at(t)

@@ -93,6 +93,8 @@ def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
     (["scaling", "--trainers", "contrastive,magic"], ["'trainers'", "'magic'"]),
     (["scaling", "--window", "10"], ["'--window'", "'10'"]),
     (["scaling", "--qpu-readout-us", "-5"], ["'readout_us'", "-5.0"]),
+    (["scaling", "--json", "/no/such/folder/study.json"], ["'--json'", "writable folder", "/no/such/folder"]),
+    (["scaling", "--html", "/no/such/f.html"], ["'--html'", "/no/such/f.html"]),
 ])
 def test_scaling_bad_values_exit_2(argv, words):
     proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", *argv, "--quiet"], capture_output=True, text=True,

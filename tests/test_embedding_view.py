@@ -2,7 +2,6 @@
 import sys
 import time
 
-import dimod
 import networkx as nx
 import numpy as np
 import pytest
@@ -13,7 +12,6 @@ pytest.importorskip("plotly")
 from qnn_lab.widgets import Lab
 from qnn_lab.widgets.embedding_view import (
     EmbeddingView,
-    chain_breaks,
     embedding_plot_data,
     label_colors,
     variable_name,
@@ -106,16 +104,6 @@ def test_broken_chains_are_marked_and_counted(pegasus, k6_chains, as_array):
     assert sum("broken in 0% of reads" in t for t in plot["qubits"]["text"]) == \
         sum(len(c) for c in k6_chains.values()) - len(k6_chains[labels[2]])
     assert plot["stats"]["chain_break_fraction"] == pytest.approx(0.25 / 6)
-
-
-def test_chain_breaks_from_physical_reads():
-    chains = {"a": (0, 1, 2), "b": (5,), "c": (3, 4)}
-    physical = dimod.SampleSet.from_samples(
-        ([[1, 1, 1, -1, -1, 1], [1, -1, 1, 1, 1, -1], [-1, -1, -1, 1, -1, 1]], [0, 1, 2, 3, 4, 5]), "SPIN", 0)
-    breaks = chain_breaks(chains, physical)
-    np.testing.assert_array_equal(breaks, [[False, False, False], [True, False, False], [False, False, True]])
-    with pytest.raises(ValueError, match="'physical' should hold every chain qubit: qubit 9"):
-        chain_breaks({"a": (0, 9)}, physical)
 
 
 def test_selected_chain_is_highlighted(pegasus, k6_chains):
@@ -219,8 +207,7 @@ def test_weak_chains_break_on_the_mock_qpu_and_are_marked(lab, pegasus):
     assert not lab.state.message, lab.state.message
     chains = view.chains                                          # the sampler's own embedding, on P16
     assert view.plot["stats"]["qubits"] == 5640 and view.sampleset.info["embedding"].chains == chains
-    breaks = chain_breaks(chains, view.physical)
-    np.testing.assert_array_equal(breaks, view.sampleset.info["embedding"].broken(view.physical))
+    breaks = view.sampleset.info["embedding"].broken(view.physical)
     assert len(view.physical) == 40 and breaks.any()
     fractions = breaks.mean(axis=0)
     assert view.plot["stats"]["chain_break_fraction"] == pytest.approx(fractions.mean())

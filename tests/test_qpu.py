@@ -103,6 +103,8 @@ def test_anneal_schedule_maps_to_annealer_betas_and_is_checked_against_the_qpu(o
     many = [(0, 0), *((t, t / 13) for t in range(1, 13)), (13, 1)]
     with pytest.raises(ValueError, match="at most 12 points"):
         sampler.sample(one_sample.bqm, anneal_schedule=many)
+    with pytest.raises(ValueError, match="'anneal_schedule': a reverse anneal needs an initial state"):
+        sampler.sample(one_sample.bqm, anneal_schedule=AnnealSchedule.preset("reverse"))
 
 
 def test_schedules_anneal_at_the_qpu_temperature_of_the_auto_scaled_model():
@@ -112,7 +114,8 @@ def test_schedules_anneal_at_the_qpu_temperature_of_the_auto_scaled_model():
     h_bound = dimod.BQM({"a": 12.0}, {("a", "b"): -2.0}, 0, "SPIN")                # |h| = 12 -> scaled by 1/3
     assert qpu_module.qpu_beta_max(j_bound, props) == pytest.approx(beta_12mk / 2)
     assert qpu_module.qpu_beta_max(h_bound, props) == pytest.approx(beta_12mk / 3)
-    assert qpu_module.qpu_beta_max(j_bound, props, temperature=0.024) == pytest.approx(beta_12mk / 4)
+    assert qpu_module.qpu_beta_max(j_bound, props, temperature=24.0) == pytest.approx(beta_12mk / 4)
+    assert qpu_module.qpu_beta_max(j_bound.binary, props) == pytest.approx(beta_12mk / 2)   # scales the spin form
 
 
 @pytest.mark.parametrize("options, error, words", [

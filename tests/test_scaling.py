@@ -168,6 +168,10 @@ def test_refit_changes_the_axis_without_training(tiny_study):
     assert list(annealing.fits) == ["contrastive"] and annealing.ratios == {}
     with pytest.raises(ValueError, match="'trainers' should be .* value = \\['qubo'\\]"):
         tiny_study.refit(trainers=["qubo"])
+    narrow = tiny_study.refit("epochs", window=(0.5, 2))
+    again = ScalingStudy.from_dict(json.loads(json.dumps(narrow.to_dict())))        # keeps the refit's window
+    assert again.fits["backprop"].window == narrow.fits["backprop"].window
+    assert again.fits["backprop"].alpha == pytest.approx(narrow.fits["backprop"].alpha)
 
 
 def test_qpu_axis_of_an_annealing_study_follows_the_model():

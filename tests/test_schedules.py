@@ -62,6 +62,7 @@ def test_beta_schedule_follows_the_problem_scale():
     s_pause = AnnealSchedule.preset("pause").s_at(np.linspace(0, 30, 31))
     held = np.isclose(s_pause, 0.45)
     assert held.sum() >= 9 and np.ptp(betas[held]) == pytest.approx(0.0)
+    assert beta_schedule_from(AnnealSchedule.preset("standard"), 1, beta_max=10.0).tolist() == [10.0]  # s = 1
 
 
 def test_default_energy_scales_and_csv_tables(tmp_path):

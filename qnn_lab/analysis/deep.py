@@ -10,16 +10,15 @@ import time
 
 import numpy as np
 
+from ..embedding import DEFAULT_SHAPES
 from ..encoding import encode_window
 from ..exceptions import QnnLabError, check_int
 from ..network import Network
 from ..training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer
 from ..training.layerwise import window_positions
 
-__all__ = ["QPU_GRAPHS", "layerwise_study"]
+__all__ = ["layerwise_study"]
 
-#: QPU graphs of the study: Advantage (Pegasus P16) and Advantage2 (Zephyr Z12, tile 4).
-QPU_GRAPHS = {"pegasus": 16, "zephyr": 12}
 
 
 def _embed_report(bqm, embed, topologies, random_state):
@@ -47,8 +46,8 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
 
     Args:
         dataset: a ``Dataset`` (train and test sets).
-        layers, output_replicas: the network (default 64-64-64-40: three weight layers of
-            64 hidden spins each, 10 classes x 4 replicas).
+        layers, output_replicas: the network (default 64-64-64-40: three weight layers,
+            two hidden layers of 64 spins, 10 classes x 4 replicas).
         windows: window sizes k to study; default 1..L.
         epochs, batch_size, trainer_params: of every ``LayerwiseTrainer`` (and of the full
             ``ContrastiveTrainer`` reference, which is k = L).
@@ -89,7 +88,7 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
                   "sampler_seconds": float(sum(h["sampler_seconds"] for h in tr.history_)),
                   "spins_per_sample": dict(zip([f"{a}..{b - 1}" for a, b in positions], tr.window_spins_)),
                   "max_spins_per_sample": max(tr.window_spins_),
-                  "max_spins_per_minibatch": max(tr.window_spins_) * batch_size,
+                  "max_spins_per_minibatch": max(tr.window_spins_) * params["batch_size"],
                   "embedded_window": f"{widest[0]}..{widest[1] - 1}",
                   "embedded_variables": enc.bqm.num_variables,
                   "embedded_couplings": enc.bqm.num_interactions,
@@ -109,5 +108,5 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
         f"backprop {references['backprop']['test_accuracy']:.3f}")
     return {"network": {"layers": list(layers), "output_replicas": output_replicas, "spin_sizes": net.spin_sizes},
             "settings": {**params, "embed_batch": embed_batch,
-                         "topologies": {t: QPU_GRAPHS[t] for t in topologies}},
+                         "topologies": {t: DEFAULT_SHAPES[t] for t in topologies}},
             "windows": records, **references}

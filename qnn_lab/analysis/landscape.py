@@ -87,7 +87,8 @@ class LandscapeMetrics:
         head_gap: (E_best_head - E_clamped) / N averaged over samples with a non-target read
             (None if every read is the target); negative means a wrong state lies below the target.
         head_below_target: share of samples whose best non-target read lies below the target.
-        heads_per_sample: distinct heads per sample as the trainer counts them (mean).
+        heads_per_sample: distinct heads per sample among the polished reads (find_heads with the
+            trainer's margin, capped at the number of reads, not at the trainer's heads_per_sample; mean).
         num_reads, n_samples, n_spins: what was measured.
     """
 

@@ -238,8 +238,9 @@ def _fit_study(config, curves, cost, window, n_bootstrap, confidence, random_sta
     baseline = "backprop" if "backprop" in fits else names[-1]
     ratios = {f"{name}/{baseline}": _ratio(fits[name], fits[baseline], confidence)
               for name in names if name != baseline}
-    return ScalingStudy({**config, "n_bootstrap": len(draws), "confidence": confidence,
-                         "random_state": random_state}, curves, cost, fits, ratios)
+    return ScalingStudy({**config, "window": None if window is None else [float(w) for w in window],
+                         "n_bootstrap": len(draws), "confidence": confidence, "random_state": random_state},
+                        curves, cost, fits, ratios)
 
 
 def _budget_steps(total_steps, budgets):

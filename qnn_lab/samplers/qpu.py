@@ -37,9 +37,8 @@ __all__ = ["MOCK_QPU_PARAMETERS", "QPU_PARAMETERS", "MockQpuSampler", "QpuSample
            "last_sampleset", "mock_dwave_sampler", "qpu_beta_max", "qpu_credentials"]
 
 CHAIN_BREAK_METHOD = "majority_vote"
-#: Effective temperature of an Advantage-class QPU in kelvin (D-Wave reports 12 to 16 mK).
-QPU_TEMPERATURE = 0.012
-_PLANCK, _BOLTZMANN = 6.62607015e-34, 1.380649e-23
+#: Effective temperature of an Advantage-class QPU in millikelvin (D-Wave reports 12 to 16 mK).
+QPU_TEMPERATURE_MK = 12.0
 _EMBEDDING_METHODS = {"auto": "auto", "clique": True, "heuristic": False}
 
 _COMMON = (
@@ -177,19 +176,20 @@ def mock_dwave_sampler(topology="pegasus", shape=None):
         return _MOCKS[key]
 
 
-def qpu_beta_max(embedded, properties, temperature=QPU_TEMPERATURE):
+def qpu_beta_max(embedded, properties, temperature=QPU_TEMPERATURE_MK):
     """Inverse temperature at s = 1 for ``embedded`` as a QPU anneals it, in the model's own units.
 
-    The QPU scales the model into its h_range / j_range (auto_scale); the Ising term then
-    weighs B(1)/2 (D-Wave's convention, B from ``schedules.EnergyScales``) at ``temperature``
-    kelvin: beta = h B(1) / (2 k_B T) per unit of scaled bias, about 12 at 12 mK.
+    The QPU scales the spin form of the model into its h_range / j_range (auto_scale); the
+    Ising term then weighs B(1)/2 (D-Wave's convention, B from ``schedules.EnergyScales``) at
+    ``temperature`` millikelvin: beta = h B(1) / (2 k_B T) per unit of scaled bias, about 12 at 12 mK.
     """
     from ..schedules import EnergyScales
-    h = max((abs(b) for b in embedded.linear.values()), default=0.0)
-    j = max((abs(b) for b in embedded.quadratic.values()), default=0.0)
+    from .sqa import beta_from_temperature
+    spin = embedded.spin
+    h = max((abs(b) for b in spin.linear.values()), default=0.0)
+    j = max((abs(b) for b in spin.quadratic.values()), default=0.0)
     scale = max(h / max(map(abs, properties["h_range"])), j / max(map(abs, properties["j_range"]))) or 1.0
-    per_unit = _PLANCK * EnergyScales().B(1.0) * 1e9 / (2 * _BOLTZMANN * temperature)
-    return float(per_unit / scale)
+    return float(beta_from_temperature(temperature) * EnergyScales().B(1.0) / 2 / scale)
 
 
 class MockQpuSampler(_EmbeddedSampler):
@@ -302,8 +302,18 @@ def _connect(**config):
         return DWaveSampler(**config)
     except Exception as exc:                          # any cloud failure becomes one clear, token-free message
         message = str(exc)
-        token = os.environ.get("DWAVE_API_TOKEN")
-        if token:
+        for token in _tokens(config):
             message = message.replace(token, "***")
         raise QpuUnavailableError(f"could not open a D-Wave QPU ({type(exc).__name__}: {message}); check the token "
                                   "(DWAVE_API_TOKEN or `dwave config create`) and the network") from None
+
+
+def _tokens(config):
+    """The API tokens the cloud client may have used (environment, config file), to mask them in messages."""
+    tokens = {os.environ.get("DWAVE_API_TOKEN")}
+    try:
+        from dwave.cloud.config import load_config
+        tokens.add(load_config(**config).get("token"))
+    except Exception:                                 # no readable config: nothing more to mask
+        pass
+    return [t for t in tokens if t]

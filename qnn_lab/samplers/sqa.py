@@ -37,7 +37,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
-from ..schedules import AnnealSchedule, EnergyScales
+from ..schedules import AnnealSchedule, EnergyScales, sweep_s
 from .schema import Parameter, resolve_parameters
 
 __all__ = ["SQA_PARAMETERS", "SimulatedQuantumAnnealer", "beta_from_temperature", "path_integral_fields"]
@@ -67,7 +67,7 @@ def path_integral_fields(schedule, num_sweeps, temperature, trotter_slices, ener
     """
     schedule = AnnealSchedule(schedule)
     scales = energy_scales or EnergyScales()
-    s = schedule.s_at(np.linspace(0, schedule.duration, num_sweeps))
+    s = sweep_s(schedule, num_sweeps)
     beta = beta_from_temperature(temperature)
     problem = beta * scales.B(s) / (2 * trotter_slices)
     transverse = np.maximum(beta * scales.A(s) / (2 * trotter_slices), 1e-300)

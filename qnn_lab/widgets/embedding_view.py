@@ -16,14 +16,14 @@ import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
+from ..embedding import TOPOLOGIES
 from ..exceptions import check_choice, check_int
 from .common import figure, shows_errors
 from .qubo_view import _name
 
-__all__ = ["EmbeddingView", "chain_breaks", "embedding_plot_data", "label_colors", "qpu_layout", "variable_name",
+__all__ = ["EmbeddingView", "embedding_plot_data", "label_colors", "qpu_layout", "variable_name",
            "window_spins"]
 
-TOPOLOGIES = ("pegasus", "zephyr")
 FAMILIES = ("chimera", "pegasus", "zephyr")
 INSTALL_HINT = "pip install 'qnn_lab[qpu]'"
 BROKEN_COLOR = "#d62728"
@@ -102,25 +102,6 @@ def _check_chains(target, chains):
             owner[q] = label
         out.append(chain)
     return labels, out
-
-
-def chain_breaks(chains, physical):
-    """Broken chains per read, (reads, len(chains)) bools: a chain breaks when its qubits disagree.
-
-    ``physical`` is a dimod SampleSet over the qubits (or anything with ``.variables`` and
-    ``.record.sample``).
-    """
-    labels = list(chains)
-    index = {v: i for i, v in enumerate(physical.variables)}
-    try:
-        columns = np.array([index[q] for label in labels for q in chains[label]], dtype=np.int64)
-    except KeyError as exc:
-        raise ValueError(f"'physical' should hold every chain qubit: qubit {exc.args[0]!r} is missing") from None
-    starts = np.concatenate([[0], np.cumsum([len(chains[label]) for label in labels])[:-1]]).astype(np.int64)
-    values = np.asarray(physical.record.sample)[:, columns]
-    if values.shape[1] == 0:
-        return np.zeros((len(values), 0), bool)
-    return np.maximum.reduceat(values, starts, axis=1) != np.minimum.reduceat(values, starts, axis=1)
 
 
 def _broken_fractions(labels, broken):
@@ -348,7 +329,7 @@ class EmbeddingView(w.VBox):
             embedding, physical = sampleset.info["embedding"], sampleset.info["physical"]
             self.sampleset, self.physical = sampleset, physical
             self.show(embedding.chains, embedding.target, model=model,
-                      broken=chain_breaks(embedding.chains, physical))
+                      broken=embedding.broken(physical))
             self.status.value = (f"{len(physical)} reads on the mock QPU, chain strength "
                                  f"{sampleset.info['chain_strength']:.3g}")
 
@@ -367,7 +348,7 @@ class EmbeddingView(w.VBox):
             finally:
                 self.embed_button.disabled = False
                 self.sample_button.disabled = self.model is None
-        self.inspect_button.disabled = self.model is None or self.sampleset is None
+                self.inspect_button.disabled = self.model is None or self.sampleset is None
 
         if block:
             run()
