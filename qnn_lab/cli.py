@@ -20,7 +20,7 @@ PRESETS = {
     "teacher": {"hidden": 64},
     "toy": {"hidden": 64, "contrastive": {"batch_size": 4, "epochs": 60, "learning_rate": 0.03}},
 }
-#: ``qnn-lab scaling`` sizes: the full study and ``--quick`` (seconds for --quick, about 5 minutes for the full study, on 2 cores).
+#: ``qnn-lab scaling`` sizes: ``--quick`` (seconds) and the full study (about 5 minutes on 2 cores).
 SCALING_SIZES = {
     "full": {"seeds": 8, "epochs": 4, "budgets": 20, "bootstrap": 2000, "alpha": 80.0},
     "quick": {"seeds": 3, "epochs": 1, "budgets": 12, "bootstrap": 500, "alpha": 40.0},

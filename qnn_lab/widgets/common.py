@@ -1,13 +1,14 @@
-"""Small pieces every panel uses: error reporting into the lab, throttling, figures."""
+"""Small pieces every panel uses: error reporting into the lab, throttling, background jobs, figures."""
 from __future__ import annotations
 
 import functools
+import threading
 import time
 import traceback
 
 import plotly.graph_objects as go
 
-__all__ = ["Throttle", "figure", "shows_errors"]
+__all__ = ["BackgroundJob", "Throttle", "figure", "shows_errors"]
 
 
 def shows_errors(state):
@@ -38,6 +39,29 @@ class Throttle:
             self.last = now
             return True
         return False
+
+
+class BackgroundJob:
+    """Mixin for a panel that runs one job at a time in a daemon thread, so the kernel stays responsive."""
+
+    _thread = None
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout=None):
+        """Block until the running job ends (or ``timeout`` seconds pass)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _launch(self, job, block=False):
+        """Run ``job()`` in a thread, or here and now when ``block``."""
+        if block:
+            job()
+        else:
+            self._thread = threading.Thread(target=job, daemon=True)
+            self._thread.start()
 
 
 def figure(height=300, width=None, **layout):

@@ -7,7 +7,6 @@ with ``qnn_lab.embedding.embed`` (imported when pressed).
 from __future__ import annotations
 
 import colorsys
-import threading
 import time
 import weakref
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ import plotly.graph_objects as go
 
 from ..embedding import TOPOLOGIES
 from ..exceptions import check_choice, check_int
-from .common import figure, shows_errors
+from .common import BackgroundJob, figure, shows_errors
 from .qubo_view import _name
 
 __all__ = ["EmbeddingView", "embedding_plot_data", "label_colors", "qpu_layout", "variable_name",
@@ -222,7 +221,7 @@ def window_spins(spin_sizes, minibatch=1):
     return rows
 
 
-class EmbeddingView(w.VBox):
+class EmbeddingView(BackgroundJob, w.VBox):
     """The model on a QPU graph: chains coloured per variable, broken chains marked, linked selection.
 
     ``inspector`` is a callable ``(sampleset_or_problem) -> message`` behind "Open in
@@ -268,7 +267,6 @@ class EmbeddingView(w.VBox):
         self.model = self.sampleset = self.physical = self.plot = None
         self.chains, self.target, self.broken = {}, None, None
         self._structure = None
-        self._thread = None
         self.timings = {}
         state.observe(lambda _: self.highlight(), names="selected_label")
         state.observe(self._on_model_change, names=["network_version", "encoding", "bits", "data_version"])
@@ -285,14 +283,6 @@ class EmbeddingView(w.VBox):
         self.show_windows()
 
     # ------------------------------------------------------------ embedding
-    @property
-    def running(self):
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout=None):
-        if self._thread is not None:
-            self._thread.join(timeout)
-
     def embed(self, block=False):
         """Minor-embed the lab's current model on the chosen topology (in a thread unless ``block``)."""
         if self.running:
@@ -350,11 +340,7 @@ class EmbeddingView(w.VBox):
                 self.sample_button.disabled = self.model is None
                 self.inspect_button.disabled = self.model is None or self.sampleset is None
 
-        if block:
-            run()
-        else:
-            self._thread = threading.Thread(target=run, daemon=True)
-            self._thread.start()
+        self._launch(run, block)
 
     def open_inspector(self):
         """Hand the mock-QPU reads of the embedded model to the inspector bridge; its message goes to the lab."""

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..encoding import NeuronEncoding
 from ..samplers import sample_in_chunks
-from .common import Throttle, figure, shows_errors
+from .common import BackgroundJob, Throttle, figure, shows_errors
 
 __all__ = ["EnergyHistogram"]
 
@@ -19,7 +19,7 @@ N_BINS = 40
 EXACT_MAX_VARIABLES = 20
 
 
-class EnergyHistogram(w.VBox):
+class EnergyHistogram(BackgroundJob, w.VBox):
     """Energy histogram of the reads, filled live; reads coloured right class / head.
 
     Marks the clamped target state's energy (neurons) or the current weights' loss
@@ -42,14 +42,9 @@ class EnergyHistogram(w.VBox):
         self.fig.add_traces([go.Bar(name="right class", marker={"color": "#2ca02c"}),
                              go.Bar(name="head (wrong class)", marker={"color": "#d62728"})])
         self._stop = threading.Event()
-        self._thread = None
         self.update_times = []
         super().__init__([w.HBox([self.num_reads, self.chunk_size]), w.HBox([self.run_button, self.stop_button]),
                           self.progress, self.fig, self.status])
-
-    @property
-    def running(self):
-        return self._thread is not None and self._thread.is_alive()
 
     def run(self, block=False):
         """Start sampling the state's current model (in a thread unless ``block``); a second Run is ignored."""
@@ -66,19 +61,11 @@ class EnergyHistogram(w.VBox):
         self.run_button.disabled, self.stop_button.disabled = True, False
         self.progress.value = 0
         job = lambda: self._sample(enc, sampler, self.num_reads.value, self.chunk_size.value)   # noqa: E731
-        if block:
-            job()
-        else:
-            self._thread = threading.Thread(target=job, daemon=True)
-            self._thread.start()
+        self._launch(job, block)
 
     def stop(self):
         """Stop after the current chunk; what was drawn stays."""
         self._stop.set()
-
-    def wait(self, timeout=None):
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _sample(self, enc, sampler, num_reads, chunk_size):
         throttle = Throttle(rate=10)

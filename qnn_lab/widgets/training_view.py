@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import BackpropTrainer, ContrastiveTrainer, QuboTrainer
-from .common import shows_errors
+from .common import BackgroundJob, shows_errors
 
 __all__ = ["TrainingView"]
 
@@ -34,7 +34,7 @@ def landscape_series(history):
     return series
 
 
-class TrainingView(w.VBox):
+class TrainingView(BackgroundJob, w.VBox):
     """Train the lab's network live; each epoch updates the curves and every other view."""
 
     def __init__(self, state):
@@ -84,7 +84,6 @@ class TrainingView(w.VBox):
                                     title="decision boundary", template="plotly_white")
         self.boundary_box = w.Box([self.boundary])
         self._pause = threading.Event()
-        self._thread = None
         self._own_update = False
         state.observe(self._on_network, names="network_version")
         super().__init__([w.HBox([self.trainer_choice, self.learning_rate, self.batch_size]),
@@ -118,10 +117,6 @@ class TrainingView(w.VBox):
                     trace.x, trace.y = [], []
         self._draw_boundary()
 
-    @property
-    def running(self):
-        return self._thread is not None and self._thread.is_alive()
-
     def play(self, max_epochs=None, block=False):
         """Train epoch after epoch until Pause (or ``max_epochs``); a second Play is ignored."""
         self._start(max_epochs, block)
@@ -136,21 +131,13 @@ class TrainingView(w.VBox):
         if hasattr(self.trainer, "stop"):
             self.trainer.stop()
 
-    def wait(self, timeout=None):
-        if self._thread is not None:
-            self._thread.join(timeout)
-
     def _start(self, max_epochs, block):
         if self.running or self.state.running:
             return
         self._pause.clear()
         self.state.running = True
         self._buttons(running=True)
-        if block:
-            self._loop(max_epochs)
-        else:
-            self._thread = threading.Thread(target=self._loop, args=(max_epochs,), daemon=True)
-            self._thread.start()
+        self._launch(lambda: self._loop(max_epochs), block)
 
     def _loop(self, max_epochs):
         data = self.state.data
