@@ -129,11 +129,9 @@ class NeuronEncoding(_SpinEncoding):
         self.offsets = np.concatenate([[0], np.cumsum(self.layer_sizes)]).astype(np.int64)
         self.spins_per_sample = int(self.offsets[-1])
 
-        fields = [net.input_field(X)] + [np.broadcast_to(b, (P, len(b))) for b in net.biases[1:]]
-        fields = [np.array(f, dtype=float) for f in fields]
+        from .samplers.layered import LayeredModel
+        fields = list(LayeredModel.from_network(net, X, nudge, nudge_strength).fields)
         offset = 0.0
-        if nudge is not None:
-            fields[-1] = fields[-1] + nudge_strength * net.target_codes(nudge)
         if clamp is not None:
             t = net.target_codes(clamp)
             offset = -float(np.sum(t * fields[-1]))          # the output layer's own field
@@ -141,6 +139,8 @@ class NeuronEncoding(_SpinEncoding):
                 fields[-2] = fields[-2] + t @ net.weights[-1]
         self.labels = _spin_labels(tuple(sizes), P, n_var_layers)
         self.bqm = _minibatch_bqm(fields[:n_var_layers], net.weights[1:n_var_layers], offset, self.labels)
+        #: The free spins' fields and couplings as a LayeredModel (None when no layer is free).
+        self.model = LayeredModel(fields[:n_var_layers], list(net.weights[1:n_var_layers])) if n_var_layers else None
 
     def __repr__(self):
         kind = "clamped" if self.clamp is not None else "nudged" if self.nudge is not None else "free"
@@ -352,7 +352,6 @@ class WeightEncoding:
         self.bqm = dimod.BQM.from_numpy_vectors(
             lin.ravel(), ((iu[None] + shift).ravel(), (ju[None] + shift).ravel(), np.tile(quad, m)),
             float(const.sum()), dimod.BINARY, variable_order=self.labels)
-        self._block_const = const
 
     def __repr__(self):
         return (f"WeightEncoding(layer={self.layer}, bits={self.bits}, variables={self.bqm.num_variables}, "

@@ -184,11 +184,9 @@ def qpu_beta_max(embedded, properties, temperature=QPU_TEMPERATURE_MK):
     ``temperature`` millikelvin: beta = h B(1) / (2 k_B T) per unit of scaled bias, about 12 at 12 mK.
     """
     from ..schedules import EnergyScales
-    from .sqa import beta_from_temperature
-    spin = embedded.spin
-    h = max((abs(b) for b in spin.linear.values()), default=0.0)
-    j = max((abs(b) for b in spin.quadratic.values()), default=0.0)
-    scale = max(h / max(map(abs, properties["h_range"])), j / max(map(abs, properties["j_range"]))) or 1.0
+    from .sqa import auto_scale, beta_from_temperature
+    h, (_, _, J), _ = embedded.spin.to_numpy_vectors()
+    scale = auto_scale(h, J, max(map(abs, properties["h_range"])), max(map(abs, properties["j_range"])))
     return float(beta_from_temperature(temperature) * EnergyScales().B(1.0) / 2 / scale)
 
 

@@ -23,8 +23,9 @@ class Parameter:
 
     ``kind`` is one of int, float, bool, choice, range (a (low, high) pair of floats or
     None for automatic), seed (None or an int >= 0), schedule (an AnnealSchedule or its
-    points, None for none), callable (not shown in a UI), object (a Python object a
-    subclass checks, e.g. EnergyScales; not shown in a UI).
+    points, None for none; reverse anneals only where ``reverse_ok``), callable (not shown
+    in a UI), object (a Python object that ``check(name, value)`` checks and returns, e.g.
+    EnergyScales; not shown in a UI).
     """
 
     name: str
@@ -34,6 +35,8 @@ class Parameter:
     high: float | None = None
     choices: tuple = ()
     doc: str = ""
+    reverse_ok: bool = False
+    check: object = field(default=None, repr=False, compare=False)
 
     def validate(self, value):
         """Return the checked value; TypeError/ValueError naming this parameter otherwise."""
@@ -67,10 +70,12 @@ class Parameter:
                 return None
             from ..schedules import AnnealSchedule
             schedule = AnnealSchedule(value)
-            if schedule.kind == "reverse":
-                raise ValueError(f"{self.name!r}: a reverse anneal needs an initial state, which the simulated "
-                                 "samplers do not take yet; use a forward schedule")
+            if schedule.kind == "reverse" and not self.reverse_ok:
+                raise ValueError(f"{self.name!r}: a reverse anneal needs an initial state, which this sampler "
+                                 "does not take; use a forward schedule (or the 'sqa' sampler)")
             return schedule
+        if self.kind == "object":
+            return self.check(self.name, value)
         if self.kind == "callable":
             if value is not None and not callable(value):
                 raise TypeError(f"{self.name!r} should be None or a callable: value = {value!r}")
@@ -99,10 +104,6 @@ class SamplerSpec:
             if p.name == name:
                 return p
         raise KeyError(name)
-
-    @property
-    def names(self):
-        return tuple(p.name for p in self.parameters)
 
     def resolve(self, params, *, stacklevel=4):
         """Validate ``params``; unknown names warn and are dropped."""

@@ -29,7 +29,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 import dimod
 import numpy as np
@@ -47,6 +46,13 @@ H_OVER_KB_K_NS = 0.0479924307
 
 #: Advantage-class ranges the QPU scales h and J into (auto_scale).
 H_RANGE, J_RANGE = 4.0, 1.0
+
+
+def auto_scale(h, J, h_range=H_RANGE, j_range=J_RANGE):
+    """The factor a QPU divides a model by to fit its fields ``h`` and couplings ``J`` (arrays)
+    into [-h_range, h_range] and [-j_range, j_range]; 1 for an empty or all-zero model."""
+    largest = max(np.abs(h).max(initial=0) / h_range, np.abs(J).max(initial=0) / j_range)
+    return float(largest) if largest > 0 else 1.0
 
 
 def beta_from_temperature(temperature_mk):
@@ -74,24 +80,6 @@ def path_integral_fields(schedule, num_sweeps, temperature, trotter_slices, ener
     return s, problem, -0.5 * np.log(np.tanh(transverse))
 
 
-@dataclass(frozen=True)
-class _ObjectParameter(Parameter):
-    """A parameter holding a Python object, checked by ``check`` (no UI control)."""
-
-    check: object = field(default=None, repr=False)
-
-    def validate(self, value):
-        return self.check(self.name, value)
-
-
-@dataclass(frozen=True)
-class _ScheduleParameter(Parameter):
-    """An anneal schedule, forward or reverse (a reverse one needs ``initial_state``)."""
-
-    def validate(self, value):
-        return None if value is None else AnnealSchedule(value)
-
-
 def _check_scales(name, value):
     if value is not None and not isinstance(value, EnergyScales):
         raise TypeError(f"{name!r} should be None or a qnn_lab.schedules.EnergyScales: value = {value!r}")
@@ -116,16 +104,16 @@ SQA_PARAMETERS = (
     Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads: independent anneals."),
     Parameter("num_sweeps", "int", 300, 1, 1_000_000,
               doc="Monte Carlo sweeps spread evenly over the schedule (they stand in for anneal time)."),
-    _ScheduleParameter("anneal_schedule", "schedule", None,
-                       doc="QPU-style points (t_us, s) followed through A(s), B(s); None: standard 20 us."),
+    Parameter("anneal_schedule", "schedule", None, reverse_ok=True,
+              doc="QPU-style points (t_us, s) followed through A(s), B(s); None: standard 20 us."),
     Parameter("temperature", "float", 12.0, 0.1, 100_000.0,
               doc="Temperature in mK (D-Wave QPUs: ~12-16 mK); beta_eff = h/kT = 48/T[mK] per GHz."),
     Parameter("trotter_slices", "int", 8, 2, 1024, doc="Imaginary-time slices M (an even number)."),
     Parameter("auto_scale", "bool", True, doc="Scale h, J into the QPU's ranges [-4, 4], [-1, 1], as a QPU does."),
-    _ObjectParameter("energy_scales", "object", None, check=_check_scales,
-                     doc="A(s), B(s) in GHz (schedules.EnergyScales); None: the default Advantage-like model."),
-    _ObjectParameter("initial_state", "object", None, check=_check_state,
-                     doc="Start state {variable: spin} of a reverse anneal (needed by one, refused otherwise)."),
+    Parameter("energy_scales", "object", None, check=_check_scales,
+              doc="A(s), B(s) in GHz (schedules.EnergyScales); None: the default Advantage-like model."),
+    Parameter("initial_state", "object", None, check=_check_state,
+              doc="Start state {variable: spin} of a reverse anneal (needed by one, refused otherwise)."),
     Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy."),
 )
 
@@ -155,7 +143,7 @@ def _block(rows):
 class _PathIntegralModel:
     """The spin model in colour order: couplings J (sparse, symmetric), fields h, colour ranges."""
 
-    def __init__(self, bqm, auto_scale):
+    def __init__(self, bqm, auto_scale_model):
         spin = bqm.spin
         h, (row, col, q), _ = spin.to_numpy_vectors(variable_order=list(bqm.variables))
         n = len(h)
@@ -164,10 +152,7 @@ class _PathIntegralModel:
         self.order = np.argsort(colour, kind="stable")          # model index of each position
         position = np.empty(n, np.int64)
         position[self.order] = np.arange(n)
-        self.scale = 1.0
-        if auto_scale:
-            largest = max(np.abs(h).max(initial=0) / H_RANGE, np.abs(q).max(initial=0) / J_RANGE)
-            self.scale = float(largest) if largest > 0 else 1.0
+        self.scale = auto_scale(h, q) if auto_scale_model else 1.0
         J = sparse.csr_matrix((np.concatenate([q, q]) / self.scale,
                                (np.concatenate([position[row], position[col]]),
                                 np.concatenate([position[col], position[row]]))), shape=(n, n), dtype=np.float32)

@@ -68,7 +68,7 @@ def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None):
         params = {**getattr(sampler, "defaults", {}), "num_reads": num_reads, "seed": seed}
         return [s.astype(float) for s in child.sample_model(LayeredModel.from_network(network, X), **params)]
     enc = encode_neurons(network, X)
-    params = sampler_call_params(sampler, num_reads, seed, extra_params, LayeredModel.from_network(network, X))
+    params = sampler_call_params(sampler, num_reads, seed, extra_params, enc.model)
     return enc.decode(sampler.sample(enc.bqm, **params)).states
 
 
