@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..exceptions import check_int
-from ..training.contrastive import find_heads, free_phase
+from ..training.contrastive import find_heads, free_phase, polish
 
 __all__ = ["GAP_EDGES", "OVERLAP_EDGES", "LandscapeMetrics", "distinct_counts", "energy_gaps",
            "landscape_metrics", "lowest_share", "overlap_distribution", "overlaps"]
@@ -108,13 +108,6 @@ class LandscapeMetrics:
 
     def to_dict(self):
         return asdict(self)
-
-
-def polish(network, X, states):
-    """Every read relaxed to its local minimum by the network's layered zero-temperature descent."""
-    R, P = states[0].shape[:2]
-    relaxed = network.descend(np.tile(X, (R, 1)), [s.reshape(R * P, -1) for s in states])
-    return [r.reshape(R, P, -1) for r in relaxed]
 
 
 def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, seed=None, sampler_params=None,

@@ -72,6 +72,13 @@ def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None):
     return enc.decode(sampler.sample(enc.bqm, **params)).states
 
 
+def polish(network, X, states):
+    """Every read (R, P, n_l per layer) relaxed to its local minimum by the layered zero-temperature descent."""
+    R, P = states[0].shape[:2]
+    relaxed = network.descend(np.tile(X, (R, 1)), [s.reshape(R * P, -1) for s in states])
+    return [r.reshape(R, P, -1) for r in relaxed]
+
+
 def sampler_call_params(sampler, num_reads, seed, extra_params, model):
     """Parameters of one training call of a dimod sampler: reads, the seed where it takes one, and
     where it takes a beta_range left unset, dwave-samplers' default computed from the arrays of
@@ -225,44 +232,46 @@ class ContrastiveTrainer(Trainer):
         flat = np.concatenate(states, axis=-1)
         weights = find_heads(flat, energies, np.all(states[-1] == t[None], -1), classes, y,
                              e_clamped, self.margin, self.heads_per_sample)
-        has_head = weights.sum(0) > 0
         eta = self.learning_rate / (1.0 + self.lr_decay * self.epoch_)
         if self.variant == "nudged":
-            positive = self._nudged_states(X, y, states, weights)
+            positive = self._nudged_states(X, y, states)
             scale = eta / self.nudge
-        else:
-            positive = [np.broadcast_to(c, s.shape) * has_head[None, :, None] for c, s in zip(clamped, states)]
-            positive = [p * (weights[..., None] > 0) for p in positive]
+        else:            # reads that are no head get weight 0 in _update: no mask needed here
+            positive = [np.broadcast_to(c, s.shape) for c, s in zip(clamped, states)]
             scale = eta
         self._update(X, positive, states, weights, scale / len(X))
         return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_clamped.mean()),
                 "heads_per_sample": float((weights > 0).sum(0).mean()), "sampler_seconds": sampler_seconds}
 
-    def _nudged_states(self, X, y, states, weights):
-        """Each head relaxed (layered descent) under the weak output field nudge * t(y)."""
+    def _nudged_states(self, X, y, states):
+        """Each read relaxed (layered descent) under the weak output field nudge * t(y)."""
         net = self.network_
-        R, P = weights.shape
+        R = states[0].shape[0]
         nudged = net.copy()                   # its output bias differs per sample: b + nudge * t(y)
         nudged.biases[-1] = net.biases[-1][None, :] + self.nudge * np.tile(net.target_codes(y), (R, 1))
-        relaxed = nudged.descend(np.tile(X, (R, 1)), [s.reshape(R * P, -1) for s in states])
-        return [r.reshape(R, P, -1) * (weights[..., None] > 0) for r in relaxed]
+        return polish(nudged, X, states)
 
-    def _update(self, X, positive, negative, weights, scale):
+    def _update(self, X, positive, negative, weights, scale, window=None):
         """W_l += scale * sum over reads and samples of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T).
 
-        New weights are computed first and swapped in at once, so an interrupt never leaves
-        a half-updated network.
+        With ``window`` (start, stop) of spin layers, only the weights touching it and its
+        biases change (layer-wise training); None: every layer. New weights are computed
+        first and swapped in at once, so an interrupt never leaves a half-updated network.
         """
         net = self.network_
+        start, stop = (0, len(net.weights)) if window is None else window
         w = weights[..., None]
         flat = lambda a: a.reshape(-1, a.shape[-1])                       # noqa: E731
-        prev_pos = prev_neg = np.broadcast_to(X, positive[0].shape[:2] + X.shape[1:])
-        new_weights, new_biases = [], []
-        for l in range(len(net.weights)):
+        new_weights, new_biases = list(net.weights), list(net.biases)
+        for l in range(start, min(stop + 1, len(net.weights))):
+            if l == 0:
+                prev_pos = prev_neg = np.broadcast_to(X, positive[0].shape[:2] + X.shape[1:])
+            else:
+                prev_pos, prev_neg = positive[l - 1], negative[l - 1]
             dpos, dneg = positive[l] * w, negative[l] * w
             dW = flat(dpos).T @ flat(prev_pos) - flat(dneg).T @ flat(prev_neg)
-            new_weights.append(net.weights[l] + scale * dW)
-            new_biases.append(net.biases[l] + scale * (dpos.sum((0, 1)) - dneg.sum((0, 1))))
-            prev_pos, prev_neg = positive[l], negative[l]
+            new_weights[l] = net.weights[l] + scale * dW
+            if l < stop:
+                new_biases[l] = net.biases[l] + scale * (dpos.sum((0, 1)) - dneg.sum((0, 1)))
         net.weights, net.biases = new_weights, new_biases
 

@@ -137,32 +137,8 @@ class LayerwiseTrainer(ContrastiveTrainer):
         flat = np.concatenate(window_reads, axis=-1)
         weights = find_heads(flat, energies, np.all(negative[-1] == t[None], -1), classes, y,
                              e_positive, self.margin, self.heads_per_sample)
-        has_head = weights.sum(0) > 0
         eta = self.learning_rate / (1.0 + self.lr_decay * self.epoch_)
-        positive = [np.broadcast_to(c, s.shape) * has_head[None, :, None] for c, s in zip(positive, negative)]
-        positive = [p * (weights[..., None] > 0) for p in positive]
-        self._update_window(X, positive, negative, weights, eta / len(X), window)
+        positive = [np.broadcast_to(c, s.shape) for c, s in zip(positive, negative)]   # non-heads weigh 0
+        self._update(X, positive, negative, weights, eta / len(X), window)
         return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_positive.mean()),
                 "heads_per_sample": float((weights > 0).sum(0).mean()), "sampler_seconds": sampler_seconds}
-
-    def _update_window(self, X, positive, negative, weights, scale, window):
-        """The contrastive Hebbian step on W_start..W_stop (those touching the window) and the window's biases.
-
-        New weights are computed first and swapped in at once, as ``ContrastiveTrainer._update``.
-        """
-        net = self.network_
-        start, stop = window
-        w = weights[..., None]
-        flat = lambda a: a.reshape(-1, a.shape[-1])                       # noqa: E731
-        new_weights, new_biases = list(net.weights), list(net.biases)
-        for l in range(start, min(stop + 1, len(net.weights))):
-            if l == 0:
-                prev_pos = prev_neg = np.broadcast_to(X, positive[0].shape[:2] + X.shape[1:])
-            else:
-                prev_pos, prev_neg = positive[l - 1], negative[l - 1]
-            dpos, dneg = positive[l] * w, negative[l] * w
-            dW = flat(dpos).T @ flat(prev_pos) - flat(dneg).T @ flat(prev_neg)
-            new_weights[l] = net.weights[l] + scale * dW
-            if l < stop:
-                new_biases[l] = net.biases[l] + scale * (dpos.sum((0, 1)) - dneg.sum((0, 1)))
-        net.weights, net.biases = new_weights, new_biases
