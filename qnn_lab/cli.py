@@ -170,7 +170,8 @@ def run_train(args):
     result = {
         "config": {"dataset": ds.spec, "layers": layers, "replicas": args.replicas, "trainer": args.trainer,
                    "sampler": None if args.trainer == "backprop" else (args.sampler or trainer.sampler),
-                   "sampler_params": dict(args.sampler_param), "epochs": trainer.epochs, "seed": args.seed},
+                   "sampler_params": dict(args.sampler_param), "epochs": trainer.epochs, "seed": args.seed,
+                   **{k: getattr(trainer, k, None) for k in ("batch_size", "num_reads", "learning_rate")}},
         "train_accuracy": trainer.score(ds.X_train, ds.y_train),
         "test_accuracy": trainer.score(ds.X_test, ds.y_test),
         "history": trainer.history_,

@@ -16,6 +16,18 @@ def test_train_writes_json_with_its_keys(tmp_path):
     assert result["config"]["trainer"] == "contrastive" and len(result["history"]) == 2
 
 
+def test_train_options_reach_the_run(tmp_path):
+    out = tmp_path / "r.json"
+    argv = ["train", "--dataset", "xor", "--layers", "2,5,2", "--replicas", "3", "--sampler", "sa",
+            "--sampler-param", "num_sweeps=50", "--num-reads", "2", "--batch-size", "8", "--learning-rate", "0.05",
+            "--n-samples", "60", "--epochs", "1", "--quiet", "--json", str(out)]
+    assert cli.main(argv) == 0
+    config = json.loads(out.read_text())["config"]
+    assert config["layers"] == [2, 5, 2] and config["replicas"] == 3 and config["sampler"] == "sa"
+    assert config["sampler_params"] == {"num_sweeps": 50} and config["dataset"]["n_samples"] == 60
+    assert (config["num_reads"], config["batch_size"], config["learning_rate"]) == (2, 8, 0.05)
+
+
 def test_train_json_to_stdout_via_the_installed_command():
     proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", "train", "--dataset", "gauss", "--trainer", "backprop",
                            "--epochs", "2", "--json", "-"], capture_output=True, text=True, timeout=300)

@@ -279,3 +279,29 @@ def test_display_puts_every_figures_data_into_its_widget_state(lab):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert len(lab.builder.fig._widget_data[3]["x"]) == 2 + 6 + 4          # the neurons
     assert lab.qubo.fig._widget_layout["title"]["text"].startswith("SPIN model")
+
+
+def test_the_lab_buttons_save_load_dismiss_and_regenerate(lab, tmp_path):
+    lab.path.value = str(tmp_path / "state.json")
+    lab.save_button.click()
+    other = Lab()
+    other.path.value = lab.path.value
+    other.load_button.click()
+    assert other.state.dataset == "xor" and other.state.hidden == [6] and not other.state.message
+    other.path.value = str(tmp_path / "missing.json")
+    other.load_button.click()
+    assert "missing.json" in other.state.message and other.dismiss.layout.display is None
+    other.dismiss.click()
+    assert other.state.message == "" and other.dismiss.layout.display == "none"
+    seed, version = lab.state.seed, lab.state.data_version
+    lab.builder.regenerate.click()
+    assert (lab.state.seed, lab.state.data_version) == (seed + 1, version + 1)
+
+
+def test_the_qubo_view_redraws_only_for_what_it_shows(lab, monkeypatch):
+    calls = []
+    monkeypatch.setattr(lab.qubo, "redraw", lambda: calls.append(1))
+    lab.state.bits = 3                                  # neurons encoding: bits are not shown
+    assert calls == []
+    lab.state.sample_index = 1
+    assert calls == [1]

@@ -7,7 +7,6 @@ with ``qnn_lab.embedding.embed`` (imported when pressed).
 from __future__ import annotations
 
 import colorsys
-import time
 import weakref
 from collections.abc import Mapping
 
@@ -265,9 +264,8 @@ class EmbeddingView(BackgroundJob, w.VBox):
         ])
         self.fig.data[3].on_click(guard(self._on_chain_click))
         self.model = self.sampleset = self.physical = self.plot = None
-        self.chains, self.target, self.broken = {}, None, None
+        self.chains, self.target = {}, None
         self._structure = None
-        self.timings = {}
         state.observe(lambda _: self.highlight(), names="selected_label")
         state.observe(self._on_model_change, names=["network_version", "encoding", "bits", "data_version"])
         controls = [w.HBox([self.topology, self.embed_button, self.inspect_button]),
@@ -293,9 +291,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         seed = self.state.seed
 
         def job():
-            t0 = time.perf_counter()
             embedding = embed(model.bqm, topology=topology, random_state=seed)
-            self.timings["embed_s"] = time.perf_counter() - t0
             self.sampleset = self.physical = None
             self.show(embedding.chains, embedding.target, model=model)
 
@@ -359,9 +355,8 @@ class EmbeddingView(BackgroundJob, w.VBox):
 
         ``model`` is the encoding the chains embed (Sample chains and the inspector need it).
         """
-        t0 = time.perf_counter()
         plot = embedding_plot_data(target, chains, broken=broken, selected=self.state.selected_label)
-        self.chains, self.target, self.broken, self.plot, self.model = dict(chains), target, broken, plot, model
+        self.chains, self.target, self.plot, self.model = dict(chains), target, plot, model
         self._structure = self._model_structure() if model is not None else None
         with self.fig.batch_update():
             couplers, chain_edges, unused, qubits, broken_trace, _ = self.fig.data
@@ -376,7 +371,6 @@ class EmbeddingView(BackgroundJob, w.VBox):
             s = plot["stats"]
             self.fig.layout.title.text = f"{s['logical_variables']} variables on {s['topology']} ({s['qubits']} qubits)"
             self._zoom_to_chains(plot)
-        self.timings["draw_s"] = time.perf_counter() - t0
         self.show_stats()
         self.show_windows()
         self.sample_button.disabled = self.model is None

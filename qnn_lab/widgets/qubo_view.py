@@ -30,20 +30,23 @@ def _coupling_text(label_u, label_v, value):
     return f"coupling {_name(a)}-{_name(b)} = -W{layer}[{jb},{a[3]}] = {value:.3g}"
 
 
-def model_table(enc):
-    """Names, fields and the non-zero couplings (both triangles) of a model, with hover texts."""
+def model_table(enc, limit=None):
+    """Names, fields and the non-zero couplings (both triangles) of the first ``limit`` variables
+    (all by default), with hover texts; ``stats`` describe the whole model."""
     bqm = enc.bqm
     labels = list(bqm.variables)
-    names = [_name(v) for v in labels]
-    lin, (irow, icol, q), offset = bqm.to_numpy_vectors()
-    texts = [_coupling_text(labels[u], labels[v], b) for u, v, b in zip(irow, icol, q)]
-    field_text = [f"field {n} = {h:.3g}" for n, h in zip(names, lin)]
+    lin, (irow, icol, q), offset = bqm.to_numpy_vectors(variable_order=labels)
     N, bound = len(labels), float(np.abs(lin).sum() + np.abs(q).sum())
     stats = {"variables": N, "interactions": len(q), "density": len(q) / max(N * (N - 1) / 2, 1),
              "energy_range": (offset - bound, offset + bound), "vartype": bqm.vartype.name}
-    return {"names": names, "fields": lin, "rows": np.concatenate([irow, icol]),
+    n = N if limit is None else min(N, limit)
+    keep = (irow < n) & (icol < n)                 # hover texts only for what is shown
+    irow, icol, q = irow[keep], icol[keep], q[keep]
+    names = [_name(v) for v in labels[:n]]
+    texts = [_coupling_text(labels[u], labels[v], b) for u, v, b in zip(irow, icol, q)]
+    return {"names": names, "fields": lin[:n], "rows": np.concatenate([irow, icol]),
             "cols": np.concatenate([icol, irow]), "values": np.concatenate([q, q]), "hover": texts + texts,
-            "field_text": field_text, "stats": stats}
+            "field_text": [f"field {m} = {h:.3g}" for m, h in zip(names, lin)], "stats": stats}
 
 
 def coupling_matrix(table):
@@ -86,11 +89,17 @@ class QuboView(w.VBox):
         heat, bars = self.fig.data
         heat.on_click(guard(lambda trace, points, _: self._select(points, self._shown_rows)))
         bars.on_click(guard(lambda trace, points, _: self._select(points, np.arange(len(self.labels)))))
-        state.observe(lambda _: self.redraw(), names=["network_version", "encoding", "sample_index", "bits"])
+        state.observe(self._on_model, names=["network_version", "encoding", "sample_index", "bits"])
         state.observe(lambda _: self.highlight(), names="selected_label")
         state.observe(self._on_data, names="data_version")
         super().__init__([w.HBox([self.encoding, self.sample]), self.fig, self.stats])
         self.redraw()
+
+    def _on_model(self, change):
+        """Redraw when the shown model changes (the sample only matters for neurons, bits for weights)."""
+        shown_by = {"sample_index": "neurons", "bits": "weights"}
+        if self.state.encoding == shown_by.get(change["name"], self.state.encoding):
+            self.redraw()
 
     def _on_data(self, change):
         self.sample.max = len(self.state.data.X_train) - 1
@@ -102,22 +111,21 @@ class QuboView(w.VBox):
         self.encoding.value = state.encoding
         self.sample.disabled = state.encoding != "neurons"
         enc = state.current_model()
-        t = model_table(enc)
+        t = model_table(enc, limit=MAX_SHOWN)
         s = t["stats"]
-        n = min(s["variables"], MAX_SHOWN)
-        keep = (t["rows"] < n) & (t["cols"] < n)
+        n = len(t["names"])
         what = (f"sample {state.sample_index} (label {state.data.y_train[state.sample_index]})"
                 if isinstance(enc, NeuronEncoding) else f"output layer, {state.bits}-bit weights")
         self.labels = list(enc.bqm.variables)
-        self._shown_rows = t["rows"][keep]
+        self._shown_rows = t["rows"]
         self._shown = n
         with self.fig.batch_update():
             heat, bars = self.fig.data
-            heat.x, heat.y = t["cols"][keep], t["rows"][keep]
-            heat.marker.color = t["values"][keep]
+            heat.x, heat.y = t["cols"], t["rows"]
+            heat.marker.color = t["values"]
             heat.marker.size = max(2.0, 300.0 / max(n, 1))
-            heat.text = [h for h, k in zip(t["hover"], keep) if k]
-            bars.x, bars.y, bars.hovertext = t["fields"][:n], np.arange(n), t["field_text"][:n]
+            heat.text = t["hover"]
+            bars.x, bars.y, bars.hovertext = t["fields"], np.arange(n), t["field_text"]
             self.fig.layout.title.text = f"{s['vartype']} model of {what}"
             self.highlight()
         self.stats.value = (f"<b>{s['variables']}</b> variables, <b>{s['interactions']}</b> interactions, "
