@@ -125,6 +125,16 @@ def test_qubo_trainer_learns_circles():
     assert len(levels) <= 2**3 * 2                                    # K-bit weights (per-layer range)
 
 
+def test_qubo_trainer_passes_sampler_params_to_a_sampler_object():
+    import dimod
+    from dwave.samplers import SimulatedAnnealingSampler
+    spy = dimod.TrackingComposite(SimulatedAnnealingSampler())
+    ds = ql.load_dataset("xor", n_samples=40, random_state=0)
+    ql.QuboTrainer(ql.Network([2, 4, 2]), sampler=spy, sampler_params={"num_sweeps": 7}, epochs=1,
+                   random_state=0).fit(ds.X_train, ds.y_train)
+    assert spy.inputs and all(call["num_sweeps"] == 7 for call in spy.inputs)
+
+
 def test_qubo_trainer_refuses_layered_sampler():
     with pytest.raises(ValueError, match="'sampler' should not be 'layered'"):
         ql.QuboTrainer(ql.Network([2, 4, 2]), sampler="layered").fit(np.zeros((4, 2)), [0, 1, 0, 1])

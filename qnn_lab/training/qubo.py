@@ -70,7 +70,9 @@ class QuboTrainer(Trainer):
         if self.sampler == "layered":
             raise ValueError("'sampler' should not be 'layered' for QuboTrainer: the weight QUBO has "
                              "couplings inside each block; use 'sa', 'tabu', 'steepest' or 'exact'")
-        self.sampler_ = get_sampler(self.sampler, **params) if isinstance(self.sampler, str) else self.sampler
+        named = isinstance(self.sampler, str)
+        self.sampler_ = get_sampler(self.sampler, **params) if named else self.sampler
+        self._extra_params = {} if named else params       # a sampler object gets them with every call
 
     def _step(self, X, y):
         net = self.network_
@@ -78,7 +80,7 @@ class QuboTrainer(Trainer):
         for layer in range(len(net.weights)):
             enc = encode_weights(net, (X, y), layer=layer, bits=self.bits, reg=self.reg,
                                  weight_range=self.weight_range, target_scale=self.target_scale)
-            params = {"num_reads": self.num_reads}
+            params = {"num_reads": self.num_reads, **self._extra_params}
             if "seed" in getattr(self.sampler_, "parameters", {}):
                 params["seed"] = int(self._rng.integers(MAX_SEED))
             t0 = time.perf_counter()
