@@ -15,7 +15,7 @@ import time
 import torch
 
 import qnn_lab as ql
-from qnn_lab.analysis.deep import layerwise_study
+from qnn_lab.studies.deep import layerwise_study
 
 
 def main(argv=None):

@@ -26,8 +26,8 @@ from playwright.sync_api import sync_playwright
 from plotly.subplots import make_subplots
 
 import qnn_lab as ql
-from qnn_lab.analysis.scaling import ScalingStudy
 from qnn_lab.quantum import minimum_gap, query_scaling
+from qnn_lab.studies.scaling import ScalingStudy
 from qnn_lab.widgets.scaling_view import scaling_figure
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ import numpy as np
 
 import qnn_lab as ql
 from qnn_lab.samplers import beta_from_temperature
-from qnn_lab.schedules import AnnealSchedule, EnergyScales
+from qnn_lab.samplers.schedules import AnnealSchedule, EnergyScales
 
 TEMPERATURE_MK, READS, SWEEPS = 12.0, 16, 200
 

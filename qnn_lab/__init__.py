@@ -1,28 +1,49 @@
 """qnn_lab: train classical neural networks with annealers, and watch it happen."""
-from .analysis import scaling_study
-from .datasets import DATASETS, Dataset, load_dataset
-from .embedding import Embedding, embed, qpu_graph
+from .data import DATASETS, Dataset, load_dataset
 from .encoding import NeuronEncoding, WeightEncoding, WindowEncoding, encode_neurons, encode_weights, encode_window
 from .exceptions import ModelTooLargeError, QnnLabError, UnknownNameError
-from .inspector import show_inspector
 from .network import Network
-from .samplers import get_sampler, list_samplers, sample_in_chunks, sampler_spec
-from .training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer, QuboTrainer
+from .parameters import Parameter
+from .samplers import (
+    SamplerSpec,
+    get_sampler,
+    list_samplers,
+    register_sampler,
+    sample_in_chunks,
+    sampler_spec,
+)
+from .samplers.embedding import Embedding, embed, qpu_graph
+from .samplers.inspector import show_inspector
+from .samplers.schedules import AnnealSchedule, EnergyScales
+from .studies import scaling_study
+from .training import (
+    BackpropTrainer,
+    ContrastiveTrainer,
+    LayerwiseTrainer,
+    QuboTrainer,
+    list_trainers,
+    make_trainer,
+    register_trainer,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
            "DATASETS",
+           "AnnealSchedule",
            "BackpropTrainer",
            "ContrastiveTrainer",
            "Dataset",
            "Embedding",
+           "EnergyScales",
            "LayerwiseTrainer",
            "ModelTooLargeError",
            "Network",
            "NeuronEncoding",
+           "Parameter",
            "QnnLabError",
            "QuboTrainer",
+           "SamplerSpec",
            "UnknownNameError",
            "WeightEncoding",
            "WindowEncoding",
@@ -32,8 +53,12 @@ __all__ = [
            "encode_window",
            "get_sampler",
            "list_samplers",
+           "list_trainers",
            "load_dataset",
+           "make_trainer",
            "qpu_graph",
+           "register_sampler",
+           "register_trainer",
            "sample_in_chunks",
            "sampler_spec",
            "scaling_study",

@@ -195,8 +195,8 @@ def run_scaling(args):
     """``qnn-lab scaling``: the study, its summary on stderr, JSON and figure on request."""
     import torch
 
-    from .analysis import QpuTimeModel, scaling_study
     from .exceptions import check_int
+    from .studies import QpuTimeModel, scaling_study
 
     torch.set_num_threads(check_int("--threads", args.threads, low=1))
     sizes = SCALING_SIZES["quick" if args.quick else "full"]
@@ -305,7 +305,7 @@ def main(argv=None):
             _write_json(result, "-")
             return 0
         if args.command == "bench":
-            from .bench import run_benchmarks
+            from .studies.bench import run_benchmarks
             only = args.only.split(",") if args.only else None
             bad = sorted(set(only or ()) - {"B1", "B2", "B3", "B4", "B5", "B6"})
             if bad:

@@ -1,4 +1,4 @@
-"""Tests of qnn_lab.datasets."""
+"""Tests of qnn_lab.data."""
 import doctest
 import warnings
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qnn_lab import datasets
-from qnn_lab.datasets import DATASETS, Dataset, load_dataset
+from qnn_lab.data import datasets
+from qnn_lab.data.datasets import DATASETS, Dataset, load_dataset
 from qnn_lab.exceptions import UnknownNameError
 
 TOY = ("xor", "circles", "gauss", "spiral", "moons")

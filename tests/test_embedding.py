@@ -8,7 +8,7 @@ import dwave.graphs
 from dwave.embedding import is_valid_embedding
 
 import qnn_lab as ql
-from qnn_lab.embedding import Embedding, EmbeddingError, embed, qpu_graph
+from qnn_lab.samplers.embedding import Embedding, EmbeddingError, embed, qpu_graph
 
 
 def test_qpu_graphs_are_advantage_and_advantage2_sized_with_layout_metadata():

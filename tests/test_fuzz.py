@@ -32,7 +32,7 @@ def call(fn, *args, **kwargs):
     """Run fn; a documented refusal is fine, anything else propagates and fails the test."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)          # ignored kwargs warn by design
-        warnings.simplefilter("ignore", ql.samplers.schema.dimod.exceptions.SamplerUnknownArgWarning)
+        warnings.simplefilter("ignore", ql.parameters.dimod.exceptions.SamplerUnknownArgWarning)
         try:
             fn(*args, **kwargs)
             CALLS["ok"] += 1
@@ -114,7 +114,7 @@ def test_cli_exits_0_or_2_without_a_traceback(argv):
                                                  st.tuples(st.floats(-5, 3000), st.floats(-0.5, 1.5))), max_size=14)),
        props=st.sampled_from([None, {"annealing_time_range": [0.5, 2000.0], "max_anneal_schedule_points": 12}]))
 def test_anneal_schedule(points, props):
-    from qnn_lab.schedules import AnnealSchedule
+    from qnn_lab.samplers.schedules import AnnealSchedule
     call(lambda: AnnealSchedule(points).validate(props))
 
 

@@ -9,9 +9,9 @@ from dwave.inspector.proxies import rewrite_url
 from dwave.inspector.server import app_server
 
 import qnn_lab as ql
-from qnn_lab import inspector
-from qnn_lab.inspector import InspectorViewerMissing, inspector_data, show_inspector
+from qnn_lab.samplers import inspector
 from qnn_lab.samplers import qpu as qpu_module
+from qnn_lab.samplers.inspector import InspectorViewerMissing, inspector_data, show_inspector
 
 
 @pytest.fixture(scope="module")

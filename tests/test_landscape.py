@@ -6,7 +6,7 @@ import pytest
 from dwave.samplers import SimulatedAnnealingSampler
 
 import qnn_lab as ql
-from qnn_lab.analysis import (
+from qnn_lab.training import (
     OVERLAP_EDGES,
     distinct_counts,
     landscape_metrics,

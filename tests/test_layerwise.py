@@ -173,7 +173,7 @@ def test_deep_net_learns_a_few_layers_at_a_time(one_torch_thread, dataset, windo
 
 def test_layerwise_study_reports_accuracy_spins_and_embeddings(one_torch_thread):
 
-    from qnn_lab.analysis.deep import layerwise_study
+    from qnn_lab.studies.deep import layerwise_study
     ds = ql.load_dataset("xor", n_samples=40, random_state=0)
     result = layerwise_study(ds, layers=(2, 4, 4, 2), output_replicas=2, epochs=1, batch_size=8, embed_batch=2,
                              backprop_epochs=1)
@@ -195,8 +195,8 @@ def test_an_embedding_that_does_not_fit_is_reported():
 
     from dwave.graphs import pegasus_graph
 
-    from qnn_lab.analysis.deep import _embed_report
-    from qnn_lab.embedding import embed
+    from qnn_lab.samplers.embedding import embed
+    from qnn_lab.studies.deep import _embed_report
     clique = dimod.BQM({i: 0.0 for i in range(60)}, {(i, j): 1.0 for i in range(60) for j in range(i)}, 0, "SPIN")
     report = _embed_report(clique, partial(embed, target=pegasus_graph(2)), ["pegasus"], 0)   # 40 qubits
     assert report["pegasus/heuristic"]["fits"] is False and report["pegasus/clique"]["qubits_used"] is None

@@ -16,11 +16,11 @@ from dwave.samplers import SimulatedAnnealingSampler
 from dwave.system.testing import MockDWaveSampler
 
 import qnn_lab as ql
-from qnn_lab.embedding import qpu_graph
 from qnn_lab.samplers import qpu as qpu_module
 from qnn_lab.samplers import registry
+from qnn_lab.samplers.embedding import qpu_graph
 from qnn_lab.samplers.qpu import MockQpuSampler, QpuSampler, QpuUnavailableError, mock_dwave_sampler
-from qnn_lab.schedules import AnnealSchedule
+from qnn_lab.samplers.schedules import AnnealSchedule
 
 SECRET = "DEV-0123456789abcdef-not-a-real-token"
 FAST = {"num_sweeps": 100}

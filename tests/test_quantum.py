@@ -25,7 +25,7 @@ from qnn_lab.quantum import (
     spectrum,
     stretch_schedule,
 )
-from qnn_lab.schedules import AnnealSchedule, EnergyScales
+from qnn_lab.samplers.schedules import AnnealSchedule, EnergyScales
 
 PAULI_X, PAULI_Z = np.array([[0.0, 1.0], [1.0, 0.0]]), np.diag([1.0, -1.0])
 

@@ -8,8 +8,9 @@ from dimod.testing import assert_sampler_api, assert_sampleset_energies
 from dwave.samplers.sa.sampler import default_beta_range as dwave_default_beta_range
 
 import qnn_lab as ql
-from qnn_lab.samplers import LayeredAnnealer, LayeredModel, default_beta_range
-from qnn_lab.samplers.schema import KINDS
+from qnn_lab.encoding import LayeredModel
+from qnn_lab.parameters import KINDS
+from qnn_lab.samplers import LayeredAnnealer, default_beta_range
 
 FAST = {"sa": {"num_sweeps": 200}, "tabu": {"timeout": 5}, "steepest": {}, "exact": {}, "layered": {"num_sweeps": 200}}
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import qnn_lab as ql
-from qnn_lab.analysis import QpuTimeModel, ScalingStudy, fit_power_law, fit_scaling, scaling_study
-from qnn_lab.analysis.scaling import _fit_study
+from qnn_lab.studies import QpuTimeModel, ScalingStudy, fit_power_law, fit_scaling, scaling_study
+from qnn_lab.studies.scaling import _fit_study
 
 COSTS = np.geomspace(10, 1e4, 15)
 

@@ -4,7 +4,7 @@ from dwave.system import DWaveSampler
 from dwave.system.testing import MockDWaveSampler
 
 import qnn_lab as ql
-from qnn_lab.schedules import PRESETS, AnnealSchedule, EnergyScales, beta_schedule_from
+from qnn_lab.samplers.schedules import PRESETS, AnnealSchedule, EnergyScales, beta_schedule_from
 
 
 @pytest.fixture(scope="module")

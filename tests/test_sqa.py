@@ -5,9 +5,9 @@ import pytest
 from dimod.testing import assert_sampler_api, assert_sampleset_energies
 
 import qnn_lab as ql
+from qnn_lab.parameters import KINDS
 from qnn_lab.samplers import SimulatedQuantumAnnealer, beta_from_temperature, path_integral_fields
-from qnn_lab.samplers.schema import KINDS
-from qnn_lab.schedules import AnnealSchedule, EnergyScales
+from qnn_lab.samplers.schedules import AnnealSchedule, EnergyScales
 
 FAST = {"num_sweeps": 60, "trotter_slices": 4}
 
@@ -212,7 +212,7 @@ def test_initial_state_rules(tiny_model):
 
 
 def test_energy_scales_must_be_energy_scales(tiny_model):
-    with pytest.raises(TypeError, match="'energy_scales' should be None or a qnn_lab.schedules.EnergyScales"):
+    with pytest.raises(TypeError, match="'energy_scales' should be None or a qnn_lab.samplers.schedules.EnergyScales"):
         ql.get_sampler("sqa", energy_scales=[1, 2])
     flat = EnergyScales([0.0, 1.0], [1.0, 1.0], [1.0, 1.0])
     ss = ql.get_sampler("sqa", energy_scales=flat, seed=1, **FAST).sample(tiny_model.bqm)

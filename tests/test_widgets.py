@@ -10,7 +10,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("plotly")
 
 import qnn_lab as ql
-from qnn_lab.schedules import AnnealSchedule
+from qnn_lab.samplers.schedules import AnnealSchedule
 from qnn_lab.widgets import Lab
 from qnn_lab.widgets.lab import STATE_VERSION
 from qnn_lab.widgets.qubo_view import coupling_matrix

@@ -4,8 +4,8 @@ D-Wave's convention, h = 1 units (energies in GHz, times in ns, phase 2 pi E t):
 
     H(s) = -A(s)/2 sum_i X_i + B(s)/2 H_Ising,   H_Ising = sum_i h_i Z_i + sum_ij J_ij Z_i Z_j
 
-with s(t) from an :class:`~qnn_lab.schedules.AnnealSchedule` (times in microseconds) and
-A(s), B(s) from :class:`~qnn_lab.schedules.EnergyScales`. The BQM's offset is a global
+with s(t) from an :class:`~qnn_lab.samplers.schedules.AnnealSchedule` (times in microseconds) and
+A(s), B(s) from :class:`~qnn_lab.samplers.schedules.EnergyScales`. The BQM's offset is a global
 phase and is left out. Basis states are numbered big-endian over ``bqm.variables``:
 variable k is bit n-1-k of the index, bit 0 is spin +1 (Z|0> = |0>), so index 0 is all +1.
 
@@ -26,7 +26,7 @@ import dimod
 import numpy as np
 
 from ..exceptions import ModelTooLargeError, check_float, check_int
-from ..schedules import AnnealSchedule, EnergyScales
+from ..samplers.schedules import AnnealSchedule, EnergyScales
 
 __all__ = [
     "MAX_EVOLUTION_SPINS",

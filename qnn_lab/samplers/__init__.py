@@ -1,17 +1,14 @@
 """Samplers: a registry of dimod samplers with parameter schemas, and streaming."""
-from .layered import LayeredAnnealer, LayeredModel, beta_schedule, default_beta_range
+from .layered import LayeredAnnealer, beta_schedule, default_beta_range
 from .qpu import MockQpuSampler, QpuSampler, qpu_credentials
-from .registry import ConfiguredSampler, get_sampler, list_samplers, register_sampler, sampler_spec
-from .schema import Parameter, SamplerSpec
+from .registry import ConfiguredSampler, SamplerSpec, get_sampler, list_samplers, register_sampler, sampler_spec
 from .sqa import SimulatedQuantumAnnealer, beta_from_temperature, path_integral_fields
 from .streaming import sample_in_chunks
 
 __all__ = [
            "ConfiguredSampler",
            "LayeredAnnealer",
-           "LayeredModel",
            "MockQpuSampler",
-           "Parameter",
            "QpuSampler",
            "SamplerSpec",
            "SimulatedQuantumAnnealer",

@@ -1,6 +1,6 @@
 """QPU samplers: "mock-qpu" (MockDWaveSampler running simulated annealing) and "qpu" (a D-Wave QPU).
 
-Both minor-embed the logical model on the QPU graph (``qnn_lab.embedding.embed``), join
+Both minor-embed the logical model on the QPU graph (``qnn_lab.samplers.embedding.embed``), join
 each chain with a ferromagnetic coupling (uniform torque compensation times a prefactor,
 as dwave-system's EmbeddingComposite does), sample the physical model and unembed by
 majority vote. The physical sample set is kept, so chain breaks are the real ones:
@@ -29,9 +29,10 @@ import threading
 import dimod
 import numpy as np
 
-from ..embedding import DEFAULT_SHAPES, TOPOLOGIES, embed, qpu_graph
 from ..exceptions import QnnLabError
-from .schema import Parameter, resolve_parameters
+from ..parameters import Parameter, resolve_parameters
+from .embedding import DEFAULT_SHAPES, TOPOLOGIES, embed, qpu_graph
+from .schedules import check_schedule
 
 __all__ = ["MOCK_QPU_PARAMETERS", "QPU_PARAMETERS", "MockQpuSampler", "QpuSampler", "QpuUnavailableError",
            "last_sampleset", "mock_dwave_sampler", "qpu_beta_max", "qpu_credentials"]
@@ -49,8 +50,9 @@ _COMMON = (
     Parameter("embedding_method", "choice", "auto", choices=tuple(_EMBEDDING_METHODS),
               doc="clique: minorminer busclique; heuristic: find_embedding; auto: clique for dense models."),
     Parameter("embedding_seed", "seed", 0, doc="Seed of the heuristic embedding (embeddings are cached per seed)."),
-    Parameter("anneal_schedule", "schedule", None, doc="QPU anneal schedule points (t_us, s), checked against the "
-                                                        "QPU's annealing_time_range and max_anneal_schedule_points."),
+    Parameter("anneal_schedule", "schedule", None, check=check_schedule,
+              doc="QPU anneal schedule points (t_us, s), checked against the "
+                  "QPU's annealing_time_range and max_anneal_schedule_points."),
 )
 MOCK_QPU_PARAMETERS = (
     _COMMON[0],
@@ -183,7 +185,7 @@ def qpu_beta_max(embedded, properties, temperature=QPU_TEMPERATURE_MK):
     Ising term then weighs B(1)/2 (D-Wave's convention, B from ``schedules.EnergyScales``) at
     ``temperature`` millikelvin: beta = h B(1) / (2 k_B T) per unit of scaled bias, about 12 at 12 mK.
     """
-    from ..schedules import EnergyScales
+    from .schedules import EnergyScales
     from .sqa import auto_scale, beta_from_temperature
     h, (_, _, J), _ = embedded.spin.to_numpy_vectors()
     scale = auto_scale(h, J, max(map(abs, properties["h_range"])), max(map(abs, properties["j_range"])))
@@ -209,7 +211,7 @@ class MockQpuSampler(_EmbeddedSampler):
 
     @property
     def properties(self):
-        from ..schedules import ADVANTAGE_PROPERTIES
+        from .schedules import ADVANTAGE_PROPERTIES
         return {"category": "qpu (mock)", "topologies": {t: DEFAULT_SHAPES[t] for t in TOPOLOGIES},
                 "chain_break_method": CHAIN_BREAK_METHOD, **ADVANTAGE_PROPERTIES}
 
@@ -221,7 +223,7 @@ class MockQpuSampler(_EmbeddedSampler):
         return mock, qpu_graph(params["topology"]), params["topology"]
 
     def _sample_physical(self, mock, embedded, params):
-        from ..schedules import beta_schedule_from
+        from .schedules import beta_schedule_from
         sa = {"num_sweeps": params["num_sweeps"], "seed": params["seed"]}
         if params["anneal_schedule"] is not None:
             self._check_schedule(mock, params["anneal_schedule"])

@@ -1,22 +1,26 @@
 """The named samplers of qnn_lab, each a dimod sampler with a parameter schema."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import dimod
 
 from ..exceptions import ModelTooLargeError, UnknownNameError
+from ..parameters import Parameter, Registry, resolve_parameters
 from .layered import LAYERED_PARAMETERS, LayeredAnnealer
 from .qpu import MOCK_QPU_PARAMETERS, QPU_PARAMETERS, MockQpuSampler, QpuSampler, qpu_credentials
-from .schema import Parameter, SamplerSpec
+from .schedules import beta_schedule_from, check_schedule
 from .sqa import SQA_PARAMETERS, SimulatedQuantumAnnealer
 
-__all__ = ["ConfiguredSampler", "get_sampler", "list_samplers", "register_sampler", "sampler_spec"]
+__all__ = ["SAMPLERS", "ConfiguredSampler", "SamplerSpec", "get_sampler", "list_samplers", "register_sampler",
+           "sampler_spec"]
 
 #: The largest model the exact solver enumerates (2**20 states).
 EXACT_MAX_VARIABLES = 20
 
 _NUM_READS = Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads: independent samples of the model.")
 _SEED = Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy.")
-_SCHEDULE = Parameter("anneal_schedule", "schedule", None,
+_SCHEDULE = Parameter("anneal_schedule", "schedule", None, check=check_schedule,
                       doc="QPU-style points (t_us, s); betas follow B(s(t)) (see schedules.beta_schedule_from).")
 
 
@@ -27,7 +31,6 @@ def _sa_schedule(bqm, params):
         return params
     from dwave.samplers.sa.sampler import default_beta_range
 
-    from ..schedules import beta_schedule_from
     beta_max = (params.get("beta_range") or default_beta_range(bqm))[1]
     betas = beta_schedule_from(schedule, params.get("num_sweeps", 1000), beta_max)
     params = {k: v for k, v in params.items() if k not in ("beta_range", "num_sweeps", "beta_schedule_type")}
@@ -41,13 +44,37 @@ def _dwave(name):
     return make
 
 
-_REGISTRY = {}
+@dataclass(frozen=True)
+class SamplerSpec:
+    """A registered sampler: its name, one-line doc, parameters and how to make it."""
+
+    name: str
+    doc: str
+    parameters: tuple
+    factory: object = field(repr=False)
+    max_variables: int | None = None
+    adapter: object = field(default=None, repr=False)     # (bqm, params) -> the child's params
+
+    def parameter(self, name):
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def resolve(self, params, *, stacklevel=4):
+        """Validate ``params``; unknown names warn and are dropped."""
+        return resolve_parameters(self.name, self.parameters, params, stacklevel=stacklevel)
+
+    def defaults(self):
+        return {p.name: p.default for p in self.parameters if p.kind != "callable"}
+
+
+SAMPLERS = Registry("sampler")
 
 
 def register_sampler(spec):
     """Add a SamplerSpec to the registry (used by qnn_lab's own samplers and by extensions)."""
-    _REGISTRY[spec.name] = spec
-    return spec
+    return SAMPLERS.register(spec)
 
 
 register_sampler(SamplerSpec(
@@ -92,16 +119,18 @@ if qpu_credentials() is not None:
 
 def list_samplers():
     """Names of the registered samplers."""
-    return list(_REGISTRY)
+    return SAMPLERS.names()
 
 
 def sampler_spec(name):
     """The SamplerSpec (doc and parameter schema) of sampler ``name``."""
-    if not isinstance(name, str) or name not in _REGISTRY:
-        hint = ("; 'qpu' needs D-Wave credentials: set DWAVE_API_TOKEN or run `dwave config create`"
-                if name == "qpu" else "")
-        raise UnknownNameError(f"'sampler' should be one of {', '.join(map(repr, _REGISTRY))}: value = {name!r}{hint}")
-    return _REGISTRY[name]
+    try:
+        return SAMPLERS[name]
+    except UnknownNameError as exc:
+        if name == "qpu":
+            raise UnknownNameError(f"{exc}; 'qpu' needs D-Wave credentials: set DWAVE_API_TOKEN or run "
+                                   "`dwave config create`") from None
+        raise
 
 
 class ConfiguredSampler(dimod.Sampler):

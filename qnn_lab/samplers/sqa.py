@@ -36,8 +36,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
-from ..schedules import AnnealSchedule, EnergyScales, sweep_s
-from .schema import Parameter, resolve_parameters
+from ..parameters import Parameter, resolve_parameters
+from .schedules import AnnealSchedule, EnergyScales, check_schedule, sweep_s
 
 __all__ = ["SQA_PARAMETERS", "SimulatedQuantumAnnealer", "beta_from_temperature", "path_integral_fields"]
 
@@ -82,7 +82,7 @@ def path_integral_fields(schedule, num_sweeps, temperature, trotter_slices, ener
 
 def _check_scales(name, value):
     if value is not None and not isinstance(value, EnergyScales):
-        raise TypeError(f"{name!r} should be None or a qnn_lab.schedules.EnergyScales: value = {value!r}")
+        raise TypeError(f"{name!r} should be None or a qnn_lab.samplers.schedules.EnergyScales: value = {value!r}")
     return value
 
 
@@ -104,7 +104,7 @@ SQA_PARAMETERS = (
     Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads: independent anneals."),
     Parameter("num_sweeps", "int", 300, 1, 1_000_000,
               doc="Monte Carlo sweeps spread evenly over the schedule (they stand in for anneal time)."),
-    Parameter("anneal_schedule", "schedule", None, reverse_ok=True,
+    Parameter("anneal_schedule", "schedule", None, reverse_ok=True, check=check_schedule,
               doc="QPU-style points (t_us, s) followed through A(s), B(s); None: standard 20 us."),
     Parameter("temperature", "float", 12.0, 0.1, 100_000.0,
               doc="Temperature in mK (D-Wave QPUs: ~12-16 mK); beta_eff = h/kT = 48/T[mK] per GHz."),

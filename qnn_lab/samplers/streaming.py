@@ -7,7 +7,7 @@ import dimod
 import numpy as np
 
 from ..exceptions import check_int
-from .schema import MAX_SEED
+from ..parameters import MAX_SEED
 
 __all__ = ["sample_in_chunks"]
 

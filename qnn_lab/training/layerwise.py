@@ -29,9 +29,10 @@ import numpy as np
 
 from ..encoding import encode_window, window_model
 from ..exceptions import check_int
+from ..parameters import MAX_SEED
 from ..samplers import ConfiguredSampler, LayeredAnnealer
-from ..samplers.schema import MAX_SEED
-from .contrastive import ContrastiveTrainer, find_heads, sampler_call_params
+from .contrastive import ContrastiveTrainer
+from .phases import find_heads, sampler_call_params
 
 __all__ = ["LayerwiseTrainer", "rival_state", "window_phase", "window_positions"]
 

@@ -5,8 +5,8 @@ import time
 
 from ..encoding import encode_weights
 from ..exceptions import check_float, check_int
+from ..parameters import MAX_SEED
 from ..samplers import get_sampler
-from ..samplers.schema import MAX_SEED
 from .base import Trainer
 
 __all__ = ["QuboTrainer"]

@@ -5,7 +5,7 @@ import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
-from ..datasets import DATASETS
+from ..data import DATASETS
 from .common import figure, shows_errors
 from .state import MAX_HIDDEN, MAX_LAYERS
 

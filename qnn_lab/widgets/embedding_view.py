@@ -2,7 +2,7 @@
 
 The plot data come from plain data (a dwave-networkx graph and ``{label: qubits}`` chains),
 so the drawing does not depend on how the embedding was found; the Embed button finds one
-with ``qnn_lab.embedding.embed`` (imported when pressed).
+with ``qnn_lab.samplers.embedding.embed`` (imported when pressed).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
-from ..embedding import TOPOLOGIES
+from ..encoding.labels import variable_name
 from ..exceptions import check_choice, check_int
+from ..samplers.embedding import TOPOLOGIES
 from .common import BackgroundJob, figure, shows_errors
-from .qubo_view import _name
 
 __all__ = ["EmbeddingView", "embedding_plot_data", "label_colors", "qpu_layout", "variable_name",
            "window_spins"]
@@ -58,15 +58,6 @@ def _positions(target):
                   np.array([layout[q] for q in nodes], dtype=float).reshape(len(nodes), 2))
         _POSITIONS[target] = cached
     return cached
-
-
-def variable_name(label):
-    """A model variable as people read it: 'h1[3] (sample 0)', 'o[2] (sample 1)', 'w2[0,3]b1'."""
-    if isinstance(label, tuple) and len(label) >= 3 and label[1] in ("h", "o"):
-        return f"{_name(label)} (sample {label[0]})"
-    if isinstance(label, tuple) and len(label) == 5 and label[0] == "w":
-        return _name(label)
-    return str(label)
 
 
 def label_colors(n):
@@ -224,7 +215,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
     """The model on a QPU graph: chains coloured per variable, broken chains marked, linked selection.
 
     ``inspector`` is a callable ``(sampleset_or_problem) -> message`` behind "Open in
-    inspector"; by default ``qnn_lab.inspector.show_inspector`` (imported when pressed).
+    inspector"; by default ``qnn_lab.samplers.inspector.show_inspector`` (imported when pressed).
     """
 
     def __init__(self, state, inspector=None):
@@ -285,7 +276,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         """Minor-embed the lab's current model on the chosen topology (in a thread unless ``block``)."""
         if self.running:
             return
-        from ..embedding import embed
+        from ..samplers.embedding import embed
         model = self.state.current_model()
         topology = check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError)
         seed = self.state.seed
@@ -343,7 +334,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         if self.sampleset is None or self.model is None:
             raise ValueError("nothing to inspect yet: press Embed, then Sample chains (the inspector shows reads)")
         if self.inspector is None:
-            from ..inspector import show_inspector as inspector
+            from ..samplers.inspector import show_inspector as inspector
         else:
             inspector = self.inspector
         result = inspector(self.sampleset)

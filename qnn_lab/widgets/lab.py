@@ -9,7 +9,7 @@ import ipywidgets as w
 import numpy as np
 from plotly.basewidget import BaseFigureWidget
 
-from .. import Network
+from ..network import Network
 from .builder import NetworkBuilder
 from .common import shows_errors
 from .embedding_view import EmbeddingView

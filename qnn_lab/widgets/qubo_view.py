@@ -7,27 +7,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..encoding import NeuronEncoding
+from ..encoding.labels import coupling_text, label_text
 from .common import shows_errors
 
 __all__ = ["QuboView", "coupling_matrix", "model_table"]
 
 MAX_SHOWN = 300   # variables drawn in the heatmap; larger models show their first block
-
-
-def _name(label):
-    if label[0] == "w":
-        return f"w{label[1]}[{label[2]},{label[3]}]b{label[4]}"
-    return f"o[{label[2]}]" if label[1] == "o" else f"h{label[2]}[{label[3]}]"
-
-
-def _coupling_text(label_u, label_v, value):
-    """'coupling h1[3]-o[12] = -W2[12,3] = -0.41' (lower layer first), or the plain value for weight bits."""
-    if label_u[0] == "w":
-        return f"coupling {_name(label_u)}-{_name(label_v)} = {value:.3g}"
-    a, b = sorted([label_u, label_v], key=lambda v: 99 if v[1] == "o" else v[2])
-    layer = b[2] + 1 if b[1] == "h" else a[2] + 1
-    jb = b[3] if b[1] == "h" else b[2]
-    return f"coupling {_name(a)}-{_name(b)} = -W{layer}[{jb},{a[3]}] = {value:.3g}"
 
 
 def model_table(enc, limit=None):
@@ -42,8 +27,8 @@ def model_table(enc, limit=None):
     n = N if limit is None else min(N, limit)
     keep = (irow < n) & (icol < n)                 # hover texts only for what is shown
     irow, icol, q = irow[keep], icol[keep], q[keep]
-    names = [_name(v) for v in labels[:n]]
-    texts = [_coupling_text(labels[u], labels[v], b) for u, v, b in zip(irow, icol, q)]
+    names = [label_text(v) for v in labels[:n]]
+    texts = [coupling_text(labels[u], labels[v], b) for u, v, b in zip(irow, icol, q)]
     return {"names": names, "fields": lin[:n], "rows": np.concatenate([irow, icol]),
             "cols": np.concatenate([icol, irow]), "values": np.concatenate([q, q]), "hover": texts + texts,
             "field_text": [f"field {m} = {h:.3g}" for m, h in zip(names, lin)], "stats": stats}

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import traitlets as tl
 
 from ..samplers import list_samplers, sampler_spec
-from ..schedules import PRESETS, AnnealSchedule
+from ..samplers.schedules import PRESETS, AnnealSchedule
 from .common import figure, shows_errors
 
 __all__ = ["SamplerPanel", "ScheduleEditor", "control_for"]

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import traitlets as tl
 
-from .. import Network, load_dataset
-from ..datasets import DATASETS
+from ..data import DATASETS, load_dataset
 from ..encoding import encode_neurons, encode_weights
+from ..network import Network
 from ..samplers import get_sampler, list_samplers, sampler_spec
-from ..schedules import AnnealSchedule
+from ..samplers.schedules import AnnealSchedule
 
 __all__ = ["MAX_HIDDEN", "MAX_LAYERS", "LabState"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import BackpropTrainer, ContrastiveTrainer, QuboTrainer
+from ..training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
 from .common import BackgroundJob, shows_errors
 
 __all__ = ["TrainingView"]

@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .exceptions import QnnLabError, check_choice, check_int
+from ..exceptions import QnnLabError, check_choice, check_int
 
 __all__ = ["DEFAULT_SHAPES", "TOPOLOGIES", "Embedding", "EmbeddingError", "embed", "qpu_graph"]
 

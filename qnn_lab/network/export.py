@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from .network import MAX_DESCENT_SWEEPS
+from .descent import layered_descent
 
 __all__ = ["SpinNetworkModule"]
 
@@ -47,28 +47,16 @@ class SpinNetworkModule(torch.nn.Module):
 
     def _deep_energies(self, a, t):
         """Layered descent with the outputs clamped to t, then the energy (as in Network)."""
+        L = self.n_layers
+        weights = [self._W(l)[0] for l in range(L)]
+        biases = [self._W(l)[1] for l in range(L)]
         states, prev = [], None
-        for l in range(self.n_layers):
-            W, b = self._W(l)
-            prev = _sign(a) if l == 0 else _sign(prev @ W.T + b)
+        for l in range(L):
+            prev = _sign(a) if l == 0 else _sign(prev @ weights[l].T + biases[l])
             states.append(prev)
         states[-1] = t
-        L = self.n_layers
-        for _ in range(MAX_DESCENT_SWEEPS):
-            changed = False
-            for parity in (0, 1):
-                for l in range(L - 1):
-                    if l % 2 != parity:
-                        continue
-                    f = a if l == 0 else states[l - 1] @ self._W(l)[0].T + self._W(l)[1]
-                    f = f + states[l + 1] @ self._W(l + 1)[0]
-                    new = _sign(f)
-                    changed |= not torch.equal(new, states[l])
-                    states[l] = new
-            if not changed:
-                break
+        states = layered_descent(a, states, weights, biases, range(L - 1), _sign, torch.equal)
         e = -(states[0] * a).sum(-1)
         for l in range(1, L):
-            W, b = self._W(l)
-            e = e - (states[l] * (states[l - 1] @ W.T + b)).sum(-1)
+            e = e - (states[l] * (states[l - 1] @ weights[l].T + biases[l])).sum(-1)
         return e

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ADVANTAGE_PROPERTIES", "PRESETS", "AnnealSchedule", "EnergyScales", "beta_schedule_from", "sweep_s"]
+__all__ = ["ADVANTAGE_PROPERTIES", "PRESETS", "AnnealSchedule", "EnergyScales", "beta_schedule_from", "check_schedule",
+           "sweep_s"]
 
 #: Limits of an Advantage-class QPU (as dwave-system's MockDWaveSampler reports them).
 ADVANTAGE_PROPERTIES = {"annealing_time_range": [0.5, 2000.0], "max_anneal_schedule_points": 12}
@@ -187,3 +188,12 @@ def sweep_s(schedule, num_sweeps):
     included (a single sweep runs at the end, s = s(duration))."""
     t = np.linspace(0, schedule.duration, num_sweeps) if num_sweeps > 1 else np.array([schedule.duration])
     return schedule.s_at(t)
+
+
+def check_schedule(name, value, reverse_ok):
+    """``value`` as an AnnealSchedule for parameter ``name``; reverse anneals only where ``reverse_ok``."""
+    schedule = AnnealSchedule(value)
+    if schedule.kind == "reverse" and not reverse_ok:
+        raise ValueError(f"{name!r}: a reverse anneal needs an initial state, which this sampler "
+                         "does not take; use a forward schedule (or the 'sqa' sampler)")
+    return schedule

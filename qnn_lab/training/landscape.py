@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..exceptions import check_int
-from ..training.contrastive import find_heads, free_phase, polish
+from .phases import find_heads, free_phase, polish
 
 __all__ = ["GAP_EDGES", "OVERLAP_EDGES", "LandscapeMetrics", "distinct_counts", "energy_gaps",
            "landscape_metrics", "lowest_share", "overlap_distribution", "overlaps"]

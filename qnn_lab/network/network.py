@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .exceptions import check_finite_array, check_float, check_int, check_random_state
+from ..exceptions import check_finite_array, check_float, check_int, check_random_state
+from .descent import layered_descent
 
 __all__ = ["Network"]
-
-#: Sweeps of the layered descent before giving up on a fixed point (deep nets only).
-MAX_DESCENT_SWEEPS = 100
 
 
 def spin_sign(a):
@@ -159,17 +157,8 @@ class Network:
         """
         states = [np.array(s, dtype=float) for s in states]
         free = [l for l in range(len(states)) if l not in frozen]
-        for _ in range(MAX_DESCENT_SWEEPS):
-            changed = False
-            for parity in (0, 1):
-                for l in free:
-                    if l % 2 == parity:
-                        new = spin_sign(self.local_fields(X, states, l))
-                        changed |= not np.array_equal(new, states[l])
-                        states[l] = new
-            if not changed:
-                break
-        return states
+        return layered_descent(self.input_field(X), states, self.weights, self.biases, free, spin_sign,
+                               np.array_equal)
 
     def feedforward(self, X):
         """Hidden and output spins from the input alone: h_l = sign(W_l h_{l-1} + b_l)."""

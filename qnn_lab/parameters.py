@@ -1,4 +1,4 @@
-"""Parameter schemas: what a sampler takes, in a form a UI can turn into controls."""
+"""Parameter schemas: what a dataset, sampler or trainer takes, in a form a UI and the CLI turn into controls."""
 from __future__ import annotations
 
 import warnings
@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import dimod
 import numpy as np
 
-from ..exceptions import check_choice, check_float, check_int
+from .exceptions import UnknownNameError, check_choice, check_float, check_int
 
-__all__ = ["Parameter", "SamplerSpec"]
+__all__ = ["MAX_SEED", "Parameter", "Registry", "resolve_parameters"]
 
 KINDS = ("int", "float", "bool", "choice", "range", "seed", "callable", "schedule", "object")
 
@@ -23,7 +23,7 @@ class Parameter:
 
     ``kind`` is one of int, float, bool, choice, range (a (low, high) pair of floats or
     None for automatic), seed (None or an int >= 0), schedule (an AnnealSchedule or its
-    points, None for none; reverse anneals only where ``reverse_ok``), callable (not shown
+    points, None for none, checked by ``check(name, value, reverse_ok)``), callable (not shown
     in a UI), object (a Python object that ``check(name, value)`` checks and returns, e.g.
     EnergyScales; not shown in a UI).
     """
@@ -66,14 +66,7 @@ class Parameter:
                                  f"value = {tuple(value)!r}")
             return (lo, hi)
         if self.kind == "schedule":
-            if value is None:
-                return None
-            from ..schedules import AnnealSchedule
-            schedule = AnnealSchedule(value)
-            if schedule.kind == "reverse" and not self.reverse_ok:
-                raise ValueError(f"{self.name!r}: a reverse anneal needs an initial state, which this sampler "
-                                 "does not take; use a forward schedule (or the 'sqa' sampler)")
-            return schedule
+            return None if value is None else self.check(self.name, value, self.reverse_ok)
         if self.kind == "object":
             return self.check(self.name, value)
         if self.kind == "callable":
@@ -88,31 +81,6 @@ class Parameter:
                 "high": self.high, "choices": list(self.choices), "doc": self.doc}
 
 
-@dataclass(frozen=True)
-class SamplerSpec:
-    """A registered sampler: its name, one-line doc, parameters and how to make it."""
-
-    name: str
-    doc: str
-    parameters: tuple
-    factory: object = field(repr=False)
-    max_variables: int | None = None
-    adapter: object = field(default=None, repr=False)     # (bqm, params) -> the child's params
-
-    def parameter(self, name):
-        for p in self.parameters:
-            if p.name == name:
-                return p
-        raise KeyError(name)
-
-    def resolve(self, params, *, stacklevel=4):
-        """Validate ``params``; unknown names warn and are dropped."""
-        return resolve_parameters(self.name, self.parameters, params, stacklevel=stacklevel)
-
-    def defaults(self):
-        return {p.name: p.default for p in self.parameters if p.kind != "callable"}
-
-
 def resolve_parameters(owner, parameters, params, *, stacklevel=3):
     """Validate ``params`` against ``parameters``; unknown names warn (dimod's
     SamplerUnknownArgWarning) and are dropped."""
@@ -123,3 +91,31 @@ def resolve_parameters(owner, parameters, params, *, stacklevel=3):
                       f"it takes {', '.join(by_name)}", dimod.exceptions.SamplerUnknownArgWarning,
                       stacklevel=stacklevel)
     return {k: by_name[k].validate(v) for k, v in params.items() if k in by_name}
+
+
+class Registry:
+    """Named entries (datasets, samplers, trainers), each with a one-line doc and Parameter specs.
+
+    ``kind`` names what is registered in errors ("'sampler' should be one of ...").
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+        self._entries = {}
+
+    def register(self, entry):
+        """Add (or replace) ``entry``, which has a ``name``; returns it."""
+        self._entries[entry.name] = entry
+        return entry
+
+    def names(self):
+        return list(self._entries)
+
+    def __contains__(self, name):
+        return name in self._entries
+
+    def __getitem__(self, name):
+        if not isinstance(name, str) or name not in self._entries:
+            raise UnknownNameError(f"{self.kind!r} should be one of {', '.join(map(repr, self._entries))}: "
+                                   f"value = {name!r}")
+        return self._entries[name]

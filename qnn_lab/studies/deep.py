@@ -10,10 +10,10 @@ import time
 
 import numpy as np
 
-from ..embedding import DEFAULT_SHAPES
 from ..encoding import encode_window
 from ..exceptions import QnnLabError, check_int
 from ..network import Network
+from ..samplers.embedding import DEFAULT_SHAPES
 from ..training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer
 from ..training.layerwise import window_positions
 
@@ -23,7 +23,7 @@ __all__ = ["layerwise_study"]
 
 def _embed_report(bqm, embed, topologies, random_state):
     """Qubits used and chain lengths of ``bqm`` on each QPU graph, heuristic and clique embedding."""
-    from ..embedding import qpu_graph
+    from ..samplers.embedding import qpu_graph
     report = {}
     for topology in topologies:
         for method, clique in (("heuristic", False), ("clique", True)):
@@ -53,7 +53,7 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
             ``ContrastiveTrainer`` reference, which is k = L).
         embed_batch: samples in the embedded minibatch model (the widest window position).
         embed: ``embed(bqm, topology, clique=bool, random_state=int)`` -> an ``Embedding``,
-            raising ``QnnLabError`` when it does not fit; default ``qnn_lab.embedding.embed``.
+            raising ``QnnLabError`` when it does not fit; default ``qnn_lab.samplers.embedding.embed``.
         backprop_epochs: epochs of the backprop reference.
         progress: ``progress(message)`` after each step.
 
@@ -68,7 +68,7 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
     params = {"epochs": epochs, "batch_size": batch_size, "random_state": random_state, **(trainer_params or {})}
     say = progress or (lambda message: None)
     if embed is None:
-        from ..embedding import embed
+        from ..samplers.embedding import embed
     X_embed = dataset.X_train[:embed_batch]
     records = []
     for k in windows:

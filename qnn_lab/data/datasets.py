@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnn_lab.exceptions import (
+from ..exceptions import (
     check_choice,
     check_float,
     check_int,

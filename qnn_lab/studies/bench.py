@@ -22,9 +22,11 @@ import dimod
 import numpy as np
 import torch
 
-from . import BackpropTrainer, ContrastiveTrainer, Network, encode_neurons, encode_weights, load_dataset
-from .encoding import WeightEncoding
-from .samplers import LayeredAnnealer, LayeredModel, default_beta_range
+from ..data import load_dataset
+from ..encoding import LayeredModel, WeightEncoding, encode_neurons, encode_weights
+from ..network import Network
+from ..samplers import LayeredAnnealer, default_beta_range
+from ..training import BackpropTrainer, ContrastiveTrainer
 
 __all__ = ["run_benchmarks"]
 

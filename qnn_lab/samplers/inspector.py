@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-from .exceptions import QnnLabError, check_choice
+from ..exceptions import QnnLabError, check_choice
 
 __all__ = ["INSTALL_VIEWER", "InspectorViewerMissing", "inspector_data", "show_inspector", "viewer_installed"]
 
@@ -67,7 +67,7 @@ def _solver(qpu):
 
 
 def _last_sampleset():
-    from .samplers.qpu import last_sampleset
+    from .qpu import last_sampleset
     sampleset = last_sampleset()
     if sampleset is None:
         raise ValueError("'sampleset' should be a sample set from the 'mock-qpu' or 'qpu' sampler: none was "
@@ -117,10 +117,10 @@ def show_inspector(sampleset=None, *, block="never"):
     if not viewer_installed():
         hint = ""
         if os.environ.get("JUPYTERHUB_SERVICE_PREFIX") and not os.environ.get(_PROXY_SETTING):
-            hint = f"; on JupyterHub/Binder also set {_PROXY_SETTING} (see qnn_lab.inspector)"
+            hint = f"; on JupyterHub/Binder also set {_PROXY_SETTING} (see qnn_lab.samplers.inspector)"
         raise InspectorViewerMissing(f"dwave-inspector's viewer app is not installed: run `{INSTALL_VIEWER}` "
                                      f"(the problem has {len(data['answer']['active_variables'])} qubits and is "
-                                     f"ready: qnn_lab.inspector.inspector_data(){hint})")
+                                     f"ready: qnn_lab.samplers.inspector.inspector_data(){hint})")
     import dwave.inspector
     from dwave.inspector.storage import push_inspector_data
     return dwave.inspector.open_problem(push_inspector_data(data), block=block)

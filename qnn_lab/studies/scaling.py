@@ -14,12 +14,14 @@ trainers' exponents uses the same seed draws for both.
 """
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..exceptions import check_choice, check_float, check_int, check_random_state
+from ..training import make_trainer, trainer_spec
 from .qpu_time import QpuTimeModel
 
 __all__ = ["COST_AXES", "ScalingFit", "ScalingStudy", "fit_power_law", "fit_scaling", "scaling_study"]
@@ -249,12 +251,11 @@ def _budget_steps(total_steps, budgets):
 
 
 def _make_trainer(name, network, seed, batch_size, epochs, params, callback):
-    from .. import training
     common = {"batch_size": batch_size, "epochs": epochs, "random_state": seed, "callback": callback}
-    if name == "backprop":
-        return training.BackpropTrainer(network, **common, **params)
-    cls = training.ContrastiveTrainer if name == "contrastive" else training.QuboTrainer
-    return cls(network, **{"keep_best": False, **common, **params})
+    takes = inspect.signature(trainer_spec(name).cls).parameters
+    if "keep_best" in takes or any(p.kind is p.VAR_KEYWORD for p in takes.values()):
+        common["keep_best"] = False          # a study measures every epoch as it is
+    return make_trainer(name, network, **{**common, **params})
 
 
 def _learning_curve(name, network, ds, seed, batch_size, epochs, params, budgets, qpu_model):
@@ -305,7 +306,7 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
     Returns:
         ScalingStudy (``.fits``, ``.ratios``, ``.summary()``, ``.to_dict()``, ``.refit(...)``).
     """
-    from ..datasets import load_dataset
+    from ..data import load_dataset
     from ..network import Network
 
     if isinstance(trainers, str) or not all(isinstance(t, str) for t in trainers) or not trainers:

@@ -1,0 +1,105 @@
+"""LayeredModel: a minibatch of layered spin models as arrays (per-layer fields, shared couplings)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .labels import parse_spin_labels
+
+__all__ = ["LayeredModel"]
+
+
+@dataclass
+class LayeredModel:
+    """E(s) = -sum_l s_l . f_l - sum_l s_l . (W_l s_{l-1}) for a batch of P independent samples.
+
+    ``fields``: per spin layer, a (P, n_l) array; ``couplings``: W_l of shape (n_l, n_{l-1})
+    for l = 1..L-1, shared by every sample.
+    """
+
+    fields: list
+    couplings: list
+
+    @property
+    def n_samples(self):
+        return self.fields[0].shape[0]
+
+    @property
+    def layer_sizes(self):
+        return [f.shape[1] for f in self.fields]
+
+    @classmethod
+    def from_network(cls, network, X, nudge=None, nudge_strength=1.0):
+        """The free (or nudged) phase of ``network`` on inputs X, with no BQM round trip."""
+        fields = [network.input_field(X)] + [np.broadcast_to(b, (len(X), len(b))) for b in network.biases[1:]]
+        if nudge is not None:
+            fields[-1] = fields[-1] + nudge_strength * network.target_codes(nudge)
+        return cls(fields, list(network.weights[1:]))
+
+    @classmethod
+    def from_bqm(cls, bqm):
+        """Rebuild the layers of a model made by ``encode_neurons``; ValueError for any other model."""
+        labels = list(bqm.variables)
+        try:
+            sample, layer, unit, is_out = parse_spin_labels(labels)
+        except ValueError:
+            raise ValueError("the 'layered' sampler takes models made by encode_neurons, with labels "
+                             "(i, 'h', layer, j) and (i, 'o', k)") from None
+        if len(labels) == 0:
+            raise ValueError("the 'layered' sampler needs a model with at least one variable")
+        layer[is_out] = layer.max() + 1 if (~is_out).any() else 1
+        layer = np.unique(layer, return_inverse=True)[1]      # windows (encode_window) may start above h1
+        P, L = int(sample.max()) + 1, int(layer.max()) + 1
+        sizes = np.zeros(L, np.int64)
+        np.maximum.at(sizes, layer, unit + 1)
+        if sample.min() < 0 or unit.min() < 0 or len(labels) != P * sizes.sum() or np.any(sizes == 0):
+            raise ValueError("the 'layered' sampler needs every sample to have the same complete layers "
+                             "(as encode_neurons makes)")
+        ldata, (irow, icol, qdata), _ = bqm.spin.to_numpy_vectors(variable_order=labels)
+        fields = [np.zeros((P, n)) for n in sizes]
+        for l in range(L):
+            m = layer == l
+            fields[l][sample[m], unit[m]] = -ldata[m]
+        lo = np.minimum(layer[irow], layer[icol])
+        a_is_lo = layer[irow] == lo
+        u_lo, u_hi = np.where(a_is_lo, irow, icol), np.where(a_is_lo, icol, irow)
+        if np.any(sample[irow] != sample[icol]) or np.any(layer[u_hi] - layer[u_lo] != 1):
+            raise ValueError("the 'layered' sampler needs couplings only between adjacent layers of "
+                             "the same sample (no couplings inside a layer)")
+        couplings = []
+        for l in range(1, L):
+            m = layer[u_hi] == l
+            W = np.zeros((P, sizes[l], sizes[l - 1]))
+            W[sample[u_hi[m]], unit[u_hi[m]], unit[u_lo[m]]] = -qdata[m]
+            if not np.all(W == W[:1]):
+                raise ValueError("the 'layered' sampler needs the same couplings for every sample "
+                                 "(as encode_neurons makes)")
+            couplings.append(W[0])
+        model = cls(fields, couplings)
+        model.variable_index = (sample, layer, unit)
+        return model
+
+    def sum_abs_bias(self):
+        """Per spin: |field| + sum of |couplings|, (P, n_l) per layer (the largest effective field)."""
+        out = [np.abs(f) for f in self.fields]
+        for l, W in enumerate(self.couplings, start=1):
+            out[l] = out[l] + np.abs(W).sum(1)
+            out[l - 1] = out[l - 1] + np.abs(W).sum(0)
+        return out
+
+    def min_abs_bias(self):
+        """Per spin: the smallest non-zero |bias| it takes part in (inf where none)."""
+        nz = lambda a: np.where(a != 0, np.abs(a), np.inf)      # noqa: E731
+        out = [nz(f) for f in self.fields]
+        for l, W in enumerate(self.couplings, start=1):
+            out[l] = np.minimum(out[l], nz(W).min(1))
+            out[l - 1] = np.minimum(out[l - 1], nz(W).min(0))
+        return out
+
+    def energy(self, states):
+        """Energy per sample of states [(..., P, n_l)]: shape (..., P)."""
+        e = -sum(np.einsum("...j,...j->...", s, f) for s, f in zip(states, self.fields))
+        for l, W in enumerate(self.couplings, start=1):
+            e = e - np.einsum("...j,...j->...", states[l], states[l - 1] @ W.T)
+        return e
