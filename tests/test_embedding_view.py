@@ -250,6 +250,7 @@ def test_the_default_bridge_says_the_viewer_app_is_missing(lab, pegasus):
     view.sample(block=True)
     view.inspect_button.click()
     assert lab.state.message.startswith("InspectorViewerMissing: ") and "dwave install inspector" in lab.state.message
+    assert "broken ones ringed in red" in lab.state.message and "4. Energies of the reads" in lab.state.message
 
 
 @pytest.mark.parametrize("topology", ["pegasus", "zephyr"])
