@@ -117,6 +117,16 @@ def test_player_walks_a_lesson_and_sets_the_lab_up_at_every_step():
     assert state.sampler_params["anneal_schedule"].points[1] == (5.5, 0.45)
 
 
+def test_player_takes_a_teachers_lesson_file(tmp_path):
+    player = LessonPlayer(LabState(dataset="xor", hidden=[4]), lessons=["01_spin_glass"])
+    lesson = player.add(write(tmp_path, GOOD))
+    assert [value for _, value in player.choose.options] == ["01_spin_glass", "mine"]
+    player.start(lesson.name)
+    player.next()
+    assert player.state.dataset == "xor" and player.state.noise == 0.1
+    assert "Question:</b> q?" in player.question.value and list(player.choices.options) == ["a", "b"]
+
+
 def test_player_checks_answers_and_shows_them():
     player = LessonPlayer(LabState(dataset="xor", hidden=[4]), lessons=["04_qpu_chains"])
     player.start("04_qpu_chains")
@@ -251,3 +261,17 @@ def test_lesson_annealing_vs_backprop_both_learn_moons_backprop_wins_circles():
     moons_annealing, moons_backprop, circles_annealing, circles_backprop = accuracy
     assert moons_annealing > 0.9 and moons_backprop > 0.9 and abs(moons_annealing - moons_backprop) < 0.08
     assert circles_annealing < 0.9 and circles_backprop > 0.95
+
+
+def test_lesson_weights_as_qubits_two_bits_beat_binary_weights():
+    state, go = walk("06_weights_as_qubits")
+    go(0)
+    assert state.current_model().bqm.num_variables == 136
+    accuracy = []
+    for k in (1, 2):
+        go(k)
+        assert state.bits == state.trainer_params["bits"] == k
+        trainer = state.make_trainer().fit(state.data.X_train, state.data.y_train)
+        accuracy.append(trainer.score(state.data.X_test, state.data.y_test))
+    one_bit, two_bits = accuracy
+    assert one_bit < 0.8 and two_bits > one_bit + 0.1

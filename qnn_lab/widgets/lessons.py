@@ -222,6 +222,8 @@ def _paragraphs(text):
 class LessonPlayer(w.VBox):
     """Walk a lesson in the lab: its text, Back / Next (each step sets the lab up), a question to answer.
 
+    ``lessons``: names of shipped lessons or paths of lesson files (default: every shipped one).
+
     Examples:
         >>> player = LessonPlayer(LabState(dataset="xor", hidden=[4]))
         >>> player.start("01_spin_glass")
@@ -233,10 +235,10 @@ class LessonPlayer(w.VBox):
         self.state = state
         self.lesson = None
         self.step = 0
-        names = list_lessons() if lessons is None else list(lessons)
-        self.lessons = {name: load_lesson(name) for name in names}
-        self.choose = w.Dropdown(options=[(lesson.title, name) for name, lesson in self.lessons.items()],
-                                 description="lesson", layout={"width": "auto", "max_width": "520px"})
+        self.lessons = {}
+        self.choose = w.Dropdown(description="lesson", layout={"width": "auto", "max_width": "520px"})
+        for source in list_lessons() if lessons is None else lessons:
+            self.add(source)
         self.start_button = w.Button(description="Start", button_style="primary", icon="play",
                                      tooltip="set the lab up for the lesson's first step")
         self.summary = w.HTML()
@@ -262,6 +264,13 @@ class LessonPlayer(w.VBox):
         super().__init__([w.HBox([self.choose, self.start_button]), self.summary, self.lesson_box, self.status])
         self._show_summary()
         self.lesson_box.layout.display = "none"
+
+    def add(self, source):
+        """Offer another lesson: a shipped lesson's name or the path of a teacher's lesson file."""
+        lesson = load_lesson(source)
+        self.lessons[lesson.name] = lesson
+        self.choose.options = [(item.title, name) for name, item in self.lessons.items()]
+        return lesson
 
     def _guard(self, fn, *args):
         """Run a button's action; an error shows beside the buttons (and clears on the next success)."""
