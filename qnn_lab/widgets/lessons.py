@@ -262,6 +262,7 @@ class LessonPlayer(w.VBox):
                                   w.HBox([self.check_button, self.answer_button]), self.feedback,
                                   w.HBox([self.back_button, self.next_button])])
         super().__init__([w.HBox([self.choose, self.start_button]), self.summary, self.lesson_box, self.status])
+        self.add_class("qnn-lessons")
         self._show_summary()
         self.lesson_box.layout.display = "none"
 

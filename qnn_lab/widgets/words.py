@@ -146,8 +146,8 @@ GLOSSARY = {
              "negative).",
     "coupling": "The term on a pair of spins. Here the couplings are the network's weights between adjacent "
                 "layers: a positive weight makes the two spins prefer to agree (dimod's quadratic bias is -W).",
-    "energy": "One number per state of all spins; lower is better. For a network, the state with the lowest "
-              "energy is the answer it gives.",
+    "energy": "One number per state of all spins; lower is better. The network answers with the class whose "
+              "clamped state has the lowest energy.",
     "ground state": "The lowest-energy state of a model. A trained network's ground state, for an input, has the "
                     "right class on its output spins.",
     "local minimum": "A state no single spin flip can lower. Annealers can get stuck in one; the lab polishes each "
@@ -192,8 +192,8 @@ GLOSSARY = {
                                    "temperature, so quantum tunnelling is imitated by the Trotter slices "
                                    "(sampler sqa).",
     "heads": "Deep wrong states of the free network: distinct reads whose outputs are not the target and that "
-             "give a wrong class (or lie too close below the target). Training cuts them; new ones keep "
-             "growing, like a dragon's heads.",
+             "decode to a wrong class (or lie clearly below the target). Training cuts them; new ones keep growing, "
+             "like a dragon's heads.",
     "replicas": "Several output spins per class. The answer is the class whose replicas vote +1 most, and the "
                 "target code sets all replicas of the true class to +1.",
     "target code": "The output spins of the right answer, t(y): +1 on the replicas of class y, -1 on every other "
