@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from ..encoding import NeuronEncoding
 from ..samplers import sample_in_chunks
-from .common import BackgroundJob, Throttle, figure, shows_errors
+from .common import BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
 
 __all__ = ["EnergyHistogram"]
 
@@ -27,9 +27,16 @@ class EnergyHistogram(BackgroundJob, w.VBox):
 
     def __init__(self, state):
         self.state = state
-        guard = shows_errors(state)
-        self.num_reads = w.BoundedIntText(value=200, min=1, max=100_000, description="reads")
-        self.chunk_size = w.BoundedIntText(value=20, min=1, max=10_000, description="chunk")
+        self.note = ErrorNote()                    # errors of this panel's controls and buttons
+        guard = shows_errors(state, self.note)
+        self.num_reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
+                                          style={"description_width": "initial"})
+        self.chunk_size = w.BoundedIntText(min=1, max=10_000, description="reads per redraw",
+                                           style={"description_width": "initial"},
+                                           tooltip="the reads are drawn in calls of this many; the plot "
+                                                   "redraws after each call")
+        bind(state, "sample_reads", self.num_reads, self.note)
+        bind(state, "sample_chunk", self.chunk_size, self.note)
         self.run_button = w.Button(description="Sample", button_style="primary", icon="play")
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self.progress = w.FloatProgress(value=0, min=0, max=1, description="progress")
@@ -42,7 +49,8 @@ class EnergyHistogram(BackgroundJob, w.VBox):
                              go.Bar(name="head (wrong class)", marker={"color": "#d62728"})])
         self._stop = threading.Event()
         self._ground = (None, None)          # (model key, exact ground energy)
-        super().__init__([w.HBox([self.num_reads, self.chunk_size]), w.HBox([self.run_button, self.stop_button]),
+        super().__init__([w.HBox([self.num_reads, self.chunk_size]), self.note,
+                          w.HBox([self.run_button, self.stop_button]),
                           self.progress, self.fig, self.status])
 
     def run(self, block=False):
@@ -58,7 +66,7 @@ class EnergyHistogram(BackgroundJob, w.VBox):
         self.state.running = True
         self.run_button.disabled, self.stop_button.disabled = True, False
         self.progress.value = 0
-        job = lambda: self._sample(enc, sampler, self.num_reads.value, self.chunk_size.value)   # noqa: E731
+        job = lambda: self._sample(enc, sampler, self.state.sample_reads, self.state.sample_chunk)   # noqa: E731
         self._launch(job, block)
 
     def stop(self):
@@ -67,7 +75,7 @@ class EnergyHistogram(BackgroundJob, w.VBox):
 
     def _sample(self, enc, sampler, num_reads, chunk_size):
         throttle = Throttle(rate=10)
-        seed = sampler.defaults.get("seed")
+        seed = self.state.sampler_params.get("seed")
 
         def on_chunk(partial, progress):
             self._collect(enc, partial)
@@ -78,11 +86,13 @@ class EnergyHistogram(BackgroundJob, w.VBox):
             result = sample_in_chunks(sampler, enc.bqm, num_reads, chunk_size=chunk_size, callback=on_chunk,
                                       stop=self._stop, seed=seed)
             done = result.info["num_reads_done"]
+            self.state.last_reads = result
             self._draw(done / num_reads)
             self.status.value = (f"{done} of {num_reads} reads" + (" (stopped)" if result.info["stopped"] else "")
                                  + f"; lowest energy {self.energies.min():.4g}" if done else "no reads")
-        except Exception as exc:           # shown in the lab's message area
-            self.state.message = f"{type(exc).__name__}: {exc}"
+            self.note.show("")
+        except Exception as exc:           # shown beside the buttons
+            self.note.show(f"{type(exc).__name__}: {exc}")
         finally:
             self.state.running = False
             self.run_button.disabled, self.stop_button.disabled = False, True
