@@ -58,7 +58,7 @@ def test_lab_settings_override_known_settings():
             allowed = [o.get("const") for o in spec.get("oneOf", [])] or None
             assert allowed is None or value in allowed, (key, value, allowed)
     config = json.loads((BINDER / "jupyter_server_config.json").read_text())
-    assert config["ServerApp"]["default_url"] == "/lab/tree/notebooks/lab.ipynb"
+    assert config["ServerApp"]["default_url"] == config["LabApp"]["default_url"] == "/lab/tree/notebooks/lab.ipynb"
     assert (ROOT / "notebooks" / "lab.ipynb").exists()
 
 

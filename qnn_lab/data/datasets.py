@@ -32,7 +32,7 @@ _DIGIT_ENCODINGS = ("scaled", "binary")
 _OPTIONS = {name: () for name in _TOY}
 _OPTIONS["digits"] = ("encoding", "classes")
 _OPTIONS["teacher"] = ("n_inputs", "alpha")
-_OPTIONS["csv"] = ("path",)
+_OPTIONS["csv"] = ("path", "data")
 
 
 class DataError(QnnLabError, ValueError):
@@ -152,7 +152,7 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
             ``classes`` (None or distinct digits 0..9; labels are remapped to
             ``0..len(classes)-1`` in the given order). ``teacher``: ``n_inputs``
             (default 64, >= 1) and ``alpha`` (``P / n_inputs``, default 2.0, > 0).
-            ``csv``: ``path`` (required; ``n_samples`` and ``noise`` do not apply).
+            ``csv``: ``path`` or ``data`` (the file's contents; ``n_samples`` and ``noise`` do not apply).
             Unknown options are ignored with a UserWarning.
 
     Returns:
@@ -187,9 +187,12 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
     if name == "csv":
         from .csv import read_csv
 
-        if "path" not in options:
-            raise TypeError("load_dataset('csv') needs 'path', the CSV file to read")
-        return read_csv(options["path"], test_fraction=test_fraction, random_state=random_state)
+        if ("path" in options) == ("data" in options):
+            raise TypeError("load_dataset('csv') needs either 'path' (the CSV file to read) or 'data' (its bytes)")
+        source = options["path"] if "path" in options else options["data"]
+        if isinstance(source, str) and "data" in options:
+            source = source.encode()
+        return read_csv(source, test_fraction=test_fraction, random_state=random_state)
 
     if name in _TOY:
         n_samples = _DEFAULT_N_SAMPLES if n_samples is None else n_samples

@@ -7,11 +7,20 @@ import re
 import threading
 import time
 import traceback
+import weakref
 
 import ipywidgets as w
 import plotly.graph_objects as go
 
-__all__ = ["BackgroundJob", "ErrorNote", "Throttle", "bind", "figure", "shows_errors"]
+__all__ = ["BackgroundJob", "ErrorNote", "Throttle", "bind", "controls_of", "figure", "shows_errors"]
+
+#: The controls bound to each setting ("name", or "name.key" for a dict entry), per LabState.
+_CONTROLS = weakref.WeakKeyDictionary()
+
+
+def controls_of(state):
+    """{setting: [controls]} of the controls ``bind`` attached to ``state`` (share links hide / lock them)."""
+    return _CONTROLS.get(state, {})
 
 
 class ErrorNote(w.HTML):
@@ -82,6 +91,7 @@ def bind(state, name, control, note, *, key=None, parse=None, show=None):
 
     control.observe(to_state, "value")
     state.observe(to_control, names=name)
+    _CONTROLS.setdefault(state, {}).setdefault(name if key is None else f"{name}.{key}", []).append(control)
     to_control()
     return to_control
 

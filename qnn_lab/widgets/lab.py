@@ -18,7 +18,9 @@ from .histogram import EnergyHistogram
 from .qubo_view import QuboView
 from .sampler_panel import SamplerPanel
 from .state import STATE_VERSION, LabState, LabValueError, migrate
+from .share import ShareControl, lab_from_link
 from .training_view import TrainingView
+from .transfer import Browser, TransferPanel
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "Lab"]
 
@@ -67,7 +69,27 @@ class Lab(w.VBox):
             w.VBox([w.HTML("<b>6. On a QPU: minor embedding</b>"), self.embedding], layout=box),
             w.HBox([self.path, self.save_button, self.load_button, self.saved_note]), self.file_note,
         ])
+        self.add_class("qnn-lab")
+        self.browser = Browser()                      # the page side of downloads and of the Share link
+        self.transfer = TransferPanel(self, self.browser)
+        self.share = ShareControl(self, self.browser)
+        self.children += (self.browser,
+                          w.VBox([w.HTML("<b>7. Your files</b>"), self.transfer], layout=box),
+                          w.VBox([w.HTML("<b>8. Share</b>"), self.share], layout=box))
         self._show_message({"new": ""})
+
+    @classmethod
+    def from_link(cls, url_or_query, **defaults):
+        """The lab a share link describes (see ``qnn_lab.widgets.share``); ``defaults`` apply where it is silent.
+
+        Examples:
+            >>> lab = Lab.from_link("?dataset=xor&hidden=8,8&replicas=3&hide=qpu&colour=red")
+            >>> lab.state.layers, lab.state.replicas
+            ([2, 8, 8, 2], 3)
+            >>> lab.state.message
+            "This link: unknown key 'colour': ..."
+        """
+        return lab_from_link(cls, url_or_query, **defaults)
 
     def _repr_mimebundle_(self, **kwargs):
         """Display; first give every figure its current data as widget state.
