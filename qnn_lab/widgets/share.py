@@ -31,6 +31,8 @@ __all__ = ["LINK_KEYS", "PANELS", "Link", "ShareControl", "apply_teacher_mode", 
 
 #: Keys of a link besides the settings.
 LINK_KEYS = ("hide", "lock", "lesson")
+#: Query keys of the server, not of the lab (Jupyter's ?token=): passed over in silence.
+SERVER_KEYS = ("token",)
 #: Settings that do not travel in links (one's own data: share the lab state file instead).
 NOT_IN_LINKS = ("own_data",)
 #: Panel names for hide= and lock=, and the Lab attribute holding each panel.
@@ -114,6 +116,8 @@ def read_link(url_or_query, **defaults):
     pairs = urllib.parse.parse_qsl(_query_of(url_or_query), keep_blank_values=True)
     link, raw = Link(), {}
     for key, text in pairs:
+        if key in SERVER_KEYS:
+            continue
         if key in ("hide", "lock"):
             getattr(link, key).extend(t.strip() for t in text.split(",") if t.strip())
         elif key == "lesson":

@@ -9,6 +9,7 @@ A bad file is explained beside its upload and changes nothing.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 
@@ -144,6 +145,7 @@ class TransferPanel(w.VBox):
         self.state_upload.observe(shows_errors(self.state, self.state_note)(self._load_state), "value")
         self.csv_upload = w.FileUpload(accept=".csv,.txt", description="your data (CSV)", multiple=False)
         self.csv_note = ErrorNote()
+        self.csv_info = w.HTML()
         self.csv_upload.observe(shows_errors(self.state, self.csv_note)(self._load_csv), "value")
         self.point_class = w.Dropdown(description="click adds", layout={"width": "220px"},
                                       tooltip="class of the points a click on the decision boundary adds")
@@ -155,7 +157,7 @@ class TransferPanel(w.VBox):
             w.HBox(list(self.download_buttons.values()), layout={"flex_flow": "row wrap"}), self.note,
             w.HBox([self.figure_choice, self.png_button, self.svg_button]),
             w.HBox([self.state_upload, self.state_note]),
-            w.HBox([self.csv_upload, self.csv_note]),
+            w.HBox([self.csv_upload, self.csv_info, self.csv_note]),
             w.HBox([self.point_class, self.clear_button, self.points_note]),
         ])
         self.add_class("qnn-transfer")
@@ -222,6 +224,7 @@ class TransferPanel(w.VBox):
         if upload is None:
             return
         name, content = upload
+        self.csv_info.value = ""
         try:
             ds = read_csv(content, test_fraction=self.state.test_fraction, random_state=self.state.seed)
         except ValueError as exc:
@@ -229,10 +232,8 @@ class TransferPanel(w.VBox):
         self._use_data(content.decode("utf-8-sig"))
         self._before_points = None
         self.clear_button.disabled = True
-        self.csv_note.show("")
-        self.csv_note.value = (f"<span style='color:#070'>{name}: {len(ds.y_train) + len(ds.y_test)} rows, "
-                               f"{ds.n_features} features, classes {', '.join(map(str, ds.classes))}</span>")
-        self.csv_note.layout.display = None
+        self.csv_info.value = html.escape(f"{name}: {len(ds.y_train) + len(ds.y_test)} rows, {ds.n_features} "
+                                          f"features, classes {', '.join(map(str, ds.classes))}")
 
     def _use_data(self, text):
         """Make ``text`` (checked CSV) the lab's data."""
