@@ -122,4 +122,8 @@ def test_figures_are_named_for_export(lab):
     names = list(lab.transfer.figures)
     assert any("decision boundary" in n for n in names)
     css = {c for c, _ in lab.transfer.figures.values()}
-    assert len(css) == len(names)
+    assert len(css) == len(names) and lab.transfer.figure_choice.value == names[0]
+    sent = []
+    lab.browser.figure_image = lambda *args: sent.append(args)
+    lab.transfer.svg_button.click()
+    assert sent == [("qnn-fig-0", "svg", "qnn_lab_network_2_4_2_x2_replicas")]

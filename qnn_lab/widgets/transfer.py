@@ -192,6 +192,7 @@ class TransferPanel(w.VBox):
             fig.add_class(css)
             self.figures[f"{k + 1}. {name}"] = (css, name)
         self.figure_choice.options = list(self.figures)
+        self.figure_choice.value = next(iter(self.figures), None)
 
     def _figure(self, fmt):
         css, name = self.figures[self.figure_choice.value]

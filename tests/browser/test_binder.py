@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_binder_install_and_voila_draws_the_lab(tmp_path, browser):
     base = f"http://127.0.0.1:{port}{PREFIX}"
     try:
         location = _wait_for_server(base, server, tmp_path / "server.log")
-        assert location.endswith("lab/tree/notebooks/lab.ipynb")    # jupyter_server_config.json from postBuild
+        assert urllib.parse.urlsplit(location).path == f"{PREFIX}lab/tree/notebooks/lab.ipynb"   # postBuild's config
         page = browser.new_page(viewport={"width": 1600, "height": 1400})
         t1 = time.perf_counter()
         page.goto(f"{base}voila/render/notebooks/lab.ipynb", timeout=120_000)

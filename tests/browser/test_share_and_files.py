@@ -19,6 +19,13 @@ def open_voila(page, server, query=""):
     page.wait_for_timeout(1500)                      # the Browser widget reports the page address
 
 
+def upload(page, k, path):
+    """Choose ``path`` in the k-th upload button of the files panel (0: lab state, 1: your data)."""
+    with page.expect_file_chooser(timeout=30_000) as chooser:
+        page.locator(".qnn-transfer .widget-upload").nth(k).click()
+    chooser.value.set_files(str(path))
+
+
 def shown(page, text):
     return page.locator(f"text={text}").first.is_visible()
 
@@ -56,21 +63,21 @@ def download(page, button):
     with page.expect_download(timeout=60_000) as info:
         button.click()
     d = info.value
-    return d.suggested_filename, open(d.path(), "rb").read()
+    with open(d.path(), "rb") as f:
+        return d.suggested_filename, f.read()
 
 
 def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, browser):
     open_voila(page, jupyter_server, "dataset=xor&hidden=4&n_samples=60")
-    files = page.locator(".qnn-transfer input[type=file]")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,kind\n1,2,x\n3,oops,y\n")
-    files.nth(1).set_input_files(str(bad))
+    upload(page, 1, bad)
     page.wait_for_selector("text=bad.csv: row 3, column 2 ('b'): 'oops' is not a number", timeout=60_000)
     assert lab_settings(page) == ("xor", 1)                                  # unchanged
     good = tmp_path / "mine.csv"
     good.write_text("a,b,c,kind\n" + "".join(f"{i % 7 / 7},{i % 5 / 5},{i % 3 / 3},{'yes' if i % 2 else 'no'}\n"
                                             for i in range(40)))
-    files.nth(1).set_input_files(str(good))
+    upload(page, 1, good)
     page.wait_for_selector("text=mine.csv: 40 rows, 3 features, classes no, yes", timeout=60_000)
     assert lab_settings(page)[0] == "csv"
     for _ in range(2):
@@ -102,11 +109,11 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
 
     fresh = browser.new_page(viewport={"width": 1600, "height": 1400})
     open_voila(fresh, jupyter_server, "")
-    fresh.locator(".qnn-transfer input[type=file]").nth(0).set_input_files(str(tmp_path / "state.json"))
+    upload(fresh, 0, tmp_path / "state.json")
     fresh.wait_for_function("() => document.body.innerText.includes('epoch 2:')", timeout=120_000)
-    train = fresh.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.data || [])"
-                           ".flat().filter(t => t.name === 'train').map(t => (t.x || []).length)")
-    assert 2 in train                                                        # the curves came back
+    fresh.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.data || [])"
+                            ".flat().some(t => t.name === 'train' && (t.x || []).length === 2)",
+                            timeout=60_000)                                  # the curves came back
     assert lab_settings(fresh)[0] == "csv"
     fresh.screenshot(path=str(ARTIFACTS / "state_uploaded.png"), full_page=True)
     fresh.close()
