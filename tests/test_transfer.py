@@ -28,6 +28,7 @@ def download(lab, label):
     lab.transfer.download_buttons[label].click()
     assert lab.transfer.note.text == "", lab.transfer.note.text
     (name, data), = lab.sent.items()
+    assert f"download='{name}'" in lab.transfer.saved_link.value
     return name, data
 
 

@@ -8,6 +8,7 @@ A bad file is explained beside its upload and changes nothing.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import io
@@ -128,11 +129,12 @@ class TransferPanel(w.VBox):
                                                "text/csv"),
             "reads (CSV)": lambda: ("qnn_lab_reads.csv", reads_csv(self.state.last_reads), "text/csv"),
         }
+        self.saved_link = w.HTML()         # the same file as a link, where a browser holds the automatic download
         self.download_buttons = {}
         for label, make in files.items():
             button = w.Button(description=label, icon="download", layout={"width": "auto"},
                               tooltip=f"download the {label} to this computer")
-            button.on_click(guard(lambda _, make=make: self.browser.download(*make())))
+            button.on_click(guard(lambda _, make=make: self._download(*make())))
             self.download_buttons[label] = button
         self.figures = {}
         self.figure_choice = w.Dropdown(description="figure", layout={"width": "320px"})
@@ -154,7 +156,8 @@ class TransferPanel(w.VBox):
         self.points_note = ErrorNote()
         self._before_points = None          # (dataset, own_data) before the first added point
         super().__init__([
-            w.HBox(list(self.download_buttons.values()), layout={"flex_flow": "row wrap"}), self.note,
+            w.HBox(list(self.download_buttons.values()), layout={"flex_flow": "row wrap"}), self.saved_link,
+            self.note,
             w.HBox([self.figure_choice, self.png_button, self.svg_button]),
             w.HBox([self.state_upload, self.state_note]),
             w.HBox([self.csv_upload, self.csv_info, self.csv_note]),
@@ -169,6 +172,14 @@ class TransferPanel(w.VBox):
         boundary.on_click(lambda trace, points, state: self._clicked(points))
 
     # ------------------------------------------------------------ downloads
+    def _download(self, name, data, mime):
+        """Download in the browser, and offer the file as a link too."""
+        self.browser.download(name, data, mime)
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        self.saved_link.value = (f"<a class='qnn-saved' download='{html.escape(name)}' "
+                                 f"href='data:{mime};base64,{base64.b64encode(raw).decode()}'>save {html.escape(name)}"
+                                 f"</a> <small>(if your browser held the download back)</small>")
+
     def _state_file(self):
         from .lab import _plain
 
