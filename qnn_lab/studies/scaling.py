@@ -217,12 +217,19 @@ class ScalingStudy:
         return _fit_study(cfg, curves, data["cost"], cfg["window"], cfg["n_bootstrap"], cfg["confidence"],
                           cfg["random_state"])
 
+    def qpu_seconds_per_cell(self):
+        """{trainer: modelled QPU seconds of one cell (a whole run), averaged over seeds} for annealing trainers."""
+        return {name: float(c["qpu_seconds"][:, -1].mean()) for name, c in self.curves.items() if "qpu_seconds" in c}
+
     def summary(self):
-        """One line per trainer and per ratio."""
+        """One line per trainer, per ratio, and the modelled QPU time of the annealing trainers' cells."""
         lines = [f"{name}: alpha = {f.alpha:.3f} [{f.ci[0]:.3f}, {f.ci[1]:.3f}] on {self.cost} "
                  f"in [{f.window[0]:.4g}, {f.window[1]:.4g}] (log rms {f.log_rms:.3f})"
                  for name, f in self.fits.items()]
         lines += [f"{name}: {r['value']:.3f} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" for name, r in self.ratios.items()]
+        seeds = len(next(iter(self.curves.values()))["error"])
+        lines += [f"{name} on a QPU (time model): {per_cell:.3g} s per cell, {seeds * per_cell:.3g} s for {seeds} "
+                  f"cells" for name, per_cell in self.qpu_seconds_per_cell().items()]
         return "\n".join(lines)
 
 
