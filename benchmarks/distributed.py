@@ -4,12 +4,14 @@
 
 Runs the exact commands a user types, each in a fresh process (start-up, imports and, with
 --workers, starting the cluster included): ``qnn-lab scaling [--quick] --json ...`` and the
-same with ``--workers N``, alternating them so that a change in the machine's load hits both,
-and reports the median wall time of each and their ratio (also of the cells alone: the
-study's own clock, without imports and cluster start-up), the peak memory (RSS) of the serial
-process and of every Dask worker process, the load average around each run, and whether
-both gave identical fits. The quick study is repeated ``--repeats`` times, the full study
-once (it takes minutes).
+same with ``--workers N``, alternating them so that a change in the machine's load hits both.
+Reports per study: the median wall time of each and their ratio; the same for the cells
+alone (the study's own clock, without imports and cluster start-up); how many cells ran at
+once (the sum of the cells' own wall times over the study's: 2 is perfect overlap on 2
+workers, and it is less sensitive than the ratio to a change of load between runs); the peak
+memory (RSS) of the main process and of every Dask worker process; the load average around
+each run; whether all runs gave identical fits. The quick study runs ``--repeats`` times per
+mode, the full study once (it takes minutes).
 """
 import argparse
 import json
@@ -51,7 +53,10 @@ def run(argv, folder, tag):
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {log.read_text()}")
     result = json.loads(out.read_text())
-    return {"wall_seconds": wall, "cells_seconds": result["config"]["study_seconds"],
+    cell_seconds = [json.loads(line)["seconds"] for line in out.with_suffix(".cells.jsonl").read_text().splitlines()]
+    study_seconds = result["config"]["study_seconds"]
+    return {"wall_seconds": wall, "cells_seconds": study_seconds, "sum_of_cell_seconds": sum(cell_seconds),
+            "cells_running_at_once": sum(cell_seconds) / study_seconds,
             "main_process_peak_mb": main_peak / 2 ** 20,
             "worker_peak_mb": sorted(v / 2 ** 20 for v in worker_peak.values()),
             "load_average_1min_before": load, "load_average_1min_after": os.getloadavg()[0],
@@ -79,16 +84,18 @@ def main(argv=None):
                           flush=True)
             serial, parallel = (statistics.median(x["wall_seconds"] for x in runs[m]) for m in modes)
             cells = {m: statistics.median(x["cells_seconds"] for x in runs[m]) for m in modes}
+            at_once = {m: statistics.median(x["cells_running_at_once"] for x in runs[m]) for m in modes}
             fits = [x["fits"] for rs in runs.values() for x in rs]
             report["studies"][size] = {
                 "command": "qnn-lab scaling" + (" --quick" if base else "") + f" [--workers {args.workers}]",
                 "median_wall_seconds": {"serial": serial, f"workers_{args.workers}": parallel},
                 "speedup": serial / parallel, "median_cells_seconds": cells,
                 "cells_speedup": cells["serial"] / cells[f"workers_{args.workers}"],
+                "median_cells_running_at_once": at_once,
                 "identical_fits": all(f == fits[0] for f in fits),
                 "runs": runs}
-            print(f"{size}: serial {serial:.1f} s, {args.workers} workers {parallel:.1f} s, "
-                  f"speedup {serial / parallel:.2f}", file=sys.stderr, flush=True)
+            print(f"{size}: serial {serial:.1f} s, {args.workers} workers {parallel:.1f} s, speedup "
+                  f"{serial / parallel:.2f}; cells at once {at_once}", file=sys.stderr, flush=True)
     with open(args.json, "w") as f:
         json.dump(report, f, indent=1)
     print(f"wrote {args.json}", file=sys.stderr)

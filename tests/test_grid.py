@@ -2,7 +2,9 @@
 import json
 import os
 import signal
+import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -156,6 +158,14 @@ def test_resume_without_a_results_file_names_it():
     assert cli.main([*QUICK, "--resume"]) == 2
 
 
+def test_an_unwritable_results_path_fails_before_any_training(tmp_path):
+    ran = []
+    for path in (tmp_path / "no" / "such" / "folder.jsonl", tmp_path):
+        with pytest.raises(ValueError, match=f"'results' should be a (writable file|file path).*{path.name}"):
+            scaling_study("teacher", results=path, progress=lambda *a: ran.append(a), **TINY)
+    assert not ran
+
+
 def test_a_trainer_object_in_the_params_is_refused_before_any_training():
     with pytest.raises(TypeError, match="'trainer_params' should hold names and numbers"):
         scaling_study("teacher", trainer_params={"contrastive": {"sampler": ql.get_sampler("sa")}}, **TINY)
@@ -194,6 +204,26 @@ def test_cli_study_is_the_same_serially_and_on_a_running_cluster(client, tmp_pat
     again = [*QUICK, *tiny, "--json", str(tmp_path / "serial.json")]
     assert cli.main(again) == 2                                         # finished cells are kept
     assert cli.main([*again, "--resume"]) == 0
+
+
+def test_ctrl_c_keeps_the_finished_cells_and_resume_runs_the_rest(tmp_path):
+    argv = [*QUICK, "--dataset-param", "n_inputs=16", "--seeds", "8", "--budgets", "4", "--hidden", "6",
+            "--bootstrap", "20"]
+    out = tmp_path / "study.json"
+    cells = out.with_suffix(".cells.jsonl")
+    proc = subprocess.Popen([sys.executable, "-m", "qnn_lab.cli", *argv, "--json", str(out)], text=True,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (cells.exists() and cells.read_text().count("\n")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "rerun with --resume" in err and "Traceback" not in err
+    finished = cells_in(cells)
+    assert 1 <= len(finished) < 16 and not out.exists()
+    assert cli.main([*argv, "--json", str(out), "--resume"]) == 0      # identical end: see the test above
+    assert cells_in(cells)[:len(finished)] == finished and len(cells_in(cells)) == 16
+    assert json.loads(out.read_text())["config"]["seeds"] == list(range(8))
 
 
 @pytest.mark.slow

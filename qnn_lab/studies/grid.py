@@ -7,7 +7,7 @@ and on a remote Dask cluster. Every cell runs with torch on one thread.
 
 Each finished cell is appended (and flushed to disk) to a results file, one JSON object a line:
 
-    {"study": "<fingerprint>", "cell": {...the cell's own keys...}, "result": {...}}
+    {"study": "<fingerprint>", "cell": {...the cell's own keys...}, "seconds": wall time, "result": {...}}
 
 The fingerprint hashes the settings that all cells share, so ``resume`` skips the cells already
 in the file and refuses a file written by a study with other settings; an interrupted study
@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,11 +39,7 @@ class ResultsFileError(QnnLabError, ValueError):
 
 def study_fingerprint(kind, shared):
     """Short hash of a study's kind and the settings its cells share (a JSON-ready dict)."""
-    return _hash({"study": kind, **shared})
-
-
-def _hash(obj):
-    return hashlib.sha256(_canonical(obj).encode()).hexdigest()[:16]
+    return hashlib.sha256(_canonical({"study": kind, **shared}).encode()).hexdigest()[:16]
 
 
 def _canonical(obj):
@@ -111,6 +109,10 @@ def run_grid(kind, shared, cells, run_cell, *, results=None, resume=False, clien
                     f"results file {str(results)!r} already holds finished cells: resume the study (resume=True, "
                     f"--resume) or give another results file; it was left as it is")
             done = read_results(results, study_id, cells)
+        try:
+            open(results, "a").close()                   # a path that cannot take a line fails now, not later
+        except OSError as exc:
+            raise ValueError(f"'results' should be a writable file: value = {str(results)!r} ({exc})") from None
     elif resume:
         raise ValueError("'resume' needs a results file to resume from: pass 'results' (the CLI's --json PATH "
                          "or --results PATH)")
@@ -118,11 +120,11 @@ def run_grid(kind, shared, cells, run_cell, *, results=None, resume=False, clien
     if progress is not None:
         progress(len(done), len(cells), f"{len(done)} cells resumed" if done else "")
 
-    def finish(cell, result):
-        result = json.loads(json.dumps(result))          # the same types whether fresh or read back
+    def finish(cell, timed):
+        result = json.loads(json.dumps(timed["result"]))  # the same types whether fresh or read back
         done[_canonical(cell)] = result
         if results is not None:
-            line = json.dumps({"study": study_id, "cell": cell, "result": result}, allow_nan=False) + "\n"
+            line = json.dumps({"study": study_id, "cell": cell, "seconds": timed["seconds"], "result": result}) + "\n"
             with open(results, "a") as f:                # one write per line; on disk before the next cell
                 f.write(line)
                 f.flush()
@@ -134,15 +136,16 @@ def run_grid(kind, shared, cells, run_cell, *, results=None, resume=False, clien
         for cell in todo:
             finish(cell, run_on_one_thread(run_cell, {**shared, **cell}))
     elif todo:
-        _run_on_dask(client, kind, study_id, shared, todo, run_cell, finish)
+        _run_on_dask(client, kind, shared, todo, run_cell, finish)
     return [done[key] for key in keys]
 
 
-def _run_on_dask(client, kind, study_id, shared, todo, run_cell, finish):
+def _run_on_dask(client, kind, shared, todo, run_cell, finish):
     from distributed import as_completed
 
+    run = uuid.uuid4().hex[:8]                           # fresh keys: a rerun on the same cluster computes again
     futures = client.map(run_on_one_thread, [run_cell] * len(todo), [{**shared, **c} for c in todo],
-                         key=[f"{kind}-{study_id}-{_hash(c)}" for c in todo], retries=RETRIES)
+                         key=[f"{kind} {_label(c)} {run}" for c in todo], retries=RETRIES)
     cell_of = {f.key: c for f, c in zip(futures, todo)}
     try:
         for future in as_completed(futures):
@@ -152,13 +155,15 @@ def _run_on_dask(client, kind, study_id, shared, todo, run_cell, finish):
 
 
 def run_on_one_thread(run_cell, spec):
-    """``run_cell(spec)`` with torch on one thread (the same numbers everywhere), restored afterwards."""
+    """{"result": run_cell(spec), "seconds": its wall time}, with torch on one thread (the same numbers
+    everywhere; restored afterwards)."""
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    t0 = time.perf_counter()
     try:
-        return run_cell(spec)
+        return {"result": run_cell(spec), "seconds": time.perf_counter() - t0}
     finally:
         torch.set_num_threads(threads)
 
