@@ -206,6 +206,7 @@ def test_cli_study_is_the_same_serially_and_on_a_running_cluster(client, tmp_pat
     assert cli.main([*again, "--resume"]) == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_cells_and_resume_runs_the_rest(tmp_path):
     argv = [*QUICK, "--dataset-param", "n_inputs=16", "--seeds", "8", "--budgets", "4", "--hidden", "6",
             "--bootstrap", "20"]
