@@ -393,8 +393,8 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
         make_trainer(name, net, **params[name])._check_params()
     shared = {"dataset": {"name": dataset, **dataset_params}, "network": {"layers": layers, "replicas": replicas},
               "trainer_params": params, "budgets": budgets}
-    cells = [{"trainer": name, "seed": seed} for seed in range(random_state, random_state + seeds)
-             for name in trainers]
+    cells = [{"trainer": name, "seed": seed} for name in trainers      # trainer by trainer: on Dask the slow
+             for seed in range(random_state, random_state + seeds)]    # annealing cells (listed first) start early
     t0 = time.perf_counter()
     outcome = run_grid("scaling", shared, cells, run_cell, results=results, resume=resume, client=client,
                        progress=progress)
