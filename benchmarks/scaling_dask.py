@@ -1,6 +1,6 @@
-"""Wall time of the scaling study serially and on a local Dask cluster; writes benchmarks/distributed.json.
+"""Wall time of the scaling study serially and on a local Dask cluster; writes benchmarks/scaling_dask.json.
 
-    PYTHONPATH=. python benchmarks/distributed.py [--sizes quick,full] [--repeats 3] [--workers 2]
+    PYTHONPATH=. python benchmarks/scaling_dask.py [--sizes quick,full] [--repeats 3] [--workers 2]
 
 Runs the exact commands a user types, each in a fresh process (start-up, imports and, with
 --workers, starting the cluster included): ``qnn-lab scaling [--quick] --json ...`` and the
@@ -68,9 +68,9 @@ def main(argv=None):
     parser.add_argument("--sizes", default="quick,full", help="comma-separated: quick, full")
     parser.add_argument("--repeats", type=int, default=3, help="runs of the quick study per mode (full: 1)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--json", default="benchmarks/distributed.json")
+    parser.add_argument("--json", default="benchmarks/scaling_dask.json")
     args = parser.parse_args(argv)
-    report = {"command": "PYTHONPATH=. python benchmarks/distributed.py " + " ".join(argv or sys.argv[1:]),
+    report = {"command": "PYTHONPATH=. python benchmarks/scaling_dask.py " + " ".join(argv or sys.argv[1:]),
               "cpu_count": os.cpu_count(), "workers": args.workers, "studies": {}}
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes.split(","):
