@@ -11,7 +11,9 @@ once (the sum of the cells' own wall times over the study's: 2 is perfect overla
 workers, and it is less sensitive than the ratio to a change of load between runs); the peak
 memory (RSS) of the main process and of every Dask worker process; the load average around
 each run; whether all runs gave identical fits. The quick study runs ``--repeats`` times per
-mode, the full study once (it takes minutes).
+mode, the full study once (it takes minutes). Last, one cell of the quick study runs
+alternately in this process and on a one-worker cluster (2 x ``--repeats`` times each): the
+cost of running a cell on Dask, side by side under the same load.
 """
 import argparse
 import json
@@ -63,6 +65,27 @@ def run(argv, folder, tag):
             "fits": {name: {k: f[k] for k in FIT_KEYS} for name, f in result["fits"].items()}}
 
 
+def cell_overhead(repeats):
+    """Wall time of one quick-study cell in this process and on a one-worker LocalCluster, interleaved."""
+    from qnn_lab.cli import SCALING_SIZES
+    from qnn_lab.studies.grid import connect, run_on_one_thread
+    from qnn_lab.studies.scaling import run_cell
+
+    quick = SCALING_SIZES["quick"]
+    spec = {"dataset": {"name": "teacher", "n_inputs": 64, "alpha": quick["alpha"]}, "budgets": quick["budgets"],
+            "network": {"layers": [64, 32, 2], "replicas": 4}, "trainer": "contrastive", "seed": 0,
+            "trainer_params": {"contrastive": {"keep_best": False, "batch_size": 16, "epochs": quick["epochs"]}}}
+    run_on_one_thread(run_cell, spec)                                   # warm up: imports, first allocations
+    here, there = [], []
+    with connect(workers=1) as client:
+        client.submit(run_on_one_thread, run_cell, spec, pure=False).result()
+        for _ in range(repeats):
+            here.append(run_on_one_thread(run_cell, spec)["seconds"])
+            there.append(client.submit(run_on_one_thread, run_cell, spec, pure=False).result()["seconds"])
+    return {"cell": "quick study, contrastive, seed 0", "in_process_seconds": here, "on_worker_seconds": there,
+            "median_ratio_worker_to_in_process": statistics.median(there) / statistics.median(here)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="quick,full", help="comma-separated: quick, full")
@@ -96,6 +119,9 @@ def main(argv=None):
                 "runs": runs}
             print(f"{size}: serial {serial:.1f} s, {args.workers} workers {parallel:.1f} s, speedup "
                   f"{serial / parallel:.2f}; cells at once {at_once}", file=sys.stderr, flush=True)
+    report["cell_overhead"] = cell_overhead(2 * args.repeats)
+    print(f"one cell on a worker / in process: {report['cell_overhead']['median_ratio_worker_to_in_process']:.2f}",
+          file=sys.stderr)
     with open(args.json, "w") as f:
         json.dump(report, f, indent=1)
     print(f"wrote {args.json}", file=sys.stderr)

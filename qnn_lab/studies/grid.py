@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 import uuid
@@ -204,5 +205,5 @@ def connect(workers=None, scheduler=None):
     workers = check_int("--workers", workers, low=1)
     one_thread = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      env=one_thread) as cluster, Client(cluster) as client:
+                      env=one_thread, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
