@@ -62,8 +62,8 @@ def test_a_killed_worker_is_replaced_and_the_study_ends_with_the_same_numbers(se
     killed = []
 
     def kill_a_busy_worker(done, total, label):
-        if done == 1 and not killed:
-            busy = [address for address, keys in client.processing().items() if keys]
+        busy = [address for address, keys in client.processing().items() if keys]
+        if 1 <= done and busy and not killed:
             os.kill(before[busy[0]], signal.SIGKILL)          # the worker dies in the middle of a cell
             killed.append(busy[0])
 
