@@ -35,14 +35,21 @@ THEME_CSS = """<style>
 </style>"""
 
 
+MAX_NOTE = 300     # characters an error note shows
+
+
 class ErrorNote(w.HTML):
     """A red line beside a control or button: what went wrong there; hidden when empty."""
 
     def __init__(self):
-        super().__init__(layout={"display": "none"})
+        super().__init__(layout={"display": "none", "max_width": "100%"})
 
     def show(self, text):
-        self.value = f"<span class='qnn-error' style='color:#c00'>{html.escape(text)}</span>" if text else ""
+        """Show ``text`` (cut to MAX_NOTE characters, wrapped anywhere: a 2,000-character value cannot widen
+        the panel); "" hides the note."""
+        text = text if len(text) <= MAX_NOTE else text[:MAX_NOTE - 1] + "…"
+        self.value = (f"<div class='qnn-error' style='color:#c00;overflow-wrap:anywhere;max-width:100%'>"
+                      f"{html.escape(text)}</div>") if text else ""
         self.layout.display = None if text else "none"
 
     @property

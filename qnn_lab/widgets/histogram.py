@@ -47,6 +47,8 @@ class EnergyHistogram(BackgroundJob, w.VBox):
                           xaxis={"title": "energy"}, yaxis={"title": "reads"})
         self.fig.add_traces([go.Bar(name="right class", marker={"color": BLUE}),
                              go.Bar(name="head (wrong class)", marker={"color": ORANGE})])
+        state.observe(self._on_refused, names="refused")
+        self._on_refused({"new": state.refused})
         self._stop = threading.Event()
         self._ground = (None, None)          # (model key, exact ground energy)
         super().__init__([w.HBox([self.num_reads, self.chunk_size]), self.note,
@@ -57,6 +59,7 @@ class EnergyHistogram(BackgroundJob, w.VBox):
         """Start sampling the state's current model (in a thread unless ``block``); a second Run is ignored."""
         if self.running or self.state.running:
             return
+        self.state.check_runnable()
         enc = self.state.current_model()
         sampler = self.state.make_sampler()
         self._stop.clear()
@@ -68,6 +71,12 @@ class EnergyHistogram(BackgroundJob, w.VBox):
         self.progress.value = 0
         job = lambda: self._sample(enc, sampler, self.state.sample_reads, self.state.sample_chunk)   # noqa: E731
         self._launch(job, block)
+
+    def _on_refused(self, change):
+        """Sample waits while a typed sampler setting is refused; the reason is beside that setting."""
+        self.run_button.disabled = bool(change["new"]) or self.running
+        self.run_button.tooltip = ("waiting for a valid " + ", ".join(change["new"]) + " in the Sampler tab"
+                                   if change["new"] else "")
 
     def stop(self):
         """Stop after the current chunk; what was drawn stays."""
