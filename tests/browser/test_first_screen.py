@@ -30,7 +30,8 @@ OVERFLOW = """() => {
   const bad = [];
   for (const el of lab.querySelectorAll('*')) {
     const q = el.getBoundingClientRect();
-    if (q.width > 0 && q.height > 0 && q.right > r.right + 1) bad.push(`${el.tagName}.${el.getAttribute('class')} ${q.right | 0}`);
+    if (q.width > 0 && q.height > 0 && q.right > r.right + 1)
+      bad.push(`${el.tagName}.${el.getAttribute('class')} ${q.right | 0}`);
   }
   const outs = [...document.querySelectorAll('.jp-OutputArea-output, .jp-OutputArea-child, .jp-Cell-outputArea')]
       .filter(o => o.scrollWidth > o.clientWidth + 1).map(o => o.className);
@@ -64,7 +65,8 @@ def _in_view(page, container):
         if (!e) return [name, 'missing'];
         const r = e.getBoundingClientRect();
         const ok = r.height > 0 && r.top >= c.top - 1 && r.bottom <= c.bottom + 1 && r.right <= c.right + 1;
-        return [name, ok ? 'ok' : `top ${r.top | 0} bottom ${r.bottom | 0} right ${r.right | 0} of ${c.top | 0}..${c.bottom | 0}`];
+        return [name, ok ? 'ok'
+            : `top ${r.top | 0} bottom ${r.bottom | 0} right ${r.right | 0} of ${c.top | 0}..${c.bottom | 0}`];
       });
     }""", [CORE, container])
 
