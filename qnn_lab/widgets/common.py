@@ -5,10 +5,12 @@ import functools
 import threading
 import time
 import traceback
+from copy import deepcopy
 
 import plotly.graph_objects as go
+from plotly.basewidget import BaseFigureWidget
 
-__all__ = ["BackgroundJob", "Throttle", "figure", "shows_errors"]
+__all__ = ["BackgroundJob", "FigureBox", "Throttle", "figure", "figures_below", "shows_errors", "sync_figures"]
 
 
 def shows_errors(state):
@@ -70,3 +72,31 @@ def figure(height=300, width=None, **layout):
     layout = {"margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "template": "plotly_white", **layout}
     fig.update_layout(height=height, width=width, **layout)
     return fig
+
+
+def figures_below(widget):
+    """Every plotly FigureWidget in ``widget`` and its children."""
+    if isinstance(widget, BaseFigureWidget):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from figures_below(child)
+
+
+def sync_figures(widget):
+    """Give every figure below ``widget`` its current data as widget state.
+
+    plotly does this only when a FigureWidget is displayed on its own; inside a Box its
+    initial state stays empty (what Voila, state only, shows; and trace styles set before
+    display are lost in JupyterLab too).
+    """
+    for fig in figures_below(widget):
+        fig._widget_layout = deepcopy(fig._layout_obj._props)
+        fig._widget_data = deepcopy(fig._data)
+
+
+class FigureBox:
+    """Mixin for a Box of FigureWidgets that can be displayed on its own (see ``sync_figures``)."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        sync_figures(self)
+        return super()._repr_mimebundle_(**kwargs)
