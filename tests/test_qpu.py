@@ -165,7 +165,7 @@ class RecordingQpu(MockDWaveSampler):
 def qpu_registered(monkeypatch):
     """Credentials in the environment, "qpu" registered, DWaveSampler replaced by RecordingQpu."""
     monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
-    monkeypatch.setitem(registry._REGISTRY, "qpu", registry.QPU_SPEC)
+    monkeypatch.setitem(registry.SAMPLERS._entries, "qpu", registry.QPU_SPEC)
     monkeypatch.setattr(dwave.system, "DWaveSampler", RecordingQpu)
 
 
@@ -223,7 +223,7 @@ def test_qpu_is_listed_only_with_credentials(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc"))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delitem(registry._REGISTRY, "qpu", raising=False)
+    monkeypatch.delitem(registry.SAMPLERS._entries, "qpu", raising=False)
     assert qpu_module.qpu_credentials() is None
     assert "qpu" not in ql.list_samplers()
     with pytest.raises(ql.UnknownNameError, match="'qpu' needs D-Wave credentials: set DWAVE_API_TOKEN"):

@@ -10,10 +10,11 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("plotly")
 
 import qnn_lab as ql
+from qnn_lab.parameters import MAX_SEED
 from qnn_lab.samplers.schedules import AnnealSchedule
 from qnn_lab.widgets import Lab
-from qnn_lab.widgets.lab import STATE_VERSION
 from qnn_lab.widgets.qubo_view import coupling_matrix
+from qnn_lab.widgets.state import SETTINGS, STATE_VERSION, LabState, LabValueError
 
 
 @pytest.fixture
@@ -31,8 +32,11 @@ def test_builder_buttons_change_the_network_and_its_drawing(lab):
     b = lab.builder
     b.add_layer.click()
     assert lab.state.hidden == [6, 6] and lab.state.layers == [2, 6, 6, 2]
-    b.layer_rows.children[0].children[2].click()                  # "+" on hidden layer 1
+    b.layer_rows.children[0].children[3].click()                  # "+" on hidden layer 1
     assert lab.state.hidden == [7, 6]
+    b.layer_rows.children[1].children[1].value = 9                # typed
+    assert lab.state.hidden == [7, 9]
+    b.layer_rows.children[1].children[1].value = 6
     b.remove_layer.click()
     assert lab.state.hidden == [7]
     n_links = 2 * 7 + 7 * 4
@@ -68,15 +72,17 @@ def test_qubo_view_shows_couplings_with_their_origin(lab):
 def test_sampler_panel_builds_controls_from_the_schema(lab):
     panel = lab.sampler
     panel.choice.value = "sa"
-    assert set(panel.widgets) == {"num_reads", "num_sweeps", "beta_range", "beta_schedule_type", "anneal_schedule",
-                                  "seed"}
+    assert set(panel.widgets) == {"num_sweeps", "beta_range", "beta_schedule_type", "anneal_schedule", "seed"}
     panel.widgets["num_sweeps"].value = 77
-    assert lab.state.sampler_params == {"num_sweeps": 77}
+    assert lab.state.sampler_params["num_sweeps"] == 77
     panel.widgets["beta_range"].value = "2, 1"
-    assert "'beta_range' should be a pair" in panel.error.value
-    assert lab.state.sampler_params == {"num_sweeps": 77}               # the last valid parameters stay
+    assert "'beta_range' should be a pair" in panel.notes["beta_range"].text         # beside its control
+    assert lab.state.sampler_params["beta_range"] is None                  # the last valid parameters stay
     panel.widgets["beta_range"].value = "0.1, 5"
-    assert lab.state.sampler_params == {"num_sweeps": 77, "beta_range": (0.1, 5.0)} and not panel.error.value
+    assert lab.state.sampler_params["beta_range"] == (0.1, 5.0) and not panel.error
+    assert lab.state.sampler_params["num_sweeps"] == 77
+    lab.state.sampler_params = {**lab.state.sampler_params, "num_sweeps": 55}     # a load or a link
+    assert panel.widgets["num_sweeps"].value == 55
 
 
 def test_histogram_counts_every_read_and_marks_target_and_ground(lab):
@@ -130,9 +136,11 @@ def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
     assert list(tv.curves.data[8].y) == start["overlap_distribution"]
     assert list(tv.curves.data[9].y) == marks[-1]["overlap_distribution"]
     np.testing.assert_allclose(np.asarray(tv.curves.data[3].z).sum(0), 1.0)   # each epoch's gap column sums to 1
-    tv.trainer_choice.value = "backprop"                                 # no landscape: the panels stay empty
+    tv.trainer_choice.value = "backprop"                     # no landscape: the panels keep the earlier epochs
     tv.step(block=True)
-    assert tv.curves.data[4].z is None and len(tv.curves.data[5].y) == 0
+    assert list(tv.curves.data[0].x) == [1, 2, 3] and list(tv.curves.data[4].x) == [0, 1, 2]
+    tv.reset()
+    assert tv.curves.data[4].z is None and len(tv.curves.data[0].y) == 0
 
 
 def test_pause_stops_a_running_training(lab):
@@ -146,11 +154,12 @@ def test_pause_stops_a_running_training(lab):
 def test_a_failing_callback_shows_its_error_and_the_lab_keeps_working(lab, monkeypatch):
     monkeypatch.setattr(lab.state, "current_model", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     lab.histogram.run_button.click()
-    assert lab.state.message == "RuntimeError: boom" and "boom" in lab.message.value
+    assert lab.histogram.note.text == "RuntimeError: boom" and lab.histogram.note.layout.display is None
     monkeypatch.undo()
     lab.histogram.num_reads.value = 5
-    lab.histogram.run(block=True)
-    assert lab.histogram.energies.size == 5
+    lab.histogram.run_button.click()
+    lab.histogram.wait(60)
+    assert lab.histogram.energies.size == 5 and not lab.histogram.note.value     # cleared by the next success
 
 
 def test_bad_control_values_are_refused_with_a_message(lab):
@@ -173,14 +182,17 @@ def test_save_and_load_round_trip(lab, tmp_path):
     assert other.state.to_dict() == lab.state.to_dict()
     for a, b in zip(other.state.network.weights, saved_weights):
         np.testing.assert_array_equal(a, b)
-    assert other.loaded_history == lab.training.trainer.history_
+    assert other.training.history == lab.training.history and len(lab.training.history) == 1
+    assert list(other.training.curves.data[0].y) == list(lab.training.curves.data[0].y)    # the curves are back
     assert "token" not in path.read_text().lower()
 
 
 @pytest.mark.parametrize("edit, words", [
     (lambda d: d.update(version=STATE_VERSION + 1), "newer qnn_lab"),
     (lambda d: d.update(format="something else"), "'qnn_lab.state' file"),
-    (lambda d: d["choices"].update(hidden=[0]), "damaged"),
+    (lambda d: d.update(hidden=[0]), "damaged"),
+    (lambda d: d.update(sampler="nope"), "damaged"),
+    (lambda d: d.update(history=[{"no epoch": 1}]), "damaged"),
     (lambda d: d["network"].update(layers=[2, 9, 2]), "damaged"),
 ])
 def test_future_and_damaged_files_are_refused_and_change_nothing(lab, tmp_path, edit, words):
@@ -214,7 +226,7 @@ def test_structure_controls_are_disabled_while_running(lab):
     assert lab.builder.dataset.disabled and lab.builder.add_layer.disabled and lab.sampler.choice.disabled
     assert all(b.disabled for row in lab.builder.layer_rows.children for b in row.children[1:])
     lab.state.running = False
-    assert not lab.builder.dataset.disabled and not lab.builder.layer_rows.children[0].children[2].disabled
+    assert not lab.builder.dataset.disabled and not lab.builder.layer_rows.children[0].children[3].disabled
 
 
 def test_long_runs_are_thinned_for_display():
@@ -245,7 +257,7 @@ def test_soak_1000_training_steps_keep_memory_bounded(capsys):
             return int(next(line.split()[1] for line in status if line.startswith("VmRSS"))) / 1024
 
     lab = Lab(dataset="circles", hidden=[16])
-    lab.training.batch_size.value = 4
+    lab.state.trainer_params = {**lab.state.trainer_params, "batch_size": 4}
     lab.training.step(block=True)
     start = rss_mib()
     while lab.training.trainer.n_steps_ < 1000:
@@ -270,6 +282,7 @@ def test_schedule_editor_presets_plot_and_inline_rule(lab, tmp_path):
     other = Lab()
     other.load(tmp_path / "s.json")
     assert other.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")
+    assert other.sampler.widgets["anneal_schedule"].text.value == "0, 0; 9, 0.45; 19, 0.45; 30, 1"
 
 
 def test_display_puts_every_figures_data_into_its_widget_state(lab):
@@ -287,10 +300,15 @@ def test_the_lab_buttons_save_load_dismiss_and_regenerate(lab, tmp_path):
     other = Lab()
     other.path.value = lab.path.value
     other.load_button.click()
-    assert other.state.dataset == "xor" and other.state.hidden == [6] and not other.state.message
+    assert other.state.dataset == "xor" and other.state.hidden == [6] and not other.file_note.value
+    assert str(tmp_path / "state.json") in lab.saved_note.value and "loaded" in other.saved_note.value
     other.path.value = str(tmp_path / "missing.json")
     other.load_button.click()
-    assert "missing.json" in other.state.message and other.dismiss.layout.display is None
+    assert "missing.json" in other.file_note.value and other.file_note.layout.display is None   # beside Load
+    other.path.value = lab.path.value
+    other.load_button.click()
+    assert not other.file_note.value and other.file_note.layout.display == "none"      # cleared by a success
+    other.state.message = "note"
     other.dismiss.click()
     assert other.state.message == "" and other.dismiss.layout.display == "none"
     seed, version = lab.state.seed, lab.state.data_version
@@ -305,3 +323,148 @@ def test_the_qubo_view_redraws_only_for_what_it_shows(lab, monkeypatch):
     assert calls == []
     lab.state.sample_index = 1
     assert calls == [1]
+
+
+# ---------------------------------------------------------------- LabState owns every setting
+def test_every_setting_is_a_tagged_trait_and_refusals_name_the_setting():
+    assert set(SETTINGS) == set(LabState.class_trait_names(setting=True))
+    state = LabState(dataset="xor", hidden=[4], n_samples=60)
+    for name, value, words in [("dataset", "nope", "'dataset' should be one of"),
+                               ("sampler", "nope", "'sampler' should be one of"),
+                               ("trainer", "nope", "'trainer' should be one of"),
+                               ("sample_reads", 0, "'sample_reads' should be an integer"),
+                               ("chain_strength", -1.0, "'chain_strength' should be"),
+                               ("topology", "chimera", "'topology' should be one of"),
+                               ("trainer_params", {"learning_rate": -1.0}, "'learning_rate'"),
+                               ("trainer_params", {"rate": 1.0}, "should only hold"),
+                               ("sampler_params", {"num_reads": 3}, "'sample_reads' per Sample click"),
+                               ("features", ["x1"], "'features' should be empty"),
+                               ("mode", "wizard", "'mode' should be one of")]:
+        before = getattr(state, name)
+        with pytest.raises(LabValueError, match=words):
+            setattr(state, name, value)
+        assert getattr(state, name) == before
+
+
+class _Recorder:
+    """Wraps a sampler and records the parameters of every call it gets."""
+
+    def __init__(self, sampler):
+        self.sampler, self.calls = sampler, []
+        self.parameters = sampler.parameters
+
+    def sample(self, bqm, **params):
+        self.calls.append(params)
+        return self.sampler.sample(bqm, **params)
+
+
+def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monkeypatch):
+    panel, h = lab.sampler, lab.histogram
+    panel.choice.value = "sa"
+    panel.reads.value = 30                          # "reads per Sample click"
+    panel.widgets["seed"].value = "7"               # "seed (Sample clicks)"
+    panel.widgets["num_sweeps"].value = 50
+    assert h.num_reads.value == 30 and lab.state.sample_reads == 30          # one setting, two views
+    made = []
+    monkeypatch.setattr(lab.state, "make_sampler", lambda: made.append(_Recorder(LabState.make_sampler(lab.state)))
+                        or made[-1])
+    h.chunk_size.value = 10
+    h.run(block=True)
+    calls = made[-1].calls
+    assert sum(c["num_reads"] for c in calls) == 30 and len(calls) == 3
+    assert made[-1].sampler.defaults["num_sweeps"] == 50
+    assert [c["seed"] for c in calls] == list(np.random.SeedSequence(7).generate_state(3) % MAX_SEED)
+    first = h.energies.copy()
+    h.run(block=True)
+    np.testing.assert_array_equal(h.energies, first)                 # the seed fixes the reads
+    assert len(lab.state.last_reads) == 30
+
+
+def test_the_trainers_settings_reach_the_trainer(lab):
+    tv = lab.training
+    assert tv.param_widgets["num_reads"].description == "reads per training step"
+    tv.param_widgets["num_reads"].value = 3
+    tv.param_widgets["learning_rate"].value = 0.05
+    tv.param_widgets["batch_size"].value = 16
+    t = tv.trainer
+    assert (t.num_reads, t.learning_rate, t.batch_size, t.sampler) == (3, 0.05, 16, "layered")
+    lab.sampler.choice.value = "sa"
+    lab.sampler.widgets["num_sweeps"].value = 40
+    assert tv.trainer.sampler == "sa" and tv.trainer.sampler_params["num_sweeps"] == 40
+    tv.step(block=True)
+    assert tv.trainer.n_steps_ == -(-len(lab.state.data.X_train) // 16)
+
+
+def test_samplers_and_trainers_registered_later_appear_in_the_lab(monkeypatch):
+    from qnn_lab.parameters import Parameter
+    from qnn_lab.samplers.registry import SAMPLERS, sampler_spec
+    from qnn_lab.training.registry import TRAINERS, TrainerSpec, trainer_spec
+    spec = sampler_spec("steepest")
+    mine = type(spec)("my-steepest", "Steepest descent, registered by a test.", spec.parameters, spec.factory)
+    monkeypatch.setitem(SAMPLERS._entries, "my-steepest", mine)
+    base = trainer_spec("contrastive")
+    rate = Parameter("learning_rate", "float", 0.07, 0.0, 1.0, doc="step")
+    monkeypatch.setitem(TRAINERS._entries, "my-trainer", TrainerSpec("my-trainer", "A test's trainer.",
+                                                                     (rate,), base.cls))
+    lab = Lab(dataset="xor", hidden=[4], n_samples=60)
+    assert "my-steepest" in lab.sampler.choice.options and "my-trainer" in lab.training.trainer_choice.options
+    lab.sampler.choice.value = "my-steepest"
+    lab.training.trainer_choice.value = "my-trainer"
+    assert lab.state.sampler == "my-steepest" and lab.state.trainer_params == {"learning_rate": 0.07}
+    assert lab.training.trainer.learning_rate == 0.07 and lab.training.trainer.sampler == "my-steepest"
+    lab.histogram.num_reads.value = 5
+    lab.histogram.run(block=True)
+    assert lab.histogram.energies.size == 5
+
+
+def test_save_load_save_gives_the_same_file_with_every_panels_settings(tmp_path):
+    lab = Lab(dataset="xor", hidden=[5, 3], n_samples=80)
+    lab.sampler.choice.value = "sa"
+    lab.sampler.widgets["num_sweeps"].value = 123
+    lab.sampler.widgets["seed"].value = "11"
+    lab.histogram.num_reads.value, lab.histogram.chunk_size.value = 40, 8
+    lab.training.param_widgets["num_reads"].value = 2
+    lab.embedding.topology.value, lab.embedding.num_reads.value = "zephyr", 25
+    lab.embedding.chain_scale.value, lab.embedding.minibatch.value = 2.5, 3
+    lab.qubo.sample.value = 4
+    lab.state.selected_label = (0, "h", 1, 2)
+    lab.training.step(block=True)
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    lab.save(first)
+    other = Lab()
+    other.load(first)
+    other.save(second)
+    assert first.read_text() == second.read_text()
+    saved = json.loads(first.read_text())
+    assert {k: saved[k] for k in ("sample_reads", "sample_chunk", "topology", "embed_reads", "chain_strength",
+                                  "embed_minibatch", "sample_index")} == {
+        "sample_reads": 40, "sample_chunk": 8, "topology": "zephyr", "embed_reads": 25, "chain_strength": 2.5,
+        "embed_minibatch": 3, "sample_index": 4}
+    assert saved["sampler_params"]["num_sweeps"] == 123 and saved["sampler_params"]["seed"] == 11
+    assert saved["trainer_params"]["num_reads"] == 2 and saved["selected_label"] == [0, "h", 1, 2]
+    assert set(SETTINGS) <= set(saved) and len(saved["history"]) == 1
+    assert other.histogram.num_reads.value == 40 and other.embedding.topology.value == "zephyr"
+    assert other.training.param_widgets["num_reads"].value == 2 and other.state.selected_label == (0, "h", 1, 2)
+    other.training.step(block=True)                                  # training goes on: epoch 2 after epoch 1
+    assert [r["epoch"] for r in other.training.history] == [1, 2]
+
+
+def test_version_1_files_migrate(tmp_path):
+    lab = Lab(dataset="xor", hidden=[6], n_samples=120)
+    v1 = {"format": "qnn_lab.state", "version": 1,
+          "choices": {"dataset": "xor", "n_samples": 120, "noise": 0.05, "test_fraction": 0.25, "seed": 0,
+                      "hidden": [6], "replicas": 2, "encoding": "neurons", "bits": 2, "sample_index": 3,
+                      "sampler": "sa", "sampler_params": {"num_sweeps": 123, "num_reads": 30}},
+          "network": lab.state.network.to_dict(),
+          "training": {"trainer": "contrastive", "learning_rate": 0.03, "batch_size": 4,
+                       "history": [{"epoch": 1, "train_accuracy": 0.5, "test_accuracy": 0.4}]}}
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(v1))
+    other = Lab()
+    other.load(path)
+    s = other.state
+    assert (s.dataset, s.hidden, s.sample_index, s.sampler, s.sample_reads) == ("xor", [6], 3, "sa", 30)
+    assert s.sampler_params["num_sweeps"] == 123
+    assert (s.trainer_params["learning_rate"], s.trainer_params["batch_size"]) == (0.03, 4)
+    assert list(other.training.curves.data[0].y) == [0.5]
+    assert other.to_dict()["version"] == STATE_VERSION == 2

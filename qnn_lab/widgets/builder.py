@@ -5,9 +5,9 @@ import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
-from ..data import DATASETS
-from .common import figure, shows_errors
-from .state import MAX_HIDDEN, MAX_LAYERS
+from ..parameters import MAX_SEED
+from .common import ErrorNote, bind, figure, shows_errors
+from .state import MAX_HIDDEN, MAX_LAYERS, dataset_names
 
 __all__ = ["NetworkBuilder", "network_drawing"]
 
@@ -44,21 +44,21 @@ class NetworkBuilder(w.VBox):
 
     def __init__(self, state):
         self.state = state
-        guard = shows_errors(state)
-        self.dataset = w.Dropdown(options=DATASETS, value=state.dataset, description="dataset")
-        self.noise = w.FloatSlider(value=state.noise, min=0, max=0.5, step=0.01, description="noise")
-        self.n_samples = w.IntSlider(value=state.n_samples, min=40, max=2000, step=20, description="points")
-        self.test_fraction = w.FloatSlider(value=state.test_fraction, min=0.1, max=0.5, step=0.05,
-                                           description="test share")
-        self.seed = w.BoundedIntText(value=state.seed, min=0, max=2**31 - 2, description="seed")
+        self.note = ErrorNote()
+        guard = shows_errors(state, self.note)
+        self.dataset = w.Dropdown(options=dataset_names(), description="dataset")
+        self.noise = w.FloatSlider(min=0, max=0.5, step=0.01, description="noise")
+        self.n_samples = w.IntSlider(min=40, max=2000, step=20, description="points")
+        self.test_fraction = w.FloatSlider(min=0.1, max=0.5, step=0.05, description="test share")
+        self.seed = w.BoundedIntText(min=0, max=MAX_SEED - 1, description="seed")
         self.regenerate = w.Button(description="regenerate", tooltip="new data with the next seed")
-        self.replicas = w.BoundedIntText(value=state.replicas, min=1, max=16, description="replicas")
-        self.bits = w.BoundedIntText(value=state.bits, min=1, max=8, description="weight bits")
+        self.replicas = w.BoundedIntText(min=1, max=16, description="replicas")
+        self.bits = w.BoundedIntText(min=1, max=8, description="weight bits")
         self.add_layer = w.Button(description="+ layer")
         self.remove_layer = w.Button(description="- layer")
         self.layer_rows = w.VBox()
         for name in ("dataset", "noise", "n_samples", "test_fraction", "seed", "replicas", "bits"):
-            getattr(self, name).observe(guard(lambda ch, n=name: setattr(state, n, ch["new"])), "value")
+            bind(state, name, getattr(self, name), self.note)
         self.regenerate.on_click(guard(lambda _: setattr(state, "seed", state.seed + 1)))
         self.add_layer.on_click(guard(lambda _: self._set_hidden([*state.hidden, state.hidden[-1] if state.hidden
                                                                    else 8])))
@@ -73,13 +73,11 @@ class NetworkBuilder(w.VBox):
             go.Scatter(mode="markers", marker={"size": 6, "opacity": 0}, hoverinfo="text", name="weights"),
             go.Scatter(mode="markers", marker={"size": 9, "color": "#333"}, hoverinfo="text", name="neurons"),
         ])
-        state.observe(self._sync_controls, names=["dataset", "noise", "n_samples", "test_fraction", "seed",
-                                                  "replicas", "bits"])
         state.observe(lambda _: self.redraw(), names="network_version")
         state.observe(self._lock, names="running")
         super().__init__([w.HBox([self.dataset, self.regenerate]), self.noise, self.n_samples, self.test_fraction,
                           self.seed, w.HBox([self.add_layer, self.remove_layer]), self.layer_rows, self.replicas,
-                          self.bits, self.fig])
+                          self.bits, self.note, self.fig])
         self.redraw()
 
     def _lock(self, change):
@@ -92,29 +90,28 @@ class NetworkBuilder(w.VBox):
             self.redraw()                      # restores the +/- buttons' own limits
         else:
             for row in self.layer_rows.children:
-                row.children[1].disabled = row.children[2].disabled = True
+                for control in row.children[1:]:
+                    control.disabled = True
 
     def _set_hidden(self, hidden):
         self.state.hidden = hidden
 
-    def _sync_controls(self, change):
-        control = getattr(self, change["name"])
-        if control.value != change["new"]:
-            control.value = change["new"]
-
     def _layer_row(self, l):
-        guard = shows_errors(self.state)
+        guard = shows_errors(self.state, self.note)
+        size = w.BoundedIntText(min=1, max=MAX_HIDDEN, layout={"width": "70px"})
         minus = w.Button(description="-", layout={"width": "32px"})
         plus = w.Button(description="+", layout={"width": "32px"})
 
-        def change(delta):
+        def change(n):
             hidden = list(self.state.hidden)
-            hidden[l] = hidden[l] + delta
-            self.state.hidden = hidden
+            if l < len(hidden) and hidden[l] != n:
+                hidden[l] = n
+                self.state.hidden = hidden
 
-        minus.on_click(guard(lambda _: change(-1)))
-        plus.on_click(guard(lambda _: change(+1)))
-        return w.HBox([w.Label(), minus, plus])
+        size.observe(guard(lambda ch: change(ch["new"])), "value")
+        minus.on_click(guard(lambda _: change(self.state.hidden[l] - 1)))
+        plus.on_click(guard(lambda _: change(self.state.hidden[l] + 1)))
+        return w.HBox([w.Label(f"hidden {l + 1}"), size, minus, plus])
 
     def redraw(self):
         """Redraw layer controls and the network figure from the state."""
@@ -122,8 +119,8 @@ class NetworkBuilder(w.VBox):
         if len(self.layer_rows.children) != len(state.hidden):       # new widgets only when layers come or go
             self.layer_rows.children = [self._layer_row(l) for l in range(len(state.hidden))]
         for row, n in zip(self.layer_rows.children, state.hidden):
-            label, minus, plus = row.children
-            label.value = f"hidden {self.layer_rows.children.index(row) + 1}: {n} neurons"
+            _, size, minus, plus = row.children
+            size.value, size.disabled = n, state.running
             minus.disabled, plus.disabled = n <= 1 or state.running, n >= MAX_HIDDEN or state.running
         self.add_layer.disabled = len(state.hidden) >= MAX_LAYERS or state.running
         self.remove_layer.disabled = not state.hidden or state.running

@@ -2,30 +2,91 @@
 from __future__ import annotations
 
 import functools
+import html
+import re
 import threading
 import time
 import traceback
 from copy import deepcopy
 
+import ipywidgets as w
 import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
-__all__ = ["BackgroundJob", "FigureBox", "Throttle", "figure", "figures_below", "shows_errors", "sync_figures"]
+__all__ = ["BackgroundJob", "ErrorNote", "FigureBox", "Throttle", "bind", "figure", "figures_below", "shows_errors",
+           "sync_figures"]
 
 
-def shows_errors(state):
-    """Decorator: an exception in a callback goes to ``state.message``; the lab keeps working."""
+class ErrorNote(w.HTML):
+    """A red line beside a control or button: what went wrong there; hidden when empty."""
+
+    def __init__(self):
+        super().__init__(layout={"display": "none"})
+
+    def show(self, text):
+        self.value = f"<span class='qnn-error' style='color:#c00'>{html.escape(text)}</span>" if text else ""
+        self.layout.display = None if text else "none"
+
+    @property
+    def text(self):
+        return html.unescape(re.sub("<[^>]+>", "", self.value))
+
+
+def shows_errors(state, note=None):
+    """Decorator: an exception in a callback goes to ``note`` (beside its cause) or else to
+    ``state.message``; a success clears ``note``. The lab keeps working either way."""
     def wrap(fn):
         @functools.wraps(fn)
         def call(*args, **kwargs):
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             except Exception as exc:       # shown to the user, never swallowed
-                state.message = f"{type(exc).__name__}: {exc}"
+                text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
                 state.last_traceback = traceback.format_exc()
+                if note is None:
+                    state.message = text
+                else:
+                    note.show(text)
                 return None
+            if note is not None:
+                note.show("")
+            return result
         return call
     return wrap
+
+
+def bind(state, name, control, note, *, key=None, parse=None, show=None):
+    """Show setting ``name`` (or its entry ``key``, for the dict settings) in ``control`` and
+    write the control's edits back; a refused value is explained in ``note``, the setting keeps
+    its last valid value, and the next accepted value clears the note."""
+    parse = parse or (lambda v: v)
+    show = show or (lambda v: v)
+
+    def current():
+        value = getattr(state, name)
+        return value.get(key) if key is not None else value
+
+    def to_state(change):
+        try:
+            value = parse(change["new"])
+            if key is None:
+                setattr(state, name, value)
+            elif value != current():
+                setattr(state, name, {**getattr(state, name), key: value})
+        except Exception as exc:       # shown beside the control; the setting stays valid
+            note.show(str(exc))
+            return
+        note.show("")
+
+    def to_control(change=None):
+        value = show(current())
+        if control.value != value:
+            control.value = value
+
+    control.observe(to_state, "value")
+    state.observe(to_control, names=name)
+    to_control()
+    return to_control
 
 
 class Throttle:

@@ -7,6 +7,7 @@ with ``qnn_lab.samplers.embedding.embed`` (imported when pressed).
 from __future__ import annotations
 
 import colorsys
+import html
 import weakref
 from collections.abc import Mapping
 
@@ -15,9 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..encoding.labels import variable_name
-from ..exceptions import check_choice, check_int
+from ..exceptions import check_int
 from ..samplers.embedding import TOPOLOGIES
-from .common import BackgroundJob, figure, shows_errors
+from .common import BackgroundJob, ErrorNote, bind, figure, shows_errors
 
 __all__ = ["EmbeddingView", "embedding_plot_data", "label_colors", "qpu_layout", "variable_name",
            "window_spins"]
@@ -221,22 +222,28 @@ class EmbeddingView(BackgroundJob, w.VBox):
     def __init__(self, state, inspector=None):
         self.state = state
         self.inspector = inspector
-        guard = shows_errors(state)
-        self.topology = w.Dropdown(options=TOPOLOGIES, value="pegasus", description="topology")
+        self.note = ErrorNote()                    # errors of this panel's controls and buttons
+        guard = shows_errors(state, self.note)
+        self.topology = w.Dropdown(options=TOPOLOGIES, description="topology")
         self.embed_button = w.Button(description="Embed", button_style="primary", icon="project-diagram")
-        self.num_reads = w.BoundedIntText(value=50, min=1, max=10_000, description="reads")
-        self.chain_scale = w.BoundedFloatText(value=1.414, min=0.01, max=100.0, step=0.1, description="chain str.",
+        self.num_reads = w.BoundedIntText(min=1, max=10_000, description="reads on the QPU",
+                                          style={"description_width": "initial"})
+        self.chain_scale = w.BoundedFloatText(min=0.01, max=100.0, step=0.1, description="chain strength",
+                                              style={"description_width": "initial"},
                                               tooltip="chain strength prefactor (x RMS coupling per qubit); "
                                                       "small values let chains break")
         self.sample_button = w.Button(description="Sample chains", icon="play", disabled=True,
                                       tooltip="the mock QPU: simulated annealing of the embedded (physical) model")
         self.inspect_button = w.Button(description="Open in inspector", icon="external-link", disabled=True)
-        self.minibatch = w.BoundedIntText(value=8, min=1, max=10_000, description="minibatch")
+        self.minibatch = w.BoundedIntText(min=1, max=10_000, description="minibatch")
+        for name, control in (("topology", self.topology), ("embed_reads", self.num_reads),
+                              ("chain_strength", self.chain_scale), ("embed_minibatch", self.minibatch)):
+            bind(state, name, control, self.note)
         self.status, self.stats, self.windows = w.HTML(), w.HTML(), w.HTML()
         self.embed_button.on_click(guard(lambda _: self.embed()))
         self.sample_button.on_click(guard(lambda _: self.sample()))
         self.inspect_button.on_click(guard(lambda _: self.open_inspector()))
-        self.minibatch.observe(guard(lambda _: self.show_windows()), "value")
+        state.observe(guard(lambda _: self.show_windows()), names="embed_minibatch")
         self.fig = figure(height=520, title="QPU graph", showlegend=False, hovermode="closest",
                           xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"})
         # SVG for what matters (chains, their couplers, marks: at most a few thousand points), WebGL for
@@ -260,7 +267,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         state.observe(lambda _: self.highlight(), names="selected_label")
         state.observe(self._on_model_change, names=["network_version", "encoding", "bits", "data_version"])
         controls = [w.HBox([self.topology, self.embed_button, self.inspect_button]),
-                    w.HBox([self.num_reads, self.chain_scale, self.sample_button])]
+                    w.HBox([self.num_reads, self.chain_scale, self.sample_button]), self.note]
         try:
             _graph_library()
         except ImportError as exc:
@@ -278,7 +285,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
             return
         from ..samplers.embedding import embed
         model = self.state.current_model()
-        topology = check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError)
+        topology = self.state.topology
         seed = self.state.seed
 
         def job():
@@ -297,8 +304,8 @@ class EmbeddingView(BackgroundJob, w.VBox):
             return
         from ..samplers.qpu import MockQpuSampler
         model = self.model
-        params = {"topology": check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError),
-                  "num_reads": self.num_reads.value, "chain_strength_prefactor": self.chain_scale.value,
+        params = {"topology": self.state.topology, "num_reads": self.state.embed_reads,
+                  "chain_strength_prefactor": self.state.chain_strength,
                   "embedding_seed": self.state.seed, "seed": self.state.seed}
 
         def job():
@@ -319,8 +326,9 @@ class EmbeddingView(BackgroundJob, w.VBox):
         def run():
             try:
                 job()
-            except Exception as exc:       # shown in the lab's message area
-                self.state.message = f"{type(exc).__name__}: {exc}"
+                self.note.show("")
+            except Exception as exc:       # shown beside the buttons
+                self.note.show(f"{type(exc).__name__}: {exc}")
                 self.status.value = ""
             finally:
                 self.embed_button.disabled = False
@@ -338,7 +346,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         else:
             inspector = self.inspector
         result = inspector(self.sampleset)
-        self.state.message = f"inspector: {result}" if result else "opened in the inspector"
+        self.status.value = html.escape(f"inspector: {result}" if result else "opened in the inspector")
 
     # ------------------------------------------------------------ drawing
     def show(self, chains, target, model=None, broken=None):
@@ -421,7 +429,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         Once a model is embedded, it also estimates the qubits at that embedding's mean chain
         length (red where the estimate exceeds the QPU's qubits).
         """
-        rows = window_spins(self.state.network.spin_sizes, self.minibatch.value)
+        rows = window_spins(self.state.network.spin_sizes, self.state.embed_minibatch)
         top = max(r["spins"] for r in rows)
         stats = self.plot["stats"] if self.plot is not None else None
         head = "<tr><th>k layers</th><th>largest window</th><th>spins</th>"

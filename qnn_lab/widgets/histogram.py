@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from ..encoding import NeuronEncoding, encode_neurons
 from ..samplers import sample_in_chunks
-from .common import BackgroundJob, FigureBox, Throttle, figure, shows_errors
+from .common import BackgroundJob, ErrorNote, FigureBox, Throttle, bind, figure, shows_errors
 from .reads import Reads
 from .training_view import PROBE_SIZE, landscape_series
 
@@ -26,7 +26,7 @@ RIGHT_COLOR, HEAD_COLOR = "#009E73", "#D55E00"     # Okabe-Ito green / vermillio
 MAX_BINS = 40
 MIN_BIN_WIDTH = 0.005      # per spin: a tenth of a typical single-flip gap on the default network
 EXACT_MAX_VARIABLES = 20
-VIEWS = (("probe set", "probe"), ("this sample", "sample"))
+VIEWS = (("probe set", "probe"), ("one sample", "sample"))
 
 
 def fit_bins(values, min_width=MIN_BIN_WIDTH, max_bins=MAX_BINS):
@@ -54,8 +54,17 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
     def __init__(self, state, history=None, height=300):
         self.state = state
         self.history = history or list
-        guard = shows_errors(state)
-        self.view = w.ToggleButtons(options=VIEWS, value="probe", style={"button_width": "90px"},
+        self.note = ErrorNote()                    # errors of this panel's controls and buttons
+        guard = shows_errors(state, self.note)
+        self.num_reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
+                                          style={"description_width": "initial"}, layout={"width": "210px"})
+        self.chunk_size = w.BoundedIntText(min=1, max=10_000, description="reads per redraw",
+                                           style={"description_width": "initial"}, layout={"width": "180px"},
+                                           tooltip="the reads are drawn in calls of this many; the plot "
+                                                   "redraws after each call")
+        bind(state, "sample_reads", self.num_reads, self.note)
+        bind(state, "sample_chunk", self.chunk_size, self.note)
+        self.view = w.ToggleButtons(options=VIEWS, value="probe", style={"button_width": "84px"},
                                     tooltips=[f"the first {PROBE_SIZE} training samples at once (as the trainer's "
                                               "probe)", "only the sample chosen in the model view"])
         self.run_button = w.Button(description="Sample", button_style="primary", icon="play")
@@ -86,6 +95,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         state.observe(lambda _: self._mark_selected(), names=["selected_read", "last_reads"])
         state.observe(lambda _: self.refresh_replay(), names="network_version")
         super().__init__([
+            w.HBox([self.num_reads, self.chunk_size]), self.note,
             w.HBox([self.view, self.run_button, self.stop_button, self.progress]),
             w.HTML("<span style='color:#666;font-size:12px'>Each read's energy minus its sample's right answer "
                    "(the clamped target), per spin. Left of 0 the network prefers the read to the right answer; "
@@ -151,8 +161,9 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             else:
                 self.state.last_reads = None
             self.status.value = self._summary(done, num_reads, result.info["stopped"])
-        except Exception as exc:           # shown in the lab's message area
-            self.state.message = f"{type(exc).__name__}: {exc}"
+            self.note.show("")
+        except Exception as exc:           # shown beside the buttons
+            self.note.show(f"{type(exc).__name__}: {exc}")
         finally:
             self.state.running = False
             self.run_button.disabled, self.stop_button.disabled = False, True

@@ -1,6 +1,7 @@
 """Lab: every panel in one layout, a message area, and save / load of the lab's state."""
 from __future__ import annotations
 
+import html
 import json
 from copy import deepcopy
 from pathlib import Path
@@ -11,18 +12,17 @@ from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
 from .builder import NetworkBuilder
-from .common import shows_errors
+from .common import ErrorNote, shows_errors
 from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram
 from .qubo_view import QuboView
 from .sampler_panel import SamplerPanel
-from .state import LabState
+from .state import STATE_VERSION, LabState, LabValueError, migrate
 from .training_view import TrainingView
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "Lab"]
 
 STATE_FORMAT = "qnn_lab.state"
-STATE_VERSION = 1
 
 
 class Lab(w.VBox):
@@ -48,9 +48,11 @@ class Lab(w.VBox):
         self.path = w.Text(value="qnn_lab_state.json", description="file")
         self.save_button = w.Button(description="Save", icon="save")
         self.load_button = w.Button(description="Load", icon="folder-open")
-        guard = shows_errors(self.state)
-        self.save_button.on_click(guard(lambda _: self.save(self.path.value)))
-        self.load_button.on_click(guard(lambda _: self.load(self.path.value)))
+        self.file_note = ErrorNote()
+        file_guard = shows_errors(self.state, self.file_note)
+        self.saved_note = w.HTML()
+        self.save_button.on_click(file_guard(lambda _: self._saved(self.save(self.path.value))))
+        self.load_button.on_click(file_guard(lambda _: self._loaded(self.path.value)))
         self.dismiss.on_click(lambda _: setattr(self.state, "message", ""))
         self.state.observe(self._show_message, names="message")
         box = {"border": "1px solid #ddd", "padding": "6px", "margin": "3px"}
@@ -63,7 +65,7 @@ class Lab(w.VBox):
                     w.VBox([w.HTML("<b>4. Energies of the reads</b>"), self.histogram], layout=box)]),
             w.VBox([w.HTML("<b>5. Training</b>"), self.training], layout=box),
             w.VBox([w.HTML("<b>6. On a QPU: minor embedding</b>"), self.embedding], layout=box),
-            w.HBox([self.path, self.save_button, self.load_button]),
+            w.HBox([self.path, self.save_button, self.load_button, self.saved_note]), self.file_note,
         ])
         self._show_message({"new": ""})
 
@@ -78,6 +80,14 @@ class Lab(w.VBox):
             fig._widget_data = deepcopy(fig._data)
         return super()._repr_mimebundle_(**kwargs)
 
+    def _saved(self, where):
+        self.saved_note.value = f"saved to <code>{html.escape(where)}</code>"
+
+    def _loaded(self, path):
+        self.saved_note.value = ""
+        self.load(path)
+        self.saved_note.value = f"loaded <code>{html.escape(str(Path(path).expanduser().resolve()))}</code>"
+
     def _show_message(self, change):
         text = change["new"]
         self.message.value = f"<span style='color:#c00'>{text}</span>" if text else ""
@@ -85,58 +95,54 @@ class Lab(w.VBox):
 
     # ------------------------------------------------------------ save / load
     def to_dict(self):
-        """The lab's state: choices, the network with its weights, the training history (no secrets)."""
-        tr = self.training.trainer
-        return {"format": STATE_FORMAT, "version": STATE_VERSION, "choices": self.state.to_dict(),
-                "network": self.state.network.to_dict(),
-                "training": {"trainer": self.training.trainer_choice.value,
-                             "learning_rate": self.training.learning_rate.value,
-                             "batch_size": self.training.batch_size.value,
-                             "history": getattr(tr, "history_", [])}}
+        """The lab's state: every setting (``LabState.to_dict``), the network with its weights and the
+        training history (no data, no secrets)."""
+        return {"format": STATE_FORMAT, **self.state.to_dict(), "network": self.state.network.to_dict(),
+                "history": self.training.history}
 
     def save(self, path):
-        """Write the state as JSON to ``path``."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1, default=_plain))
-        self.state.message = ""
+        """Write the state as JSON to ``path``; says where in ``saved_to``."""
+        path = Path(path).expanduser().resolve()
+        path.write_text(json.dumps(self.to_dict(), indent=1, default=_plain))
+        self.saved_to = str(path)
+        return self.saved_to
 
     def load(self, path):
         """Read a state file; a damaged or newer file is refused and nothing changes."""
         try:
             data = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"'path' should be a readable qnn_lab state file: {path!r} ({exc})") from None
+            raise ValueError(f"'path' should be a readable qnn_lab state file: {str(path)!r} ({exc})") from None
         self.apply(data)
 
     def apply(self, data):
-        """Restore a state dict (as made by ``to_dict``) after checking all of it."""
+        """Restore a state dict (``to_dict()`` output of this or an older version) after checking all of it."""
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise ValueError(f"the file should be a {STATE_FORMAT!r} file: format = "
                              f"{data.get('format') if isinstance(data, dict) else type(data).__name__!r}")
-        if not isinstance(data.get("version"), int) or data["version"] > STATE_VERSION:
-            raise ValueError(f"the state file's 'version' should be <= {STATE_VERSION}: value = "
-                             f"{data.get('version')!r} (made by a newer qnn_lab?)")
+        data = dict(data)
+        data.pop("format")
         try:
-            network = Network.from_dict(data["network"])
-            choices = dict(data["choices"])
-            probe = LabState(**{k: v for k, v in choices.items() if k != "sample_index"})   # validates all
-            probe.sample_index = choices.get("sample_index", 0)
+            network = Network.from_dict(data.pop("network"))
+            history = data.pop("history", None)
+            if history is None:                                  # version 1 kept it under "training"
+                history = data.get("training", {}).get("history", [])
+            settings = migrate(data)
+            probe = LabState.from_dict(settings)                 # validates every setting
+        except LabValueError as exc:
+            if "'version'" in str(exc):
+                raise ValueError(f"the state file's {exc}") from None
+            raise ValueError(f"the state file is damaged: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"the state file is damaged: {type(exc).__name__}: {exc}") from None
         if network.layers != probe.layers:
             raise ValueError(f"the state file is damaged: network layers {network.layers} do not match the "
-                             f"choices {probe.layers}")
-        with self.state.hold_trait_notifications():
-            for key, value in choices.items():
-                if key != "sampler_params":
-                    setattr(self.state, key, value)
-        self.state.sampler_params = choices.get("sampler_params", {})
-        training = data.get("training", {})
-        self.training.trainer_choice.value = training.get("trainer", "contrastive")
-        self.training.learning_rate.value = training.get("learning_rate", self.training.learning_rate.value)
-        self.training.batch_size.value = training.get("batch_size", self.training.batch_size.value)
-        self.state.set_network(network)          # the training view resets itself on a new network
-        self.loaded_history = training.get("history", [])
-
+                             f"settings {probe.layers}")
+        if not isinstance(history, list) or not all(isinstance(r, dict) and "epoch" in r for r in history):
+            raise ValueError("the state file is damaged: 'history' should be a list of epoch records")
+        self.state.apply(settings)
+        self.state.set_network(network)          # the training view starts a new run on these weights ...
+        self.training.set_history(history)       # ... whose past is the saved history
 
 def _figures(widget):
     """Every plotly FigureWidget below ``widget``."""

@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from ..encoding import NeuronEncoding
 from ..encoding.labels import coupling_text, label_text
-from .common import shows_errors
+from .common import ErrorNote, bind, shows_errors
 
 __all__ = ["QuboView", "coupling_matrix", "model_table"]
 
@@ -51,14 +51,13 @@ class QuboView(w.VBox):
 
     def __init__(self, state):
         self.state = state
-        guard = shows_errors(state)
-        self.encoding = w.ToggleButtons(options=[("neurons (Ising)", "neurons"), ("weights (QUBO)", "weights")],
-                                        value=state.encoding)
-        self.sample = w.IntSlider(value=state.sample_index, min=0, max=len(state.data.X_train) - 1,
-                                  description="sample")
+        self.note = ErrorNote()
+        guard = shows_errors(state, self.note)
+        self.encoding = w.ToggleButtons(options=[("neurons (Ising)", "neurons"), ("weights (QUBO)", "weights")])
+        self.sample = w.IntSlider(min=0, max=len(state.data.X_train) - 1, description="sample")
         self.stats = w.HTML()
-        self.encoding.observe(guard(lambda ch: setattr(state, "encoding", ch["new"])), "value")
-        self.sample.observe(guard(lambda ch: setattr(state, "sample_index", ch["new"])), "value")
+        bind(state, "encoding", self.encoding, self.note)
+        bind(state, "sample_index", self.sample, self.note)
         self.fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.75, 0.25], horizontal_spacing=0.08,
                                                  subplot_titles=("couplings", "fields")))
         # a heatmap of the non-zero terms only: square markers, so a sparse 200-spin model stays light
@@ -77,7 +76,7 @@ class QuboView(w.VBox):
         state.observe(self._on_model, names=["network_version", "encoding", "sample_index", "bits"])
         state.observe(lambda _: self.highlight(), names="selected_label")
         state.observe(self._on_data, names="data_version")
-        super().__init__([w.HBox([self.encoding, self.sample]), self.fig, self.stats])
+        super().__init__([w.HBox([self.encoding, self.sample]), self.note, self.fig, self.stats])
         self.redraw()
 
     def _on_model(self, change):

@@ -7,7 +7,8 @@ import traitlets as tl
 
 from ..samplers import list_samplers, sampler_spec
 from ..samplers.schedules import PRESETS, AnnealSchedule
-from .common import figure, shows_errors
+from .common import ErrorNote, bind, figure
+from .state import kept_parameters
 
 __all__ = ["SamplerPanel", "ScheduleEditor", "control_for"]
 
@@ -42,12 +43,18 @@ class ScheduleEditor(w.VBox):
         self.fig.add_trace(go.Scatter(mode="lines+markers"))
         self.preset.observe(self._on_preset, "value")
         self.text.observe(self._on_text, "value")
+        self.observe(self._on_value, "value")
         super().__init__([self.preset, self.text, self.error, self.fig])
         self._on_text({"new": self.text.value})
 
     def _on_preset(self, change):
         if change["new"] != "(none)":
             self.text.value = schedule_text(AnnealSchedule.preset(change["new"]))
+
+    def _on_value(self, change):
+        """A value set from outside (the lab's state) shows in the text box."""
+        if parse_points(self.text.value) != parse_points(change["new"]):
+            self.text.value = change["new"]
 
     def _on_text(self, change):
         points = parse_points(change["new"])
@@ -84,8 +91,8 @@ def control_for(p, value):
     return None
 
 
-def _parse(p, control):
-    value = control.value
+def _parse(p, value):
+    """A control's value as the parameter's value (text forms of seeds, ranges and schedules)."""
     if p.kind == "schedule":
         return parse_points(value)
     if p.kind == "seed":
@@ -100,46 +107,87 @@ def _parse(p, control):
     return value
 
 
+def _shown(p, value):
+    """A parameter's value in its control's form (the inverse of ``_parse``)."""
+    if p.kind == "schedule":
+        return schedule_text(value)
+    if p.kind == "seed":
+        return "" if value is None else str(value)
+    if p.kind == "range":
+        return "" if value is None else ", ".join(f"{v:g}" for v in value)
+    return value
+
+
 class SamplerPanel(w.VBox):
-    """Sampler dropdown and a control for each of its parameters; errors show inline."""
+    """Sampler dropdown and a control for each parameter the lab keeps; each error shows beside its control.
+
+    Reads are not a sampler setting in the lab: the "reads per Sample click" box here edits
+    ``state.sample_reads`` (the Energies panel's Sample button uses it); training steps use
+    the trainer's own reads.
+    """
 
     def __init__(self, state):
         self.state = state
-        self.guard = shows_errors(state)
-        self.choice = w.Dropdown(options=list_samplers(), value=state.sampler, description="sampler")
+        self.note = ErrorNote()
+        self.choice = w.Dropdown(options=list_samplers(), description="sampler")
         self.doc = w.HTML()
+        self.reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
+                                      style={"description_width": "140px"},
+                                      tooltip="reads the Energies panel's Sample button draws")
+        self.reads_note = ErrorNote()
         self.controls = w.VBox()
-        self.error = w.HTML()
-        self.choice.observe(self.guard(lambda ch: setattr(state, "sampler", ch["new"])), "value")
+        bind(state, "sampler", self.choice, self.note)
+        bind(state, "sample_reads", self.reads, self.reads_note)
         state.observe(lambda _: self.rebuild(), names="sampler")
+        state.observe(self._show_params, names="sampler_params")
         state.observe(self._lock, names="running")
-        super().__init__([self.choice, self.doc, self.controls, self.error])
+        super().__init__([self.choice, self.note, self.doc, self.reads, self.reads_note, self.controls])
         self.rebuild()
 
     def rebuild(self):
-        """One control per parameter of the chosen sampler."""
+        """One control per kept parameter of the chosen sampler."""
         spec = sampler_spec(self.state.sampler)
-        self.choice.value = spec.name
         self.doc.value = f"<i>{spec.doc}</i>"
-        values = {**spec.defaults(), **self.state.sampler_params}
-        self.widgets = {}
-        for p in spec.parameters:
-            control = control_for(p, values.get(p.name))
-            if control is not None:
-                control.observe(self._on_change, "value")
-                self.widgets[p.name] = control
-        self.controls.children = list(self.widgets.values())
-        self.error.value = ""
+        self.widgets, self.notes, self.params = {}, {}, {p.name: p for p in kept_parameters(spec)}
+        rows = []
+        for p in self.params.values():
+            control = control_for(p, self.state.sampler_params.get(p.name))
+            if control is None:
+                continue
+            if p.name == "seed":
+                control.description = "seed (Sample clicks)"
+                control.tooltip = "seed of the Sample button's reads (empty: random); training draws its seeds " \
+                                  "from the data seed"
+            note = ErrorNote()
+            control.observe(lambda ch, p=p: self._on_change(p, ch["new"]), "value")
+            self.widgets[p.name], self.notes[p.name] = control, note
+            rows += [control, note]
+        self.controls.children = rows
+        self._lock({"new": self.state.running})
 
-    def _on_change(self, change):
-        spec = sampler_spec(self.state.sampler)
-        params = {p.name: _parse(p, self.widgets[p.name]) for p in spec.parameters if p.name in self.widgets}
+    def _on_change(self, p, value):
         try:
-            self.state.sampler_params = {k: v for k, v in params.items() if v != spec.parameter(k).default}
-            self.error.value = ""
-        except Exception as exc:     # the rule it breaks, inline; the last valid parameters stay
-            self.error.value = f"<span style='color:#c00'>{exc}</span>"
+            parsed = _parse(p, value)
+            if parsed != self.state.sampler_params.get(p.name):
+                self.state.sampler_params = {**self.state.sampler_params, p.name: parsed}
+        except Exception as exc:     # the rule it breaks, beside the control; the last valid parameters stay
+            self.notes[p.name].show(str(exc))
+            return
+        self.notes[p.name].show("")
+
+    def _show_params(self, change):
+        """Controls follow the setting (a load, a link, another panel)."""
+        for name, control in self.widgets.items():
+            shown = _shown(self.params[name], change["new"].get(name))
+            if name in change["new"] and control.value != shown and _parse(self.params[name], control.value) \
+                    != change["new"][name]:
+                control.value = shown
+
+    @property
+    def error(self):
+        """The first error shown beside a parameter ("" when none)."""
+        return next((n.text for n in self.notes.values() if n.value), "")
 
     def _lock(self, change):
-        for control in [self.choice, *self.widgets.values()]:
+        for control in [self.choice, self.reads, *self.widgets.values()]:
             control.disabled = change["new"]

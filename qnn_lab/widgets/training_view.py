@@ -1,6 +1,7 @@
 """TrainingView: play / pause / step / reset, accuracy curves, decision boundary, glass -> order."""
 from __future__ import annotations
 
+import inspect
 import threading
 
 import ipywidgets as w
@@ -8,12 +9,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
-from .common import BackgroundJob, shows_errors
+from ..training import list_trainers, trainer_spec
+from .common import BackgroundJob, ErrorNote, bind, shows_errors
+from .sampler_panel import control_for
 
 __all__ = ["TrainingView"]
 
 PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
+LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "batch_size": "batch",
+          "learning_rate": "rate"}
 GRID = 60                # decision-boundary resolution per axis
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 
@@ -39,22 +43,27 @@ class TrainingView(BackgroundJob, w.VBox):
 
     def __init__(self, state):
         self.state = state
-        guard = shows_errors(state)
-        self.trainer_choice = w.Dropdown(options=["contrastive", "qubo", "backprop"], value="contrastive",
-                                         description="trainer")
-        self.learning_rate = w.BoundedFloatText(value=0.03, min=1e-5, max=10, step=0.005, description="rate")
-        self.batch_size = w.BoundedIntText(value=4, min=1, max=4096, description="batch")
+        self.note = ErrorNote()                    # errors of Play / Step / Reset, beside the buttons
+        self.params_note = ErrorNote()
+        guard = shows_errors(state, self.note)
+        self.trainer_choice = w.Dropdown(options=list_trainers(), description="trainer")
+        self.trainer_doc = w.HTML()
+        self.param_box = w.HBox(layout={"flex_flow": "row wrap"})
         self.play_button = w.Button(description="Play", icon="play", button_style="success")
         self.pause_button = w.Button(description="Pause", icon="pause", disabled=True)
         self.step_button = w.Button(description="Step", icon="step-forward")
-        self.reset_button = w.Button(description="Reset", icon="refresh")
+        self.reset_button = w.Button(description="Reset", icon="refresh",
+                                     tooltip="fresh initial weights (from the seed); the curves start again")
         self.epoch_label = w.HTML("epoch 0")
         self.play_button.on_click(guard(lambda _: self.play()))
         self.pause_button.on_click(guard(lambda _: self.pause()))
         self.step_button.on_click(guard(lambda _: self.step()))
         self.reset_button.on_click(guard(lambda _: self.reset()))
-        for control in (self.trainer_choice, self.learning_rate, self.batch_size):
-            control.observe(guard(lambda _: self.reset()), "value")
+        bind(state, "trainer", self.trainer_choice, self.params_note)
+        state.observe(lambda _: self._param_controls(), names="trainer")
+        state.observe(self._show_params, names="trainer_params")
+        state.observe(lambda _: self._renew(), names=["trainer", "trainer_params", "sampler", "sampler_params"])
+        self._param_controls()
         self.curves = go.FigureWidget(make_subplots(rows=2, cols=3, vertical_spacing=0.16, subplot_titles=(
             "accuracy", "heads per sample", "(E - E_target) per spin, probe set",
             "overlaps P(q) over training", "glass -> order", "P(q): start and now")))
@@ -85,41 +94,85 @@ class TrainingView(BackgroundJob, w.VBox):
         self.boundary_box = w.Box([self.boundary])
         self._pause = threading.Event()
         self._own_update = False
+        self.past = []                     # history of earlier trainers of this run (other settings, a loaded file)
         state.observe(self._on_network, names="network_version")
-        super().__init__([w.HBox([self.trainer_choice, self.learning_rate, self.batch_size]),
+        super().__init__([w.HBox([self.trainer_choice, self.trainer_doc]), self.param_box, self.params_note,
                           w.HBox([self.play_button, self.pause_button, self.step_button, self.reset_button,
-                                  self.epoch_label]),
+                                  self.epoch_label]), self.note,
                           w.HBox([self.curves, self.boundary_box])])
-        self.reset()
+        self.restart()
+
+    # ------------------------------------------------------------------ settings
+    def _param_controls(self):
+        """One control per parameter of the chosen trainer (from its spec), labelled by what it sets."""
+        spec = trainer_spec(self.state.trainer)
+        self.trainer_doc.value = f"<i>{spec.doc}</i>"
+        self.param_widgets = {}
+        for p in spec.parameters:
+            control = control_for(p, self.state.trainer_params.get(p.name, p.default))
+            control.description = LABELS.get(p.name, p.name)
+            control.style = {"description_width": "initial"}
+            control.layout.width = "210px"
+            control.observe(lambda ch, name=p.name: self._on_param(name, ch["new"]), "value")
+            self.param_widgets[p.name] = control
+        self.param_box.children = list(self.param_widgets.values())
+
+    def _on_param(self, name, value):
+        try:
+            if self.state.trainer_params.get(name) != value:
+                self.state.trainer_params = {**self.state.trainer_params, name: value}
+        except Exception as exc:           # beside the controls; the last valid parameters stay
+            self.params_note.show(str(exc))
+            return
+        self.params_note.show("")
+
+    def _show_params(self, change):
+        for name, control in self.param_widgets.items():
+            if name in change["new"] and control.value != change["new"][name]:
+                control.value = change["new"][name]
 
     # ------------------------------------------------------------------ control
-    def make_trainer(self):
-        state, kind = self.state, self.trainer_choice.value
-        common = {"batch_size": self.batch_size.value, "random_state": state.seed, "epochs": 1}
-        if kind == "backprop":
-            return BackpropTrainer(state.network, learning_rate=self.learning_rate.value, **common)
-        if kind == "qubo":
-            return QuboTrainer(state.network, bits=state.bits, random_state=state.seed, epochs=1)
-        return ContrastiveTrainer(state.network, sampler=state.make_sampler(), learning_rate=self.learning_rate.value,
-                                  keep_best=False, probe_size=PROBE_SIZE, **common)
+    @property
+    def history(self):
+        """Every epoch record of this run: earlier trainers' (``past``) then the current one's, numbered on."""
+        offset = self.past[-1]["epoch"] if self.past else 0
+        return self.past + [{**r, "epoch": r["epoch"] + offset} for r in getattr(self.trainer, "history_", [])]
 
-    def reset(self):
-        """A fresh trainer on the state's current network; curves cleared."""
+    def restart(self):
+        """A fresh trainer on the state's network; the history and curves start again."""
         if self.running:
             return
-        self.trainer = self.make_trainer()
-        self.epoch_label.value = "epoch 0"
-        with self.curves.batch_update():
-            for trace in self.curves.data:
-                if isinstance(trace, go.Heatmap):
-                    trace.x, trace.y, trace.z = None, None, None
-                else:
-                    trace.x, trace.y = [], []
-        self._draw_boundary()
+        self.trainer = self.state.make_trainer(**self._extra())
+        self.past = []
+        self._draw()
+
+    def reset(self):
+        """Fresh initial weights from the seed (the views follow), curves cleared."""
+        if self.running or self.state.running:
+            return
+        self.state.rebuild_network()          # -> _on_network -> restart
+
+    def _renew(self):
+        """Settings changed between epochs: a new trainer goes on from the current weights, the curves stay."""
+        if self.running or not hasattr(self, "trainer"):
+            return
+        trainer = self.state.make_trainer(**self._extra())
+        self.past, self.trainer = self.history, trainer
+
+    def set_history(self, history):
+        """Show a history (a loaded file's) as this run's past; training goes on from the state's network."""
+        self.past = [dict(r) for r in history]
+        self._draw()
+
+    def _extra(self):
+        """Lab-only arguments the chosen trainer takes: the landscape probe of the contrastive trainers, and
+        no return to the best epoch (the lab shows the weights it has)."""
+        takes = inspect.signature(trainer_spec(self.state.trainer).cls).parameters
+        return {k: v for k, v in (("probe_size", PROBE_SIZE), ("keep_best", False)) if k in takes}
 
     def play(self, max_epochs=None, block=False):
-        """Train epoch after epoch until Pause (or ``max_epochs``); a second Play is ignored."""
-        self._start(max_epochs, block)
+        """Train up to ``max_epochs`` (the trainer's "epochs per Play") epochs until Pause; a second Play is ignored."""
+        self._start(self.state.trainer_params["epochs"] if max_epochs is None else max_epochs, block)
 
     def step(self, block=False):
         """Exactly one epoch (partial_fit)."""
@@ -147,8 +200,9 @@ class TrainingView(BackgroundJob, w.VBox):
                 self.trainer.partial_fit(data.X_train, data.y_train, data.X_test, data.y_test)
                 done += 1
                 self._after_epoch()
-        except Exception as exc:            # shown in the lab's message area
-            self.state.message = f"{type(exc).__name__}: {exc}"
+            self.note.show("")
+        except Exception as exc:            # shown beside the buttons
+            self.note.show(f"{type(exc).__name__}: {exc}")
         finally:
             self.state.running = False
             self._buttons(running=False)
@@ -156,32 +210,42 @@ class TrainingView(BackgroundJob, w.VBox):
     def _buttons(self, running):
         self.play_button.disabled = self.step_button.disabled = self.reset_button.disabled = running
         self.pause_button.disabled = not running
-        for control in (self.trainer_choice, self.learning_rate, self.batch_size):
+        for control in (self.trainer_choice, *self.param_widgets.values()):
             control.disabled = running
 
     # ------------------------------------------------------------------ views
     def _on_network(self, change):
         if not self._own_update and not self.running:
-            self.reset()
+            self.restart()
 
     def _after_epoch(self):
-        tr, state = self.trainer, self.state
         self._own_update = True
         try:
-            state.set_network(tr.network_)
+            self.state.set_network(self.trainer.network_)
         finally:
             self._own_update = False
-        keep = thin(len(tr.history_))
-        h = [tr.history_[i] for i in keep]
+        self._draw()
+
+    def _draw(self):
+        """Curves, epoch line and decision boundary from ``history``."""
+        history = self.history
+        keep = thin(len(history))
+        h = [history[i] for i in keep]
         epochs = [r["epoch"] for r in h]
         with self.curves.batch_update():
+            if not history:
+                for trace in self.curves.data:
+                    if isinstance(trace, go.Heatmap):
+                        trace.x, trace.y, trace.z = None, None, None
+                    else:
+                        trace.x, trace.y = [], []
             self.curves.data[0].x, self.curves.data[0].y = epochs, [r["train_accuracy"] for r in h]
             self.curves.data[1].x, self.curves.data[1].y = epochs, [r.get("test_accuracy") for r in h]
             self.curves.data[2].x, self.curves.data[2].y = epochs, [r.get("heads_per_sample", 0) for r in h]
-            self._draw_landscape(landscape_series(tr.history_))
+            self._draw_landscape(landscape_series(history))
         last = h[-1] if h else {}
-        self.epoch_label.value = (f"epoch {tr.epoch_}: train {last.get('train_accuracy', 0):.3f}, "
-                                  f"test {last.get('test_accuracy', 0):.3f}")
+        self.epoch_label.value = (f"epoch {last['epoch']}: train {last.get('train_accuracy', 0):.3f}, "
+                                  f"test {last.get('test_accuracy', 0):.3f}" if last else "epoch 0")
         self._draw_boundary()
 
     def _draw_landscape(self, series):
