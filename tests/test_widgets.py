@@ -91,11 +91,15 @@ def test_sampler_panel_builds_controls_from_the_schema(lab):
 def test_histogram_counts_every_read_and_marks_target_and_ground(lab):
     h = lab.histogram
     h.num_reads.value, h.chunk_size.value = 60, 20
+    h.run(block=True)                                                   # the probe set: 60 reads of each sample
+    counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
+    assert counts.sum() == 60 * len(h.probe()) == len(lab.state.last_reads)
+    h.view.value = "sample"
     h.run(block=True)
     counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
     assert counts.sum() == 60
-    assert set(h.marks) == {"clamped target", "exact ground state"}
-    assert min(h.energies) >= h.marks["exact ground state"] - 1e-9
+    assert set(h.marks) == {"target", "ground state"}
+    assert min(h.gaps) >= h.marks["ground state"] - 1e-9
     assert "60 of 60 reads" in h.status.value and not lab.state.running
 
 
@@ -109,7 +113,7 @@ def test_histogram_stop_keeps_what_was_drawn(lab):
     h.stop()
     h.wait(30)
     assert not h.running and not lab.state.running
-    assert 0 < len(h.energies) < 10_000 and "(stopped)" in h.status.value
+    assert 0 < len(h.gaps) < 10_000 * len(h.probe()) and "(stopped)" in h.status.value
 
 
 def test_training_step_play_and_the_views_follow(lab):
@@ -157,14 +161,14 @@ def test_pause_stops_a_running_training(lab):
 
 
 def test_a_failing_callback_shows_its_error_and_the_lab_keeps_working(lab, monkeypatch):
-    monkeypatch.setattr(lab.state, "current_model", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(lab.state, "make_sampler", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     lab.histogram.run_button.click()
     assert lab.histogram.note.text == "RuntimeError: boom" and lab.histogram.note.layout.display is None
     monkeypatch.undo()
     lab.histogram.num_reads.value = 5
     lab.histogram.run_button.click()
     lab.histogram.wait(60)
-    assert lab.histogram.energies.size == 5 and not lab.histogram.note.value     # cleared by the next success
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe()) and not lab.histogram.note.value   # cleared
 
 
 def test_bad_control_values_are_refused_with_a_message(lab):
@@ -381,10 +385,10 @@ def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monke
     assert sum(c["num_reads"] for c in calls) == 30 and len(calls) == 3
     assert made[-1].sampler.defaults["num_sweeps"] == 50
     assert [c["seed"] for c in calls] == list(np.random.SeedSequence(7).generate_state(3) % MAX_SEED)
-    first = h.energies.copy()
+    first = h.gaps.copy()
     h.run(block=True)
-    np.testing.assert_array_equal(h.energies, first)                 # the seed fixes the reads
-    assert len(lab.state.last_reads) == 30
+    np.testing.assert_array_equal(h.gaps, first)                     # the seed fixes the reads
+    assert lab.state.last_reads.n_reads == 30
 
 
 def test_the_trainers_settings_reach_the_trainer(lab):
@@ -421,7 +425,7 @@ def test_samplers_and_trainers_registered_later_appear_in_the_lab(monkeypatch):
     assert lab.training.trainer.learning_rate == 0.07 and lab.training.trainer.sampler == "my-steepest"
     lab.histogram.num_reads.value = 5
     lab.histogram.run(block=True)
-    assert lab.histogram.energies.size == 5
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe())
 
 
 def test_save_load_save_gives_the_same_file_with_every_panels_settings(tmp_path):
