@@ -7,8 +7,8 @@ from copy import deepcopy
 from pathlib import Path
 
 import ipywidgets as w
-import plotly.graph_objects as go
 import numpy as np
+import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
