@@ -1,4 +1,4 @@
-"""Lab: every panel in one layout, a message area, and save / load of the lab's state."""
+"""Lab: the core loop on one screen, the deeper views as tabs built when first opened, save / load."""
 from __future__ import annotations
 
 import html
