@@ -131,6 +131,10 @@ def run_monkey(page, server, name, actions, seed):
     page.wait_for_timeout(1500)
     page.locator(".qnn-lab .widget-dropdown:has(> label:text-is('sampler')) select").first.select_option("layered")
     page.wait_for_timeout(1500)
+    points = page.locator(".qnn-lab .widget-text:has(> label:text-is('s(t) points')) input")
+    if points.count() and points.first.is_enabled():
+        points.first.fill("")                      # no schedule: the sampler's own annealing (always valid)
+        points.first.press("Enter")
     settle(page)
     label = page.locator(".qnn-controls").inner_text()
     page.locator(".qnn-lab button:visible:text-is('Step')").first.click()
