@@ -87,8 +87,11 @@ def _open_lab(page, server, name, file_browser=True):
                            timeout=120_000)
     page.evaluate(TIMING)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    try:
-        page.wait_for_function("() => window.__t.full !== null", timeout=240_000)
+    try:                  # JupyterLab draws only the cells in view: bring the lab into view as soon as it exists
+        page.wait_for_function("() => { const lab = document.querySelector('.qnn-lab');"
+                               " if (lab && !window.__t.scrolled) { lab.scrollIntoView({block: 'start'});"
+                               " window.__t.scrolled = true; } return window.__t.full !== null; }",
+                               timeout=240_000, polling=100)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / f"timeout_{name}.png"))
         raise
