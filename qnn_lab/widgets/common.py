@@ -11,6 +11,8 @@ import traceback
 import ipywidgets as w
 import plotly.graph_objects as go
 
+from .words import explain
+
 __all__ = ["BackgroundJob", "ErrorNote", "Throttle", "bind", "figure", "shows_errors"]
 
 
@@ -55,7 +57,10 @@ def shows_errors(state, note=None):
 def bind(state, name, control, note, *, key=None, parse=None, show=None):
     """Show setting ``name`` (or its entry ``key``, for the dict settings) in ``control`` and
     write the control's edits back; a refused value is explained in ``note``, the setting keeps
-    its last valid value, and the next accepted value clears the note."""
+    its last valid value, and the next accepted value clears the note. A control without a
+    tooltip gets the setting's plain words (``words.SETTINGS``)."""
+    if not control.tooltip:
+        control.tooltip = explain("setting", name)
     parse = parse or (lambda v: v)
     show = show or (lambda v: v)
 

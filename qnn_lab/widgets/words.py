@@ -313,7 +313,8 @@ class Glossary(w.VBox):
     """The glossary as a searchable list: type a word, see the terms whose name or text contains it."""
 
     def __init__(self, terms=None):
-        self.terms = dict(GLOSSARY if terms is None else terms)
+        terms = GLOSSARY if terms is None else terms
+        self.terms = {term: terms[term] for term in sorted(terms, key=str.lower)}     # alphabetical
         self.search = w.Text(placeholder="search the glossary (e.g. chain, beta, glass)", description="search",
                              continuous_update=True, layout={"width": "100%", "max_width": "480px"})
         self.count = w.HTML()
@@ -323,7 +324,7 @@ class Glossary(w.VBox):
         self.show()
 
     def matches(self, query=None):
-        """Terms (in glossary order) whose name or text contains every word of ``query``, case-insensitive."""
+        """Terms (alphabetical) whose name or text contains every word of ``query``, case-insensitive."""
         words = re.findall(r"\S+", (self.search.value if query is None else query).lower())
         return [term for term, text in self.terms.items() if all(q in f"{term} {text}".lower() for q in words)]
 
