@@ -127,6 +127,9 @@ def test_player_walks_a_lesson_and_sets_the_lab_up_at_every_step():
     assert state.sampler_params["num_sweeps"] == 10 and state.tab == "energies"
     player.back_button.click()
     assert state.sampler_params["num_sweeps"] == 300
+    state.sampler_params = {**state.sampler_params, "num_sweeps": 7}            # the student tries something
+    player.again_button.click()
+    assert state.sampler_params["num_sweeps"] == 300 and player.step == 0
     for _ in range(5):
         player.next_button.click()
     assert player.step == 5 and player.next_button.disabled
@@ -294,3 +297,18 @@ def test_lesson_weights_as_qubits_two_bits_beat_binary_weights():
         accuracy.append(play(state)[-1])
     one_bit, two_bits = accuracy
     assert one_bit < 0.8 and two_bits > one_bit + 0.1
+
+
+def test_lesson_temperature_hot_reads_wander_cold_reads_stick_annealed_reads_go_lowest():
+    state, go = walk("07_temperature")
+    results = []
+    for k in range(3):
+        go(k)
+        model = state.current_model()
+        ss = state.make_sampler().sample(model.bqm, num_reads=state.sample_reads)
+        distinct = len({tuple(read) for read in model.sample_array(ss)})
+        results.append((ss.record.energy.mean(), ss.record.energy.min(), distinct))
+    (hot, _, hot_distinct), (annealed, lowest, annealed_distinct), (cold, _, cold_distinct) = results
+    assert hot_distinct == state.sample_reads and hot > lowest / 2          # all different, far above
+    assert annealed_distinct <= 4                                           # only a few
+    assert cold > annealed and cold_distinct > annealed_distinct            # stuck higher, in different valleys

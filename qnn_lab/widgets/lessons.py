@@ -251,16 +251,19 @@ class LessonPlayer(w.VBox):
         self.feedback = w.HTML()
         self.back_button = w.Button(description="Back", icon="arrow-left")
         self.next_button = w.Button(description="Next", icon="arrow-right")
+        self.again_button = w.Button(description="Set up again", icon="refresh",
+                                     tooltip="put back this step's settings (after you changed some)")
         self.status = w.HTML()
         self.start_button.on_click(lambda _: self._guard(self.start, self.choose.value))
         self.check_button.on_click(lambda _: self._guard(self.check))
         self.answer_button.on_click(lambda _: self._guard(self.show_answer))
         self.back_button.on_click(lambda _: self._guard(self.go, self.step - 1))
         self.next_button.on_click(lambda _: self._guard(self.go, self.step + 1))
+        self.again_button.on_click(lambda _: self._guard(self.go, self.step, True))
         self.choose.observe(lambda _: self._show_summary(), "value")
         self.lesson_box = w.VBox([self.progress, self.text, self.question, self.choices,
                                   w.HBox([self.check_button, self.answer_button]), self.feedback,
-                                  w.HBox([self.back_button, self.next_button])])
+                                  w.HBox([self.back_button, self.next_button, self.again_button])])
         super().__init__([w.HBox([self.choose, self.start_button]), self.summary, self.lesson_box, self.status])
         self.add_class("qnn-lessons")
         self._show_summary()

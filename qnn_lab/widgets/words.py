@@ -107,7 +107,7 @@ SAMPLER_PARAMETERS = {
 
 #: Trainer parameters (every registered trainer's schema), by parameter name.
 TRAINER_PARAMETERS = {
-    "epochs": "Passes over the training set.",
+    "epochs": "Passes over the training set that one Play runs.",
     "batch_size": "Training examples per step; the annealer handles the whole minibatch in one call.",
     "learning_rate": "Size of each weight update.",
     "num_reads": "Reads per training step: how many states the annealer finds for each example; more reads find "
