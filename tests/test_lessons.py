@@ -1,6 +1,10 @@
 """Lessons: the files load and apply, the player walks them, and each lesson's claims hold in a real lab."""
 import inspect
 import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -62,6 +66,15 @@ def write(tmp_path, data, name="mine.json"):
     path = tmp_path / name
     path.write_text(data if isinstance(data, str) else json.dumps(data))
     return path
+
+
+@pytest.mark.slow
+def test_the_package_build_ships_every_lesson(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(root)], check=True, capture_output=True)
+    names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
+    assert {f"qnn_lab/lessons/{name}.json" for name in list_lessons()} <= set(names)
 
 
 GOOD = {"title": "t", "summary": "s", "settings": {"dataset": "xor"},
