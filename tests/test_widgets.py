@@ -72,6 +72,9 @@ def test_qubo_view_shows_couplings_with_their_origin(lab):
 def test_sampler_panel_builds_controls_from_the_schema(lab):
     panel = lab.sampler
     panel.choice.value = "sa"
+    assert set(panel.widgets) == {"num_sweeps", "beta_range"}                    # simple mode
+    assert "3 more settings in expert mode" in panel.controls.children[-1].value
+    lab.mode.value = "expert"
     assert set(panel.widgets) == {"num_sweeps", "beta_range", "beta_schedule_type", "anneal_schedule", "seed"}
     panel.widgets["num_sweeps"].value = 77
     assert lab.state.sampler_params["num_sweeps"] == 77
@@ -113,34 +116,36 @@ def test_training_step_play_and_the_views_follow(lab):
     tv = lab.training
     before = lab.state.network_version
     tv.step(block=True)
-    assert tv.trainer.epoch_ == 1 and len(tv.curves.data[0].x) == 1
+    assert tv.trainer.epoch_ == 1 and len(tv.accuracy.data[0].x) == 1
     tv.play(max_epochs=2, block=True)
-    assert list(tv.curves.data[0].x) == [1, 2, 3]
+    assert list(tv.accuracy.data[0].x) == [1, 2, 3]
     assert lab.state.network_version > before                         # network drawing and QUBO view redrawn
-    assert np.asarray(tv.curves.data[3].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
-    assert np.asarray(tv.curves.data[4].z).shape == (20, 4)             # P(q) over training
-    assert tv.boundary.data[0].z.shape == (60, 60)
+    lab.panel("landscape")                                             # built when its tab opens, from the history
+    assert np.asarray(tv.curves.data[1].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
+    assert np.asarray(tv.curves.data[2].z).shape == (20, 4)             # P(q) over training
+    assert tv.output.boundary.data[0].z.shape == (60, 60)
     tv.reset()
-    assert len(tv.curves.data[0].x) == 0
+    assert len(tv.accuracy.data[0].x) == 0 and len(tv.curves.data[0].x) == 0
 
 
 def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
     tv = lab.training
+    lab.panel("landscape")
     tv.play(max_epochs=2, block=True)
     history = tv.trainer.history_
     start, marks = history[0]["landscape_initial"], [r["landscape"] for r in history]
-    assert list(tv.curves.data[4].x) == [0, 1, 2]                      # P(q) over training, from epoch 0
-    np.testing.assert_allclose(np.asarray(tv.curves.data[4].z)[:, 0], start["overlap_distribution"])
-    assert list(tv.curves.data[5].y) == [start["lowest_share"]] + [m["lowest_share"] for m in marks]
-    assert list(tv.curves.data[7].y) == [start["head_below_target"]] + [m["head_below_target"] for m in marks]
-    assert list(tv.curves.data[8].y) == start["overlap_distribution"]
-    assert list(tv.curves.data[9].y) == marks[-1]["overlap_distribution"]
-    np.testing.assert_allclose(np.asarray(tv.curves.data[3].z).sum(0), 1.0)   # each epoch's gap column sums to 1
+    assert list(tv.curves.data[2].x) == [0, 1, 2]                      # P(q) over training, from epoch 0
+    np.testing.assert_allclose(np.asarray(tv.curves.data[2].z)[:, 0], start["overlap_distribution"])
+    assert list(tv.curves.data[3].y) == [start["lowest_share"]] + [m["lowest_share"] for m in marks]
+    assert list(tv.curves.data[5].y) == [start["head_below_target"]] + [m["head_below_target"] for m in marks]
+    assert list(tv.curves.data[6].y) == start["overlap_distribution"]
+    assert list(tv.curves.data[7].y) == marks[-1]["overlap_distribution"]
+    np.testing.assert_allclose(np.asarray(tv.curves.data[1].z).sum(0), 1.0)   # each epoch's gap column sums to 1
     tv.trainer_choice.value = "backprop"                     # no landscape: the panels keep the earlier epochs
     tv.step(block=True)
-    assert list(tv.curves.data[0].x) == [1, 2, 3] and list(tv.curves.data[4].x) == [0, 1, 2]
+    assert list(tv.accuracy.data[0].x) == [1, 2, 3] and list(tv.curves.data[2].x) == [0, 1, 2]
     tv.reset()
-    assert tv.curves.data[4].z is None and len(tv.curves.data[0].y) == 0
+    assert tv.curves.data[2].z is None and len(tv.accuracy.data[0].y) == 0
 
 
 def test_pause_stops_a_running_training(lab):
@@ -183,7 +188,7 @@ def test_save_and_load_round_trip(lab, tmp_path):
     for a, b in zip(other.state.network.weights, saved_weights):
         np.testing.assert_array_equal(a, b)
     assert other.training.history == lab.training.history and len(lab.training.history) == 1
-    assert list(other.training.curves.data[0].y) == list(lab.training.curves.data[0].y)    # the curves are back
+    assert list(other.training.accuracy.data[0].y) == list(lab.training.accuracy.data[0].y)   # the curves are back
     assert "token" not in path.read_text().lower()
 
 
@@ -270,6 +275,7 @@ def test_soak_1000_training_steps_keep_memory_bounded(capsys):
 
 
 def test_schedule_editor_presets_plot_and_inline_rule(lab, tmp_path):
+    lab.state.mode = "expert"
     lab.sampler.choice.value = "sa"
     editor = lab.sampler.widgets["anneal_schedule"]
     editor.preset.value = "pause"
@@ -360,6 +366,7 @@ class _Recorder:
 
 def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monkeypatch):
     panel, h = lab.sampler, lab.histogram
+    lab.state.mode = "expert"
     panel.choice.value = "sa"
     panel.reads.value = 30                          # "reads per Sample click"
     panel.widgets["seed"].value = "7"               # "seed (Sample clicks)"
@@ -418,7 +425,7 @@ def test_samplers_and_trainers_registered_later_appear_in_the_lab(monkeypatch):
 
 
 def test_save_load_save_gives_the_same_file_with_every_panels_settings(tmp_path):
-    lab = Lab(dataset="xor", hidden=[5, 3], n_samples=80)
+    lab = Lab(dataset="xor", hidden=[5, 3], n_samples=80, mode="expert")
     lab.sampler.choice.value = "sa"
     lab.sampler.widgets["num_sweeps"].value = 123
     lab.sampler.widgets["seed"].value = "11"
@@ -466,5 +473,5 @@ def test_version_1_files_migrate(tmp_path):
     assert (s.dataset, s.hidden, s.sample_index, s.sampler, s.sample_reads) == ("xor", [6], 3, "sa", 30)
     assert s.sampler_params["num_sweeps"] == 123
     assert (s.trainer_params["learning_rate"], s.trainer_params["batch_size"]) == (0.03, 4)
-    assert list(other.training.curves.data[0].y) == [0.5]
+    assert list(other.training.accuracy.data[0].y) == [0.5]
     assert other.to_dict()["version"] == STATE_VERSION == 2

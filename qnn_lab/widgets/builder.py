@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from ..parameters import MAX_SEED
 from .common import ErrorNote, bind, figure, shows_errors
 from .state import MAX_HIDDEN, MAX_LAYERS, dataset_names
+from .words import add_tooltip
 
 __all__ = ["NetworkBuilder", "network_drawing"]
 
@@ -53,37 +54,47 @@ class NetworkBuilder(w.VBox):
         self.seed = w.BoundedIntText(min=0, max=MAX_SEED - 1, description="seed")
         self.regenerate = w.Button(description="regenerate", tooltip="new data with the next seed")
         self.replicas = w.BoundedIntText(min=1, max=16, description="replicas")
-        self.bits = w.BoundedIntText(min=1, max=8, description="weight bits")
         self.add_layer = w.Button(description="+ layer")
         self.remove_layer = w.Button(description="- layer")
         self.layer_rows = w.VBox()
-        for name in ("dataset", "noise", "n_samples", "test_fraction", "seed", "replicas", "bits"):
-            bind(state, name, getattr(self, name), self.note)
+        for name in ("dataset", "noise", "n_samples", "test_fraction", "seed", "replicas"):
+            control = getattr(self, name)
+            control.style, control.layout = {"description_width": "70px"}, w.Layout(width="260px")
+            add_tooltip(control, "setting", name)
+            bind(state, name, control, self.note)
+        self.seed.layout.width = "170px"
+        self.regenerate.layout = w.Layout(width="auto")
+        for button in (self.add_layer, self.remove_layer):
+            button.layout = w.Layout(width="auto")
         self.regenerate.on_click(guard(lambda _: setattr(state, "seed", state.seed + 1)))
         self.add_layer.on_click(guard(lambda _: self._set_hidden([*state.hidden, state.hidden[-1] if state.hidden
                                                                    else 8])))
         self.remove_layer.on_click(guard(lambda _: self._set_hidden(state.hidden[:-1])))
-        self.fig = figure(height=320, title="network", showlegend=False,
-                          xaxis={"visible": False}, yaxis={"visible": False})
+        self.fig = figure(height=330, width=340, title="network", showlegend=True,
+                          legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 10}},
+                          xaxis={"visible": False}, yaxis={"visible": False},
+                          margin={"l": 8, "r": 8, "t": 30, "b": 24})
         self.fig.add_traces([
-            go.Scatter(mode="lines", line={"color": "rgba(31,119,180,0.35)", "width": 1}, hoverinfo="skip",
-                       name="w > 0"),
-            go.Scatter(mode="lines", line={"color": "rgba(214,39,40,0.35)", "width": 1}, hoverinfo="skip",
-                       name="w < 0"),
-            go.Scatter(mode="markers", marker={"size": 6, "opacity": 0}, hoverinfo="text", name="weights"),
-            go.Scatter(mode="markers", marker={"size": 9, "color": "#333"}, hoverinfo="text", name="neurons"),
+            go.Scatter(mode="lines", line={"color": "rgba(0,114,178,0.35)", "width": 1}, hoverinfo="skip",
+                       name="weight > 0"),
+            go.Scatter(mode="lines", line={"color": "rgba(213,94,0,0.35)", "width": 1}, hoverinfo="skip",
+                       name="weight < 0"),
+            go.Scatter(mode="markers", marker={"size": 6, "opacity": 0}, hoverinfo="text", name="weights",
+                       showlegend=False),
+            go.Scatter(mode="markers", marker={"size": 9, "color": "#555"}, hoverinfo="text", name="neurons",
+                       showlegend=False),
         ])
         state.observe(lambda _: self.redraw(), names="network_version")
         state.observe(self._lock, names="running")
-        super().__init__([w.HBox([self.dataset, self.regenerate]), self.noise, self.n_samples, self.test_fraction,
-                          self.seed, w.HBox([self.add_layer, self.remove_layer]), self.layer_rows, self.replicas,
-                          self.bits, self.note, self.fig])
+        super().__init__([self.dataset, self.noise, self.n_samples, self.test_fraction,
+                          w.HBox([self.seed, self.regenerate]), self.layer_rows,
+                          w.HBox([self.add_layer, self.remove_layer]), self.replicas, self.note])
         self.redraw()
 
     def _lock(self, change):
         """No structural change while sampling or training runs."""
         controls = [self.dataset, self.noise, self.n_samples, self.test_fraction, self.seed, self.regenerate,
-                    self.replicas, self.bits, self.add_layer, self.remove_layer]
+                    self.replicas, self.add_layer, self.remove_layer]
         for control in controls:
             control.disabled = change["new"]
         if not change["new"]:
@@ -111,7 +122,7 @@ class NetworkBuilder(w.VBox):
         size.observe(guard(lambda ch: change(ch["new"])), "value")
         minus.on_click(guard(lambda _: change(self.state.hidden[l] - 1)))
         plus.on_click(guard(lambda _: change(self.state.hidden[l] + 1)))
-        return w.HBox([w.Label(f"hidden {l + 1}"), size, minus, plus])
+        return w.HBox([w.Label(f"hidden {l + 1}", layout={"width": "70px"}), size, minus, plus])
 
     def redraw(self):
         """Redraw layer controls and the network figure from the state."""

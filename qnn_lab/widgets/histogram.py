@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from ..encoding import NeuronEncoding
 from ..samplers import sample_in_chunks
-from .common import BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
+from .common import BLUE, ORANGE, BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
 
 __all__ = ["EnergyHistogram"]
 
@@ -45,8 +45,8 @@ class EnergyHistogram(BackgroundJob, w.VBox):
         self.stop_button.on_click(guard(lambda _: self.stop()))
         self.fig = figure(height=300, barmode="stack", title="energies of the reads",
                           xaxis={"title": "energy"}, yaxis={"title": "reads"})
-        self.fig.add_traces([go.Bar(name="right class", marker={"color": "#2ca02c"}),
-                             go.Bar(name="head (wrong class)", marker={"color": "#d62728"})])
+        self.fig.add_traces([go.Bar(name="right class", marker={"color": BLUE}),
+                             go.Bar(name="head (wrong class)", marker={"color": ORANGE})])
         self._stop = threading.Event()
         self._ground = (None, None)          # (model key, exact ground energy)
         super().__init__([w.HBox([self.num_reads, self.chunk_size]), self.note,

@@ -1,6 +1,8 @@
 """SamplerPanel: choose a sampler; its controls come from the sampler's parameter schema."""
 from __future__ import annotations
 
+import contextlib
+
 import ipywidgets as w
 import plotly.graph_objects as go
 import traitlets as tl
@@ -9,6 +11,7 @@ from ..samplers import list_samplers, sampler_spec
 from ..samplers.schedules import PRESETS, AnnealSchedule
 from .common import ErrorNote, bind, figure
 from .state import kept_parameters
+from .words import add_tooltip, shown_parameters
 
 __all__ = ["SamplerPanel", "ScheduleEditor", "control_for"]
 
@@ -138,7 +141,7 @@ class SamplerPanel(w.VBox):
         self.controls = w.VBox()
         bind(state, "sampler", self.choice, self.note)
         bind(state, "sample_reads", self.reads, self.reads_note)
-        state.observe(lambda _: self.rebuild(), names="sampler")
+        state.observe(lambda _: self.rebuild(), names=["sampler", "mode"])
         state.observe(self._show_params, names="sampler_params")
         state.observe(self._lock, names="running")
         super().__init__([self.choice, self.note, self.doc, self.reads, self.reads_note, self.controls])
@@ -148,9 +151,10 @@ class SamplerPanel(w.VBox):
         """One control per kept parameter of the chosen sampler."""
         spec = sampler_spec(self.state.sampler)
         self.doc.value = f"<i>{spec.doc}</i>"
-        self.widgets, self.notes, self.params = {}, {}, {p.name: p for p in kept_parameters(spec)}
+        self.params = {p.name: p for p in kept_parameters(spec)}
+        self.widgets, self.notes = {}, {}
         rows = []
-        for p in self.params.values():
+        for p in shown_parameters(spec.name, list(self.params.values()), self.state.mode):
             control = control_for(p, self.state.sampler_params.get(p.name))
             if control is None:
                 continue
@@ -158,11 +162,16 @@ class SamplerPanel(w.VBox):
                 control.description = "seed (Sample clicks)"
                 control.tooltip = "seed of the Sample button's reads (empty: random); training draws its seeds " \
                                   "from the data seed"
+            with contextlib.suppress(KeyError):          # a parameter of a sampler registered elsewhere
+                add_tooltip(control, "sampler", p.name)
             note = ErrorNote()
             control.observe(lambda ch, p=p: self._on_change(p, ch["new"]), "value")
             self.widgets[p.name], self.notes[p.name] = control, note
             rows += [control, note]
-        self.controls.children = rows
+        hidden = len(self.params) - len(self.widgets)
+        more = (f"<div class='qnn-note'>simple mode: {hidden} more setting{'s' * (hidden > 1)} in expert mode</div>"
+                if hidden and self.state.mode == "simple" else "")
+        self.controls.children = rows + ([w.HTML(more)] if more else [])
         self._lock({"new": self.state.running})
 
     def _on_change(self, p, value):

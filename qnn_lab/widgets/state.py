@@ -340,21 +340,29 @@ class LabState(tl.HasTraits):
         self.trainer_params = {}
 
     def rebuild_dataset(self):
-        """Load the dataset the traits describe, then a fresh network for it."""
+        """Load the dataset the traits describe and a fresh network for it; then tell the views.
+
+        Data and network change together before any observer runs, so no view ever sees the new
+        data with the old network (a 64-input dataset on a 2-input network).
+        """
         takes = dataset_parameters(self.dataset)
         opts = {k: getattr(self, k) for k in ("n_samples", "noise", "features") if k in takes}
         self.data = load_dataset(self.dataset, test_fraction=self.test_fraction, random_state=self.seed, **opts)
-        self.sample_index = min(self.sample_index, len(self.data.X_train) - 1)
+        self.network = self._fresh_network()
         self.last_reads = None
+        self.sample_index = min(self.sample_index, len(self.data.X_train) - 1)
         self.data_version += 1
-        self.rebuild_network()
+        self.network_version += 1
 
     def rebuild_network(self):
         """A fresh network of the chosen shape (initial weights from the seed)."""
-        layers = [self.data.n_features, *self.hidden, self.data.n_classes]
-        self.network = Network(layers, output_replicas=self.replicas, random_state=self.seed)
+        self.network = self._fresh_network()
         self.last_reads = None
         self.network_version += 1
+
+    def _fresh_network(self):
+        layers = [self.data.n_features, *self.hidden, self.data.n_classes]
+        return Network(layers, output_replicas=self.replicas, random_state=self.seed)
 
     def set_network(self, network):
         """Show trained weights (from a trainer) in every view."""
