@@ -95,6 +95,7 @@ def test_a_teachers_lesson_file_loads_with_paragraphs_joined(tmp_path):
     (lambda d: d["steps"][1].update(settings={"noize": 0.1}),
      "lesson file 'mine.json', step 2: 'settings' key 'noize' should be one of the lab's settings"),
     (lambda d: d["steps"][1].pop("answer"), "step 2: a step with a 'question' needs an 'answer'"),
+    (lambda d: d["steps"][0].update(settings={"tab": "qpu"}), "step 1: 'settings' should not set 'tab'"),
     (lambda d: d["steps"][1].update(answer="c"), "step 2: 'answer' should be one of the choices"),
     (lambda d: d["steps"][0].update(text=""), "step 1: 'text' should be a non-empty string"),
     (lambda d: d["steps"][0].update(hint="x"), "step 1: key 'hint' should be one of text, settings"),
@@ -137,7 +138,7 @@ def test_player_walks_a_lesson_and_sets_the_lab_up_at_every_step():
     assert player.status.value == "" and state.sampler == "sqa" and state.sampler_params["num_sweeps"] == 300
     assert "step 1 of 6" in player.progress.value and player.back_button.disabled
     player.next_button.click()
-    assert state.sampler_params["num_sweeps"] == 10 and state.tab == "energies"
+    assert state.sampler_params["num_sweeps"] == 10
     player.back_button.click()
     assert state.sampler_params["num_sweeps"] == 300
     state.sampler_params = {**state.sampler_params, "num_sweeps": 7}            # the student tries something
@@ -180,7 +181,7 @@ def test_a_step_that_keeps_data_and_network_keeps_the_trained_weights():
     trained = state.network.copy()
     trained.weights[0] = trained.weights[0] + 1.0
     state.set_network(trained)
-    assert go(1) == [] and go(2) == ["tab"]
+    assert go(1) == [] and go(2) == []
     assert state.network is trained
 
 

@@ -84,6 +84,9 @@ def _settings(where, value):
     if unknown:
         raise LessonError(f"{where}: 'settings' key {unknown[0]!r} should be one of the lab's settings: "
                           f"{', '.join(SETTINGS)}")
+    if "tab" in value:
+        raise LessonError(f"{where}: 'settings' should not set 'tab': the lesson plays in the Lessons tab, so "
+                          "switching it away would hide the lesson; say in the text which tab to open")
     return dict(value)
 
 

@@ -14,7 +14,7 @@ STEP_SHOWN = "([sel, text]) => { const p = document.querySelector(sel); return !
 
 
 def open_lessons_tab(page):
-    page.locator(".lm-TabBar-tab:has(.lm-TabBar-tabLabel:text-is('Lessons'))").first.click()
+    page.locator(".lm-TabBar-tab:has(.lm-TabBar-tabLabel:text-matches('^Lessons'))").first.click()
     page.locator(f"{PLAYER} select").first.wait_for(timeout=60_000)
 
 
