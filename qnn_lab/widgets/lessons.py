@@ -219,7 +219,7 @@ def apply_step(state, lesson, k):
 
 
 def _paragraphs(text):
-    return "".join(f"<p style='margin:4px 0'>{html.escape(p)}</p>" for p in text.split("\n\n"))
+    return "".join(f"<p style='margin:4px 0;line-height:1.4'>{html.escape(p)}</p>" for p in text.split("\n\n"))
 
 
 class LessonPlayer(w.VBox):

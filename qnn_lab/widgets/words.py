@@ -332,5 +332,5 @@ class Glossary(w.VBox):
         found = self.matches()
         self.count.value = f"<span style='opacity:0.7'>{len(found)} of {len(self.terms)} terms</span>"
         self.entries.value = "".join(
-            f"<p style='margin:2px 0 6px 0'><b>{html.escape(term)}</b>: {html.escape(self.terms[term])}</p>"
+            f"<p style='margin:2px 0 6px 0;line-height:1.4'><b>{html.escape(term)}</b>: {html.escape(self.terms[term])}</p>"
             for term in found) or "<p style='opacity:0.7'>no term matches</p>"

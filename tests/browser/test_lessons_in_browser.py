@@ -47,7 +47,7 @@ def walk_every_lesson(page):
                 player.locator("button:text-is('Show answer')").click()
                 wait_for_text(page, "Answer:")
             if name == "04_qpu_chains" and k == 0:
-                page.screenshot(path=str(ARTIFACTS / "lesson.png"), full_page=False)
+                player.screenshot(path=str(ARTIFACTS / "lesson.png"))
             if k < n - 1:
                 player.locator("button:text-is('Next')").click()
         assert player.locator("button:text-is('Next')").is_disabled()
