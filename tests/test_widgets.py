@@ -91,11 +91,15 @@ def test_sampler_panel_builds_controls_from_the_schema(lab):
 def test_histogram_counts_every_read_and_marks_target_and_ground(lab):
     h = lab.histogram
     h.num_reads.value, h.chunk_size.value = 60, 20
+    h.run(block=True)                                                   # the probe set: 60 reads of each sample
+    counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
+    assert counts.sum() == 60 * len(h.probe()) == len(lab.state.last_reads)
+    h.view.value = "sample"
     h.run(block=True)
     counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
     assert counts.sum() == 60
-    assert set(h.marks) == {"clamped target", "exact ground state"}
-    assert min(h.energies) >= h.marks["exact ground state"] - 1e-9
+    assert set(h.marks) == {"target", "ground state"}
+    assert min(h.gaps) >= h.marks["ground state"] - 1e-9
     assert "60 of 60 reads" in h.status.value and not lab.state.running
 
 
@@ -109,7 +113,7 @@ def test_histogram_stop_keeps_what_was_drawn(lab):
     h.stop()
     h.wait(30)
     assert not h.running and not lab.state.running
-    assert 0 < len(h.energies) < 10_000 and "(stopped)" in h.status.value
+    assert 0 < len(h.gaps) < 10_000 * len(h.probe()) and "(stopped)" in h.status.value
 
 
 def test_training_step_play_and_the_views_follow(lab):
@@ -157,14 +161,14 @@ def test_pause_stops_a_running_training(lab):
 
 
 def test_a_failing_callback_shows_its_error_and_the_lab_keeps_working(lab, monkeypatch):
-    monkeypatch.setattr(lab.state, "current_model", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(lab.state, "make_sampler", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     lab.histogram.run_button.click()
     assert lab.histogram.note.text == "RuntimeError: boom" and lab.histogram.note.layout.display is None
     monkeypatch.undo()
     lab.histogram.num_reads.value = 5
     lab.histogram.run_button.click()
     lab.histogram.wait(60)
-    assert lab.histogram.energies.size == 5 and not lab.histogram.note.value     # cleared by the next success
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe()) and not lab.histogram.note.value   # cleared
 
 
 def test_bad_control_values_are_refused_with_a_message(lab):
@@ -381,10 +385,10 @@ def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monke
     assert sum(c["num_reads"] for c in calls) == 30 and len(calls) == 3
     assert made[-1].sampler.defaults["num_sweeps"] == 50
     assert [c["seed"] for c in calls] == list(np.random.SeedSequence(7).generate_state(3) % MAX_SEED)
-    first = h.energies.copy()
+    first = h.gaps.copy()
     h.run(block=True)
-    np.testing.assert_array_equal(h.energies, first)                 # the seed fixes the reads
-    assert len(lab.state.last_reads) == 30
+    np.testing.assert_array_equal(h.gaps, first)                     # the seed fixes the reads
+    assert lab.state.last_reads.n_reads == 30
 
 
 def test_the_trainers_settings_reach_the_trainer(lab):
@@ -421,7 +425,7 @@ def test_samplers_and_trainers_registered_later_appear_in_the_lab(monkeypatch):
     assert lab.training.trainer.learning_rate == 0.07 and lab.training.trainer.sampler == "my-steepest"
     lab.histogram.num_reads.value = 5
     lab.histogram.run(block=True)
-    assert lab.histogram.energies.size == 5
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe())
 
 
 def test_save_load_save_gives_the_same_file_with_every_panels_settings(tmp_path):
@@ -475,3 +479,100 @@ def test_version_1_files_migrate(tmp_path):
     assert (s.trainer_params["learning_rate"], s.trainer_params["batch_size"]) == (0.03, 4)
     assert list(other.training.accuracy.data[0].y) == [0.5]
     assert other.to_dict()["version"] == STATE_VERSION == 2
+
+
+# ---------------------------------------------------------------- issue 13: one regression test per bug
+def test_browser_trace_updates_with_arrays_do_not_raise():
+    """plotly's _remove_overlapping_props asked `not array` (ValueError in JupyterLab's log, 417 times)."""
+    from plotly.basewidget import BaseFigureWidget
+
+    from qnn_lab.widgets.common import LabFigure, figure
+
+    def data():
+        return {"customdata": np.arange(3.0), "marker": {"color": np.arange(3.0), "size": 4}, "uid": "u"}
+
+    delta = {"customdata": {"a": 1}, "marker": {"color": {"b": 2}, "size": 5}, "uid": "u"}
+    with pytest.raises(ValueError, match="truth value"):
+        BaseFigureWidget._remove_overlapping_props(data(), delta)
+    kept = data()
+    assert LabFigure._remove_overlapping_props(kept, delta) == [("marker", "size")]
+    assert set(kept) == {"customdata", "marker", "uid"} and set(kept["marker"]) == {"color"}
+    fig = figure()
+    fig.add_scatter(x=[0, 1, 2], y=[1, 2, 3], customdata=np.arange(3.0), marker={"color": np.arange(3.0)})
+    fig._js2py_traceDeltas = {"trace_deltas": [{"uid": fig.data[0].uid, "customdata": {"a": 1},
+                                                "marker": {"color": {"b": 2}}}],
+                              "trace_edit_id": fig._last_trace_edit_id}          # as the browser sends it
+    np.testing.assert_array_equal(fig.data[0].customdata, np.arange(3.0))
+    assert fig._config["displayModeBar"] is False                                # no toolbar over titles
+
+
+def test_a_click_on_a_point_drawn_before_the_model_changed_selects_nothing(lab):
+    """IndexError in the message area after removing every hidden layer and clicking plots."""
+    from types import SimpleNamespace
+    qubo = lab.qubo
+    rows = qubo._shown_rows
+    lab.builder.remove_layer.click()                   # no hidden layer: a smaller model
+    assert lab.state.hidden == []
+    qubo._select(SimpleNamespace(point_inds=[len(rows) - 1]), rows)    # a stale click from the old drawing
+    qubo._select(SimpleNamespace(point_inds=[10_000]), qubo._shown_rows)
+    assert not qubo.note.value and lab.state.selected_label is None
+    qubo._select(SimpleNamespace(point_inds=[0]), np.arange(len(qubo.labels)))     # a field bar
+    assert lab.state.selected_label == qubo.labels[0]
+
+
+def test_switching_to_a_wide_dataset_rebuilds_data_and_network_together(lab):
+    """'X' should have shape (n_samples, 2) after switching to the 64-input teacher dataset."""
+    seen = []
+    lab.state.observe(lambda _: seen.append((lab.state.data.n_features, lab.state.network.n_inputs)),
+                      names=["data_version", "sample_index", "network_version"])
+    lab.builder.dataset.value = "teacher"
+    assert lab.state.layers[0] == 64 and seen and all(a == b for a, b in seen)
+    assert not lab.builder.note.value and not lab.training.output.note.value
+    assert lab.training.output.digit.layout.title.text.startswith("sample 0")     # its inputs and class energies
+
+
+def test_a_long_invalid_schedule_is_explained_briefly_and_blocks_sample(lab):
+    """A 2,000-character invalid schedule squeezed a panel to a sliver; a bad schedule was silently replaced."""
+    lab.state.mode = "expert"
+    lab.sampler.choice.value = "sa"
+    editor = lab.sampler.widgets["anneal_schedule"]
+    editor.text.value = ("0, 0; 1, x" * 200)[:2000]
+    assert 0 < len(editor.error.text) <= 300 and "'anneal_schedule'" in editor.error.text
+    assert "anneal_schedule" in lab.state.refused and lab.histogram.run_button.disabled
+    lab.histogram.run_button.click()                                    # a click on the disabled button's code path
+    assert "waiting for a valid 'anneal_schedule'" in lab.histogram.note.text
+    lab.training.step_button.click()
+    assert "waiting for a valid 'anneal_schedule'" in lab.training.note.text and not lab.state.running
+    editor.text.value = "0, 0; 10, 1"
+    assert not lab.state.refused and not editor.error.value and not lab.histogram.run_button.disabled
+    lab.histogram.num_reads.value = 4
+    lab.histogram.run_button.click()
+    lab.histogram.wait(60)
+    assert not lab.histogram.note.value and lab.histogram.energies.size == 4     # cleared by the next success
+
+
+def test_pause_stops_the_qubo_trainer(lab):
+    """With the qubo trainer Pause was ignored (epoch 9 to 186)."""
+    lab.sampler.choice.value = "sa"
+    lab.training.trainer_choice.value = "qubo"
+    tv = lab.training
+    tv.play(max_epochs=10_000)
+    deadline = __import__("time").monotonic() + 60
+    while not tv.history and __import__("time").monotonic() < deadline:
+        tv.wait(0.05)
+    tv.pause_button.click()
+    tv.wait(60)
+    epochs = len(tv.history)
+    assert not tv.running and not lab.state.running and epochs < 10_000
+    assert not tv.play_button.disabled and tv.pause_button.disabled
+
+
+def test_the_sampler_list_follows_the_model_and_says_why(lab):
+    panel = lab.sampler
+    assert "layered" in panel.choice.options and "exact" in panel.choice.options     # 2-6-2 x2: 10 spins
+    lab.state.encoding = "weights"                                           # the output layer's weight QUBO
+    assert "layered" not in panel.choice.options and lab.state.sampler != "layered"
+    assert "layered is left out: anneals whole layers of a neuron model" in panel.left_out.value
+    assert "exact is left out: enumerates every state: at most 20 variables" in panel.left_out.value
+    lab.state.encoding = "neurons"
+    assert "layered" in panel.choice.options

@@ -70,7 +70,7 @@ class NetworkBuilder(w.VBox):
         self.add_layer.on_click(guard(lambda _: self._set_hidden([*state.hidden, state.hidden[-1] if state.hidden
                                                                    else 8])))
         self.remove_layer.on_click(guard(lambda _: self._set_hidden(state.hidden[:-1])))
-        self.fig = figure(height=330, width=340, title="network", showlegend=True,
+        self.fig = figure(height=330, width=320, title="network", showlegend=True,
                           legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 10}},
                           xaxis={"visible": False}, yaxis={"visible": False},
                           margin={"l": 8, "r": 8, "t": 30, "b": 24})

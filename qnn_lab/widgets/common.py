@@ -7,14 +7,16 @@ import re
 import threading
 import time
 import traceback
+from copy import deepcopy
 
 import ipywidgets as w
 import plotly.graph_objects as go
+from plotly.basewidget import BaseFigureWidget
 
 from .words import explain
 
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "THEME_CSS", "BackgroundJob", "ErrorNote",
-           "LabFigure", "Throttle", "bind", "figure", "shows_errors"]
+           "FigureBox", "LabFigure", "Throttle", "bind", "figure", "figures_below", "shows_errors", "sync_figures"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
@@ -37,14 +39,21 @@ THEME_CSS = """<style>
 </style>"""
 
 
+MAX_NOTE = 300     # characters an error note shows
+
+
 class ErrorNote(w.HTML):
     """A red line beside a control or button: what went wrong there; hidden when empty."""
 
     def __init__(self):
-        super().__init__(layout={"display": "none"})
+        super().__init__(layout={"display": "none", "max_width": "100%"})
 
     def show(self, text):
-        self.value = f"<span class='qnn-error' style='color:#c00'>{html.escape(text)}</span>" if text else ""
+        """Show ``text`` (cut to MAX_NOTE characters, wrapped anywhere: a 2,000-character value cannot widen
+        the panel); "" hides the note."""
+        text = text if len(text) <= MAX_NOTE else text[:MAX_NOTE - 1] + "…"
+        self.value = (f"<div class='qnn-error' style='color:#c00;overflow-wrap:anywhere;max-width:100%'>"
+                      f"{html.escape(text)}</div>") if text else ""
         self.layout.display = None if text else "none"
 
     @property
@@ -196,3 +205,31 @@ def figure(height=300, width=None, fig=None, **layout):
               "title": {"font": {"size": 13}, "x": 0.02, "xanchor": "left"}, **layout}
     fig.update_layout(height=height, width=width, **layout)
     return fig
+
+
+def figures_below(widget):
+    """Every plotly FigureWidget in ``widget`` and its children."""
+    if isinstance(widget, BaseFigureWidget):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from figures_below(child)
+
+
+def sync_figures(widget):
+    """Give every figure below ``widget`` its current data as widget state.
+
+    plotly does this only when a FigureWidget is displayed on its own; inside a Box its
+    initial state stays empty (what Voila, state only, shows; and trace styles set before
+    display are lost in JupyterLab too).
+    """
+    for fig in figures_below(widget):
+        fig._widget_layout = deepcopy(fig._layout_obj._props)
+        fig._widget_data = deepcopy(fig._data)
+
+
+class FigureBox:
+    """Mixin for a Box of FigureWidgets that can be displayed on its own (see ``sync_figures``)."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        sync_figures(self)
+        return super()._repr_mimebundle_(**kwargs)

@@ -70,12 +70,13 @@ class Lab(w.VBox):
         self.dismiss.on_click(lambda _: setattr(state, "message", ""))
         state.observe(self._show_message, names="message")
         column = {"flex": "0 1 auto", "margin": "0 6px 0 0"}
-        core = w.HBox([
-            w.VBox([_heading("Data and network", "network"), self.builder,
-                    _heading("Training", "training"), self.training], layout={**column, "width": "272px"}),
-            w.VBox([self.builder.fig], layout=column),
-            w.VBox([_heading("Output", "output"), self.training.output, self.training.accuracy], layout=column),
-        ], layout={"flex_flow": "row wrap", "align_items": "flex-start"})
+        controls = w.VBox([_heading("Data and network", "network"), self.builder, _heading("Training", "training"),
+                           self.training], layout={**column, "width": "272px"}).add_class("qnn-controls")
+        network = w.VBox([self.builder.fig], layout=column).add_class("qnn-network")
+        output = w.VBox([_heading("Output", "output"), self.training.output,
+                         w.Box([self.training.accuracy]).add_class("qnn-accuracy")], layout=column)
+        core = w.HBox([controls, network, output.add_class("qnn-output")],
+                      layout={"flex_flow": "row wrap", "align_items": "flex-start"}).add_class("qnn-core")
         self._panels = {}
         self.tabs = w.Tab(children=[w.VBox() for _ in TAB_TITLES], titles=list(TAB_TITLES.values()),
                           selected_index=None)
@@ -134,7 +135,7 @@ class Lab(w.VBox):
             self.state.tab = name
 
     def _show_tab(self, change):
-        index = list(TAB_TITLES).index(change["new"])
+        index = list(TAB_TITLES).index(change["new"]) if change["new"] else None
         if self.tabs.selected_index != index:
             self.tabs.selected_index = index
 

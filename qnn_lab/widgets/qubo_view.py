@@ -128,7 +128,9 @@ class QuboView(w.VBox):
         self.table = t
 
     def _select(self, points, rows):
-        if points.point_inds:
+        """A click picks a variable; a click on a point drawn before the model changed picks nothing."""
+        if points.point_inds and points.point_inds[0] < len(rows) and int(rows[points.point_inds[0]]) < len(
+                self.labels):
             self.state.selected_label = self.labels[int(rows[points.point_inds[0]])]
 
     def highlight(self):

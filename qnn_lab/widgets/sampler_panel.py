@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 
 import ipywidgets as w
 import plotly.graph_objects as go
@@ -34,14 +35,15 @@ class ScheduleEditor(w.VBox):
     """Points of an anneal schedule as text, presets, a live plot of s(t), the rule a schedule breaks."""
 
     value = tl.Unicode("")
+    invalid = tl.Unicode("")        # why the typed schedule is refused ("" when it is valid)
 
     def __init__(self, value=None, description="anneal_schedule", tooltip=""):
         self.preset = w.Dropdown(options=["(none)", *PRESETS], value="(none)", description="schedule preset",
                                  style={"description_width": "140px"})
         self.text = w.Text(value=schedule_text(value), placeholder="t_us, s; ... (empty: beta_range)",
                            description=description, tooltip=tooltip, style={"description_width": "140px"})
-        self.error = w.HTML()
-        self.fig = figure(height=160, width=360, xaxis={"title": "t (us)"}, yaxis={"title": "s", "range": [0, 1.05]},
+        self.error = ErrorNote()
+        self.fig = figure(height=160, width=320, xaxis={"title": "t (us)"}, yaxis={"title": "s", "range": [0, 1.05]},
                           margin={"l": 40, "r": 10, "t": 10, "b": 35})
         self.fig.add_trace(go.Scatter(mode="lines+markers"))
         self.preset.observe(self._on_preset, "value")
@@ -64,9 +66,11 @@ class ScheduleEditor(w.VBox):
         try:
             schedule = None if points is None else AnnealSchedule(points)
         except (TypeError, ValueError) as exc:
-            self.error.value = f"<span style='color:#c00'>{exc}</span>"
+            self.error.show(str(exc))
+            self.invalid = str(exc)
             return
-        self.error.value = ""
+        self.error.show("")
+        self.invalid = ""
         with self.fig.batch_update():
             self.fig.data[0].x = [] if schedule is None else schedule.t
             self.fig.data[0].y = [] if schedule is None else schedule.s
@@ -134,18 +138,35 @@ class SamplerPanel(w.VBox):
         self.note = ErrorNote()
         self.choice = w.Dropdown(options=list_samplers(), description="sampler")
         self.doc = w.HTML()
+        self.left_out = w.HTML()
         self.reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
                                       style={"description_width": "140px"},
                                       tooltip="reads the Energies panel's Sample button draws")
         self.reads_note = ErrorNote()
         self.controls = w.VBox()
+        self.follow_model()
         bind(state, "sampler", self.choice, self.note)
+        state.observe(lambda _: self.follow_model(), names=["network_version", "encoding", "bits", "sample_index"])
         bind(state, "sample_reads", self.reads, self.reads_note)
         state.observe(lambda _: self.rebuild(), names=["sampler", "mode"])
         state.observe(self._show_params, names="sampler_params")
         state.observe(self._lock, names="running")
-        super().__init__([self.choice, self.note, self.doc, self.reads, self.reads_note, self.controls])
+        super().__init__([self.choice, self.note, self.left_out, self.doc, self.reads, self.reads_note,
+                          self.controls])
         self.rebuild()
+
+    def follow_model(self):
+        """Offer only the samplers that can sample the shown model; say why the others are left out.
+
+        When the chosen sampler cannot take a new model, the first one that can is chosen."""
+        problems = self.state.sampler_problems()
+        usable = [name for name in list_samplers() if name not in problems]
+        self.choice.options = usable                 # a chosen sampler left out becomes the first usable one
+        if self.state.sampler not in usable and usable:
+            self.state.sampler = usable[0]
+        self.choice.value = self.state.sampler
+        self.left_out.value = "".join(f"<div class='qnn-note'>{html.escape(name)} is left out: "
+                                      f"{html.escape(why)}</div>" for name, why in problems.items())
 
     def rebuild(self):
         """One control per kept parameter of the chosen sampler."""
@@ -153,6 +174,7 @@ class SamplerPanel(w.VBox):
         self.doc.value = f"<i>{spec.doc}</i>"
         self.params = {p.name: p for p in kept_parameters(spec)}
         self.widgets, self.notes = {}, {}
+        self.state.refused = {}
         rows = []
         for p in shown_parameters(spec.name, list(self.params.values()), self.state.mode):
             control = control_for(p, self.state.sampler_params.get(p.name))
@@ -166,6 +188,8 @@ class SamplerPanel(w.VBox):
                 add_tooltip(control, "sampler", p.name)
             note = ErrorNote()
             control.observe(lambda ch, p=p: self._on_change(p, ch["new"]), "value")
+            if isinstance(control, ScheduleEditor):     # its own note says why; the state learns it too
+                control.observe(lambda ch, name=p.name: self._refused(name, ch["new"]), "invalid")
             self.widgets[p.name], self.notes[p.name] = control, note
             rows += [control, note]
         hidden = len(self.params) - len(self.widgets)
@@ -181,8 +205,16 @@ class SamplerPanel(w.VBox):
                 self.state.sampler_params = {**self.state.sampler_params, p.name: parsed}
         except Exception as exc:     # the rule it breaks, beside the control; the last valid parameters stay
             self.notes[p.name].show(str(exc))
+            self._refused(p.name, str(exc))
             return
         self.notes[p.name].show("")
+        if p.kind != "schedule":
+            self._refused(p.name, "")
+
+    def _refused(self, name, reason):
+        """Tell the state which typed sampler setting is refused (Sample and Play wait for it)."""
+        refused = {k: v for k, v in self.state.refused.items() if k != name}
+        self.state.refused = {**refused, name: reason} if reason else refused
 
     def _show_params(self, change):
         """Controls follow the setting (a load, a link, another panel)."""

@@ -13,10 +13,11 @@ import traitlets as tl
 from .. import data as data_stage
 from ..data import load_dataset
 from ..encoding import encode_neurons, encode_weights
+from ..encoding.layered_model import LayeredModel
 from ..exceptions import check_choice, check_float, check_int
 from ..network import Network
 from ..parameters import MAX_SEED
-from ..samplers import get_sampler, list_samplers, sampler_spec
+from ..samplers import LayeredAnnealer, get_sampler, list_samplers, sampler_spec
 from ..samplers.embedding import TOPOLOGIES
 from ..samplers.schedules import AnnealSchedule
 from ..training import list_trainers, make_trainer, trainer_spec
@@ -27,7 +28,7 @@ MAX_HIDDEN = 256     # neurons per hidden layer a control allows
 MAX_LAYERS = 4       # hidden layers a control allows
 STATE_VERSION = 2    # 2: flat settings (this module); 1: {"choices", "training"} of the first lab
 MODES = ("simple", "expert")
-TABS = ("model", "sampler", "energies", "landscape", "qpu", "lessons")
+TABS = ("", "model", "sampler", "energies", "landscape", "qpu", "lessons")    # "": no deeper view open
 #: Sampler parameters the lab does not keep: reads are set per use (sample_reads, the trainer's
 #: num_reads, embed_reads); callables and Python objects have no saved form.
 NOT_KEPT = ("num_reads",)
@@ -105,7 +106,7 @@ class LabState(tl.HasTraits):
     selected_label = tl.Any(None, allow_none=True).tag(setting=True)
     selected_read = tl.Int(None, allow_none=True).tag(setting=True)
     mode = tl.Unicode("simple").tag(setting=True)
-    tab = tl.Unicode("model").tag(setting=True)
+    tab = tl.Unicode("").tag(setting=True)
 
     # not settings: what the lab is doing and what it made
     running = tl.Bool(False)
@@ -113,6 +114,7 @@ class LabState(tl.HasTraits):
     data_version = tl.Int(0)
     network_version = tl.Int(0)
     last_reads = tl.Any(None, allow_none=True)       # the last sampling's SampleSet (the read stepper's)
+    refused = tl.Dict()      # typed settings a control refused, {name: why}: Sample and Play wait for them
 
     def __init__(self, **settings):
         self.data = None                 # observers wait until every trait is set
@@ -379,6 +381,28 @@ class LabState(tl.HasTraits):
             X = self.data.X_train[self.sample_index:self.sample_index + 1]
             return encode_neurons(self.network, X)
         return encode_weights(self.network, self.data, layer=-1, bits=self.bits)
+
+    def sampler_problems(self, model=None):
+        """{sampler: why it cannot sample the shown model} for the registered samplers that cannot."""
+        bqm = (self.current_model() if model is None else model).bqm
+        problems = {}
+        for name in list_samplers():
+            spec = sampler_spec(name)
+            if spec.max_variables is not None and bqm.num_variables > spec.max_variables:
+                problems[name] = (f"enumerates every state: at most {spec.max_variables} variables, this model "
+                                  f"has {bqm.num_variables}")
+            elif isinstance(spec.factory, type) and issubclass(spec.factory, LayeredAnnealer):
+                try:
+                    LayeredModel.from_bqm(bqm)
+                except (TypeError, ValueError):
+                    problems[name] = "anneals whole layers of a neuron model; this model is not one"
+        return problems
+
+    def check_runnable(self):
+        """ValueError naming the refused settings that block sampling and training."""
+        if self.refused:
+            name, why = next(iter(self.refused.items()))
+            raise ValueError(f"waiting for a valid {name!r} in the Sampler tab ({why})")
 
     def make_sampler(self):
         """The chosen sampler with the kept parameters (seed, schedule, sweeps, ...) as its defaults."""

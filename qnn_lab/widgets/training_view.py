@@ -1,8 +1,10 @@
 """TrainingView: play / pause / step / reset, accuracy curves, decision boundary, glass -> order."""
 from __future__ import annotations
 
+import contextlib
 import inspect
 import threading
+import time
 
 import ipywidgets as w
 import numpy as np
@@ -10,14 +12,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..training import list_trainers, trainer_spec
-from .common import BLUE, GREEN, GREY, ORANGE, BackgroundJob, ErrorNote, bind, figure, shows_errors
+from .common import BLUE, GREEN, GREY, ORANGE, BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
 from .sampler_panel import control_for
+from .words import add_tooltip
 
 __all__ = ["TrainingView"]
 
 PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
 LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "batch_size": "batch",
-          "learning_rate": "rate"}
+          "learning_rate": "rate", "heads_per_sample": "heads cut"}
+SIMPLE = ("epochs", "learning_rate", "num_reads")    # the trainer settings simple mode shows
 GRID = 60                # decision-boundary resolution per axis
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 
@@ -60,11 +64,11 @@ class TrainingView(BackgroundJob, w.VBox):
         self.step_button.on_click(guard(lambda _: self.step()))
         self.reset_button.on_click(guard(lambda _: self.reset()))
         bind(state, "trainer", self.trainer_choice, self.params_note)
-        state.observe(lambda _: self._param_controls(), names="trainer")
+        state.observe(lambda _: self._param_controls(), names=["trainer", "mode"])
         state.observe(self._show_params, names="trainer_params")
         state.observe(lambda _: self._renew(), names=["trainer", "trainer_params", "sampler", "sampler_params"])
         self._param_controls()
-        self.accuracy = figure(height=200, width=300, title="accuracy", showlegend=True,
+        self.accuracy = figure(height=190, width=290, title="accuracy", showlegend=True,
                                legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.12, "font": {"size": 10}},
                                xaxis={"title": "epoch"}, yaxis={"title": "share right", "range": [0, 1.02]},
                                margin={"l": 48, "r": 8, "t": 30, "b": 38})
@@ -84,6 +88,7 @@ class TrainingView(BackgroundJob, w.VBox):
         super().__init__([w.HBox([self.play_button, self.pause_button, self.step_button, self.reset_button],
                                  layout={"flex_flow": "row wrap"}),
                           self.epoch_label, self.note, self.trainer_choice, self.param_box, self.params_note])
+        self.param_box.layout.width = "270px"
         self.restart()
 
     def landscape_panel(self):
@@ -100,10 +105,14 @@ class TrainingView(BackgroundJob, w.VBox):
         self.trainer_doc.value = f"<i>{spec.doc}</i>"
         self.param_widgets = {}
         for p in spec.parameters:
+            if self.state.mode == "simple" and p.name not in SIMPLE:
+                continue
             control = control_for(p, self.state.trainer_params.get(p.name, p.default))
             control.description = LABELS.get(p.name, p.name)
-            control.style = {"description_width": "initial"}
-            control.layout.width = "210px"
+            control.style = {"description_width": "150px"}
+            control.layout.width = "250px"
+            with contextlib.suppress(KeyError):           # a parameter of a trainer registered elsewhere
+                add_tooltip(control, "trainer", p.name)
             control.observe(lambda ch, name=p.name: self._on_param(name, ch["new"]), "value")
             self.param_widgets[p.name] = control
         self.param_box.children = list(self.param_widgets.values())
@@ -178,19 +187,22 @@ class TrainingView(BackgroundJob, w.VBox):
     def _start(self, max_epochs, block):
         if self.running or self.state.running:
             return
+        self.state.check_runnable()
         self._pause.clear()
         self.state.running = True
         self._buttons(running=True)
         self._launch(lambda: self._loop(max_epochs), block)
 
     def _loop(self, max_epochs):
-        data = self.state.data
+        data, throttle = self.state.data, Throttle(rate=4)
         try:
             done = 0
             while not self._pause.is_set() and (max_epochs is None or done < max_epochs):
                 self.trainer.partial_fit(data.X_train, data.y_train, data.X_test, data.y_test)
                 done += 1
-                self._after_epoch()
+                last = self._pause.is_set() or done == max_epochs
+                self._after_epoch(draw=throttle.ready(force=last))
+                time.sleep(0.005)            # the kernel's main thread takes clicks (Pause) between epochs
             self.note.show("")
         except Exception as exc:            # shown beside the buttons
             self.note.show(f"{type(exc).__name__}: {exc}")
@@ -209,13 +221,15 @@ class TrainingView(BackgroundJob, w.VBox):
         if not self._own_update and not self.running:
             self.restart()
 
-    def _after_epoch(self):
+    def _after_epoch(self, draw=True):
+        """The trained weights go to every view; the curves redraw (at most a few times a second)."""
         self._own_update = True
         try:
             self.state.set_network(self.trainer.network_)
         finally:
             self._own_update = False
-        self._draw()
+        if draw:
+            self._draw()
 
     def _draw(self):
         """Curves, epoch line and decision boundary from ``history``."""
@@ -310,7 +324,7 @@ class OutputView(w.VBox):
     def __init__(self, state, training):
         self.state, self.training = state, training
         self.note = ErrorNote()
-        self.boundary = figure(height=250, width=300, title="decision boundary", showlegend=False,
+        self.boundary = figure(height=240, width=290, title="decision boundary", showlegend=False,
                                xaxis={"title": "x1"}, yaxis={"title": "x2"}, margin={"l": 44, "r": 8, "t": 28, "b": 36})
         self.boundary.add_traces([go.Heatmap(colorscale=[[0, ORANGE], [1, BLUE]], showscale=False, opacity=0.35,
                                              hoverinfo="skip"),
@@ -318,11 +332,11 @@ class OutputView(w.VBox):
                                              marker={"size": 5, "line": {"width": 0.5, "color": "#fff"}})])
         self.boundary_note = w.HTML("<div class='qnn-note'>shade: the class the network answers at each point; "
                                     "dots: training data in their true class's colour</div>",
-                                    layout={"width": "300px"})
+                                    layout={"width": "290px"})
         self.sample = w.IntSlider(min=0, max=len(state.data.X_train) - 1, description="sample",
-                                  style={"description_width": "50px"}, layout={"width": "300px"})
+                                  style={"description_width": "50px"}, layout={"width": "290px"})
         bind(state, "sample_index", self.sample, self.note)
-        self.digit = figure(height=230, width=300, title="sample", showlegend=False,
+        self.digit = figure(height=230, width=290, title="sample", showlegend=False,
                             fig=make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.16),
                             margin={"l": 30, "r": 8, "t": 28, "b": 36})
         self.digit.add_trace(go.Heatmap(colorscale="Greys", colorbar={"thickness": 6, "len": 0.8, "x": 0.42,
@@ -335,7 +349,7 @@ class OutputView(w.VBox):
         self.digit.update_yaxes(title_text="class", dtick=1, autorange="reversed", row=1, col=2)
         self.digit_note = w.HTML("<div class='qnn-note'>left: the sample's pixels (dark = ink); right: the "
                                  "network's energy for each class, the lowest (blue) is its answer</div>",
-                                 layout={"width": "300px"})
+                                 layout={"width": "290px"})
         state.observe(lambda _: self.redraw(), names=["sample_index", "data_version"])
         state.observe(lambda _: setattr(self.sample, "max", len(state.data.X_train) - 1), names="data_version")
         self.planar_box = w.VBox([self.boundary, self.boundary_note])
