@@ -191,9 +191,9 @@ GLOSSARY = {
     "simulated quantum annealing": "Path-integral Monte Carlo that follows A(s) and B(s) of a schedule at a "
                                    "temperature, so quantum tunnelling is imitated by the Trotter slices "
                                    "(sampler sqa).",
-    "heads": "Deep wrong states of the free network: distinct reads whose outputs are not the target and that "
-             "decode to a wrong class (or lie clearly below the target). Training cuts them; new ones keep growing, "
-             "like a dragon's heads.",
+    "heads": "Deep wrong states: reads of the free network whose outputs are not the target and that the "
+             "trainer's head rule counts (a wrong class, or an energy below or just above the target's). Training "
+             "pushes them up; new ones keep growing, like a dragon's heads.",
     "replicas": "Several output spins per class. The answer is the class whose replicas vote +1 most, and the "
                 "target code sets all replicas of the true class to +1.",
     "target code": "The output spins of the right answer, t(y): +1 on the replicas of class y, -1 on every other "
