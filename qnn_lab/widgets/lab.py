@@ -16,7 +16,9 @@ from .common import THEME_CSS, ErrorNote, bind, shows_errors
 from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram
 from .lessons import LessonPlayer
+from .network_view import NetworkView
 from .qubo_view import QuboView
+from .read_stepper import ReadStepper
 from .sampler_panel import SamplerPanel
 from .state import STATE_VERSION, LabState, LabValueError, migrate
 from .training_view import TrainingView
@@ -50,6 +52,8 @@ class Lab(w.VBox):
         self.state = state = LabState(**settings)
         state.last_traceback = ""
         self.builder = NetworkBuilder(state)
+        self.network = NetworkView(state, height=400)
+        self.network.fig.layout.width = 340
         self.training = TrainingView(state)
         self.mode = w.ToggleButtons(options=[("simple", "simple"), ("expert", "expert")],
                                     tooltips=[explain("setting", "mode")] * 2,
@@ -72,7 +76,7 @@ class Lab(w.VBox):
         column = {"flex": "0 1 auto", "margin": "0 6px 0 0"}
         controls = w.VBox([_heading("Data and network", "network"), self.builder, _heading("Training", "training"),
                            self.training], layout={**column, "width": "272px"}).add_class("qnn-controls")
-        network = w.VBox([self.builder.fig], layout=column).add_class("qnn-network")
+        network = w.VBox([self.network], layout={**column, "width": "344px"}).add_class("qnn-network")
         output = w.VBox([_heading("Output", "output"), self.training.output,
                          w.Box([self.training.accuracy]).add_class("qnn-accuracy")], layout=column)
         core = w.HBox([controls, network, output.add_class("qnn-output")],
@@ -101,7 +105,7 @@ class Lab(w.VBox):
         if name not in self._panels:
             state = self.state
             build = {"model": lambda: QuboView(state), "sampler": lambda: SamplerPanel(state),
-                     "energies": lambda: EnergyHistogram(state), "landscape": self.training.landscape_panel,
+                     "energies": self._energies, "landscape": self.training.landscape_panel,
                      "qpu": lambda: EmbeddingView(state),
                      "lessons": lambda: w.VBox([LessonPlayer(state), _heading("Glossary", "glossary"), Glossary()])}
             widget = build[name]()
@@ -111,6 +115,11 @@ class Lab(w.VBox):
             box = self.tabs.children[list(TAB_TITLES).index(name)]
             box.children = [w.HTML(f"<div class='qnn-note'>{explain('panel', name)}</div>"), widget]
         return self._panels[name]
+
+    def _energies(self):
+        histogram = EnergyHistogram(state=self.state, history=lambda: self.training.history)
+        self.read_stepper = ReadStepper(self.state)
+        return w.VBox([histogram, _heading("Read stepper", "read_stepper"), self.read_stepper])
 
     @property
     def qubo(self):
@@ -122,7 +131,7 @@ class Lab(w.VBox):
 
     @property
     def histogram(self):
-        return self.panel("energies")
+        return self.panel("energies").children[0]
 
     @property
     def embedding(self):

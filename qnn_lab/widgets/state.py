@@ -28,7 +28,7 @@ MAX_HIDDEN = 256     # neurons per hidden layer a control allows
 MAX_LAYERS = 4       # hidden layers a control allows
 STATE_VERSION = 2    # 2: flat settings (this module); 1: {"choices", "training"} of the first lab
 MODES = ("simple", "expert")
-TABS = ("", "model", "sampler", "energies", "landscape", "qpu", "lessons")    # "": no deeper view open
+TABS = ("model", "sampler", "energies", "landscape", "qpu", "lessons")    # the deeper views; tab "" is none open
 #: Sampler parameters the lab does not keep: reads are set per use (sample_reads, the trainer's
 #: num_reads, embed_reads); callables and Python objects have no saved form.
 NOT_KEPT = ("num_reads",)
@@ -287,7 +287,7 @@ class LabState(tl.HasTraits):
 
     @tl.validate("tab")
     def _check_tab(self, proposal):
-        return self._choice("tab", proposal["value"], TABS)
+        return self._choice("tab", proposal["value"], ("", *TABS))
 
     @staticmethod
     def _int(name, value, low, high):

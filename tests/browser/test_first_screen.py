@@ -4,8 +4,10 @@ The core loop (data and network controls, the network, its output, Play / Step /
 accuracy curve) is visible without scrolling, nothing overflows sideways from 1000 px up, and
 the time to something on screen / the full first screen is written to benchmarks/ui.json.
 """
+import json
 import shutil
 import statistics
+import urllib.request
 
 import pytest
 
@@ -92,6 +94,15 @@ def _open_lab(page, server, name, file_browser=True):
     return page.evaluate("() => window.__t")
 
 
+def _shutdown_kernels(server):
+    """End every session (kernel) of the test server, so each timing run starts on a quiet machine."""
+    url = f"{server['base']}/api/sessions?token={server['token']}"
+    for session in json.loads(urllib.request.urlopen(url, timeout=30).read()):
+        request = urllib.request.Request(f"{server['base']}/api/sessions/{session['id']}?token={server['token']}",
+                                         method="DELETE")
+        urllib.request.urlopen(request, timeout=60)
+
+
 def _scroll_lab_to_top(page):
     page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)
@@ -116,7 +127,9 @@ def test_first_screen_in_jupyterlab_with_the_file_browser_open(small_page, jupyt
     overflow = page.evaluate(OVERFLOW)
     assert overflow["count"] == 0 and not overflow["scrolled"], overflow
     for k in range(1, RUNS):                      # fresh kernels for the timing medians
+        _shutdown_kernels(jupyter_server)
         timings.append(_open_lab(page, jupyter_server, f"first_screen_{k}.ipynb"))
+    _shutdown_kernels(jupyter_server)
     first = [t["first"] / 1000 for t in timings]
     full = [t["full"] / 1000 for t in timings]
     record({"first_paint_s_median": statistics.median(first), "first_paint_s_all": first,
@@ -129,6 +142,7 @@ def test_no_horizontal_overflow_from_1000_px(browser, jupyter_server, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
+        _shutdown_kernels(jupyter_server)
         _open_lab(page, jupyter_server, f"overflow_{width}.ipynb")
         for tab in ("Ising / QUBO model", "Sampler & schedule", "Energies", "Landscape", "QPU", "Lessons & glossary"):
             page.locator(".qnn-lab .lm-TabBar-tab, .qnn-lab .p-TabBar-tab").filter(has_text=tab).first.click()
