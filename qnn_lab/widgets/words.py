@@ -115,7 +115,8 @@ TRAINER_PARAMETERS = {
     "heads_per_sample": "How many of the deepest wrong states (heads) are pushed up per example and step.",
     "variant": "contrastive: push the heads up and the right answer down; nudged: pull the outputs gently "
                "toward the answer instead (equilibrium propagation).",
-    "window": "How many layers of weights are annealed together; the rest of a deep network stays fixed.",
+    "window": "How many consecutive layers are annealed together in one call; the rest of a deep network stays "
+              "fixed.",
     "bits": "Bits per weight in the weight QUBO: K bits give 2^K possible values per weight.",
 }
 
@@ -331,6 +332,6 @@ class Glossary(w.VBox):
     def show(self):
         found = self.matches()
         self.count.value = f"<span style='opacity:0.7'>{len(found)} of {len(self.terms)} terms</span>"
-        self.entries.value = "".join(
-            f"<p style='margin:2px 0 6px 0;line-height:1.4'><b>{html.escape(term)}</b>: {html.escape(self.terms[term])}</p>"
-            for term in found) or "<p style='opacity:0.7'>no term matches</p>"
+        entry = "<p style='margin:2px 0 6px 0;line-height:1.4'><b>{}</b>: {}</p>"
+        self.entries.value = "".join(entry.format(html.escape(term), html.escape(self.terms[term])) for term in found) \
+            or "<p style='opacity:0.7'>no term matches</p>"
