@@ -580,3 +580,13 @@ def test_the_sampler_list_follows_the_model_and_says_why(lab):
     assert "exact is left out: enumerates every state: at most 20 variables" in panel.left_out.value
     lab.state.encoding = "neurons"
     assert "layered" in panel.choice.options
+
+
+def test_the_first_screen_timings_are_recorded():
+    """tests/browser/test_first_screen.py measures them in the browser (medians of 5 fresh kernels)."""
+    from pathlib import Path
+    ui = json.loads((Path(__file__).parent.parent / "benchmarks" / "ui.json").read_text())
+    for key in ("first_paint_s", "first_screen_s"):
+        assert len(ui[f"{key}_all"]) == 5 and all(t > 0 for t in ui[f"{key}_all"])
+        assert ui[f"{key}_median"] == sorted(ui[f"{key}_all"])[2]
+    assert ui["first_paint_s_median"] <= ui["first_screen_s_median"] and "1366x768" in ui["first_screen_setting"]

@@ -1,4 +1,4 @@
-"""Lab: every panel in one layout, a message area, and save / load of the lab's state."""
+"""Lab: the core loop on one screen, the deeper views as tabs built when first opened, save / load."""
 from __future__ import annotations
 
 import html
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
+import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
@@ -52,8 +53,11 @@ class Lab(w.VBox):
         self.state = state = LabState(**settings)
         state.last_traceback = ""
         self.builder = NetworkBuilder(state)
-        self.network = NetworkView(state, height=400)
-        self.network.fig.layout.width = 340
+        self.network = NetworkView(state, height=350)
+        self.network.fig.layout.width = 350
+        for trace in self.network.fig.data:            # the colour bar's title within the narrow column
+            if isinstance(trace, go.Heatmap) and trace.showscale:
+                trace.colorbar.x, trace.colorbar.len = 0.5, 0.5
         self.training = TrainingView(state)
         self.mode = w.ToggleButtons(options=[("simple", "simple"), ("expert", "expert")],
                                     tooltips=[explain("setting", "mode")] * 2,
@@ -75,8 +79,8 @@ class Lab(w.VBox):
         state.observe(self._show_message, names="message")
         column = {"flex": "0 1 auto", "margin": "0 6px 0 0"}
         controls = w.VBox([_heading("Data and network", "network"), self.builder, _heading("Training", "training"),
-                           self.training], layout={**column, "width": "272px"}).add_class("qnn-controls")
-        network = w.VBox([self.network], layout={**column, "width": "344px"}).add_class("qnn-network")
+                           self.training], layout={**column, "width": "266px"}).add_class("qnn-controls")
+        network = w.VBox([self.network], layout={**column, "width": "354px"}).add_class("qnn-network")
         output = w.VBox([_heading("Output", "output"), self.training.output,
                          w.Box([self.training.accuracy]).add_class("qnn-accuracy")], layout=column)
         core = w.HBox([controls, network, output.add_class("qnn-output")],

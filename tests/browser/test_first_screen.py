@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import ARTIFACTS, record
+from .conftest import ARTIFACTS, ROOT, record
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +86,11 @@ def _open_lab(page, server, name, file_browser=True):
                            timeout=120_000)
     page.evaluate(TIMING)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function("() => window.__t.full !== null", timeout=180_000)
+    try:
+        page.wait_for_function("() => window.__t.full !== null", timeout=240_000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"timeout_{name}.png"))
+        raise
     page.wait_for_timeout(500)                      # let the figures settle
     no = page.get_by_role("button", name="No", exact=True)
     if no.count():
@@ -117,8 +121,9 @@ def small_page(browser):
     context.close()
 
 
-def test_first_screen_in_jupyterlab_with_the_file_browser_open(small_page, jupyter_server):
+def test_first_screen_in_jupyterlab_with_the_file_browser_open(browser, small_page, jupyter_server):
     page = small_page
+    _shutdown_kernels(jupyter_server)
     timings = [_open_lab(page, jupyter_server, "first_screen.ipynb")]
     _scroll_lab_to_top(page)
     page.screenshot(path=str(ARTIFACTS / "first_screen_jupyterlab.png"))
@@ -126,9 +131,13 @@ def test_first_screen_in_jupyterlab_with_the_file_browser_open(small_page, jupyt
     assert all(state == "ok" for _, state in seen), seen
     overflow = page.evaluate(OVERFLOW)
     assert overflow["count"] == 0 and not overflow["scrolled"], overflow
-    for k in range(1, RUNS):                      # fresh kernels for the timing medians
+    for k in range(1, RUNS):                      # fresh kernels and pages for the timing medians
         _shutdown_kernels(jupyter_server)
-        timings.append(_open_lab(page, jupyter_server, f"first_screen_{k}.ipynb"))
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        try:
+            timings.append(_open_lab(context.new_page(), jupyter_server, f"first_screen_{k}.ipynb"))
+        finally:
+            context.close()
     _shutdown_kernels(jupyter_server)
     first = [t["first"] / 1000 for t in timings]
     full = [t["full"] / 1000 for t in timings]
@@ -164,3 +173,33 @@ def test_first_screen_in_voila(small_page, jupyter_server):
     assert all(state == "ok" for _, state in seen), seen
     overflow = page.evaluate(OVERFLOW)
     assert overflow["count"] == 0, overflow
+
+
+TEXT_COLOUR = """() => {
+  const t = document.querySelector('.qnn-output .js-plotly-plot .main-svg text');
+  const rgb = getComputedStyle(t).fill.match(/\\d+/g).map(Number);
+  return (rgb[0] + rgb[1] + rgb[2]) / 3;
+}"""
+
+
+def test_light_and_dark_themes(small_page, jupyter_server):
+    """The lab follows JupyterLab's theme (figure text light on dark); the screenshots are the README's."""
+    page = small_page
+    _shutdown_kernels(jupyter_server)
+    _open_lab(page, jupyter_server, "themes.ipynb")
+    page.locator(".qnn-lab button:visible:text-is('Step')").first.click()
+    page.wait_for_function("() => /epoch 1:/.test(document.querySelector('.qnn-controls').innerText)",
+                           timeout=180_000)
+    _scroll_lab_to_top(page)
+    docs = ROOT / "docs"
+    page.screenshot(path=str(docs / "lab-light.png"))
+    light = page.evaluate(TEXT_COLOUR)
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=60_000)
+    page.wait_for_timeout(1500)
+    _scroll_lab_to_top(page)
+    page.screenshot(path=str(docs / "lab-dark.png"))
+    dark = page.evaluate(TEXT_COLOUR)
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    assert light < 110 < dark, (light, dark)          # dark text on light, light text on dark
+    _shutdown_kernels(jupyter_server)

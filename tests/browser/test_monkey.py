@@ -64,7 +64,7 @@ def act(page, rng, kinds):
             if options:
                 sel.select_option(label=rng.choice(options), timeout=2000)
         elif kind == "input":
-            box = _nth(page, "input[type=text], input[type=number]", k)
+            box = _nth(page, ":is(input[type=text], input[type=number])", k)
             box.fill(rng.choice(GOOD if rng.random() < 0.6 else BAD), timeout=2000)
             box.press("Enter", timeout=2000)
         elif kind == "tab":
