@@ -13,6 +13,8 @@ import ipywidgets as w
 import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
+from .words import explain
+
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "THEME_CSS", "BackgroundJob", "ErrorNote",
            "FigureBox", "LabFigure", "Throttle", "bind", "figure", "figures_below", "shows_errors", "sync_figures"]
 
@@ -88,7 +90,10 @@ def shows_errors(state, note=None):
 def bind(state, name, control, note, *, key=None, parse=None, show=None):
     """Show setting ``name`` (or its entry ``key``, for the dict settings) in ``control`` and
     write the control's edits back; a refused value is explained in ``note``, the setting keeps
-    its last valid value, and the next accepted value clears the note."""
+    its last valid value, and the next accepted value clears the note. A control without a
+    tooltip gets the setting's plain words (``words.SETTINGS``)."""
+    if not control.tooltip:
+        control.tooltip = explain("setting", name)
     parse = parse or (lambda v: v)
     show = show or (lambda v: v)
 
