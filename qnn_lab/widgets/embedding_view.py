@@ -460,8 +460,9 @@ class EmbeddingView(BackgroundJob, w.VBox):
         self.fig.data[5].x, self.fig.data[5].y = xy["x"], xy["y"]
 
     def _on_chain_click(self, trace, points, selector):
-        if points.point_inds:
-            k = self.plot["qubits"]["label_index"][points.point_inds[0]]
+        index = self.plot["qubits"]["label_index"] if self.plot is not None else []
+        if points.point_inds and points.point_inds[0] < len(index):     # not a click on an old drawing
+            k = index[points.point_inds[0]]
             self.state.selected_label = self.plot["labels"][k]
 
     def _model_structure(self):

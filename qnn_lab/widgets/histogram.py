@@ -90,6 +90,8 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         self.fig.add_traces([go.Bar(name="right class", marker={"color": RIGHT_COLOR, "line": {"width": 0}}),
                              go.Bar(name="wrong class (a head below 0)",
                                     marker={"color": HEAD_COLOR, "line": {"width": 0}})])
+        state.observe(self._on_refused, names="refused")
+        self._on_refused({"new": state.refused})
         self._stop = threading.Event()
         self._ground = (None, None)            # (model key, exact ground gap)
         self.gaps, self.right = np.zeros(0), np.zeros(0, bool)
@@ -118,6 +120,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         """Sample the free network on the probe (in a thread unless ``block``); a second Run is ignored."""
         if self.running or self.state.running:
             return
+        self.state.check_runnable()
         state = self.state
         sampler = state.make_sampler()
         if state.encoding == "weights":
@@ -133,6 +136,12 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         self.progress.value = 0
         reads, chunk, seed = state.sample_reads, state.sample_chunk, state.sampler_params.get("seed")
         self._launch(lambda: self._sample(enc, indices, sampler, reads, chunk, seed), block)
+
+    def _on_refused(self, change):
+        """Sample waits while a typed sampler setting is refused; the reason is beside that setting."""
+        self.run_button.disabled = bool(change["new"]) or self.running
+        self.run_button.tooltip = ("waiting for a valid " + ", ".join(change["new"]) + " in the Sampler tab"
+                                   if change["new"] else "")
 
     def stop(self):
         """Stop after the current chunk; what was drawn stays."""
