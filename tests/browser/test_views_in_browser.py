@@ -10,7 +10,8 @@ from .conftest import ARTIFACTS, record
 pytestmark = pytest.mark.browser
 
 HISTOGRAM_BARS = """() => {
-  const g = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.data && g.data[0] && g.data[0].type === 'bar');
+  const g = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(g => g.data && g.data[0] && g.data[0].type === 'bar');
   if (!g) return null;
   return [...g.querySelectorAll('.barlayer .trace')].map(t => [...t.querySelectorAll('path')]
       .map(p => p.getBBox()).filter(b => b.height > 0.5).map(b => b.width))
@@ -19,7 +20,8 @@ HISTOGRAM_BARS = """() => {
 }"""
 
 SPINS = """() => {
-  const g = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.data && g.data.some(d => d.name === 'spin up'));
+  const g = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(g => g.data && g.data.some(d => d.name === 'spin up'));
   if (!g) return null;
   const up = g.data.find(d => d.name === 'spin up'), down = g.data.find(d => d.name === 'spin down');
   const drawn = [...g.querySelectorAll('.scatterlayer .trace')].filter(t => t.querySelector('.point'))
@@ -70,7 +72,8 @@ def test_histogram_at_initialisation_has_wide_bars_in_both_colours(small_page, j
 def test_read_stepper_moves_the_highlighted_spins(small_page, jupyter_server):
     page = small_page
     code = ("from qnn_lab.widgets import LabState\nfrom qnn_lab.widgets.histogram import EnergyHistogram\n"
-            "from qnn_lab.widgets.network_view import NetworkView\nfrom qnn_lab.widgets.read_stepper import ReadStepper\n"
+            "from qnn_lab.widgets.network_view import NetworkView\n"
+            "from qnn_lab.widgets.read_stepper import ReadStepper\n"
             "from qnn_lab.widgets.common import sync_figures\n"
             "import ipywidgets as w\ns = LabState()\nsize = w.BoundedIntText(value=16, min=1, max=64, "
             "description='neurons')\nsize.observe(lambda ch: setattr(s, 'hidden', [ch['new']]), 'value')\n"
