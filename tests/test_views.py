@@ -254,3 +254,18 @@ def test_schedule_editor_shows_the_broken_rule_on_its_segment():
     with pytest.raises(ScheduleError) as info:
         AnnealSchedule([(0, 0), (5, 1), (4, 1)])
     assert info.value.points == (1, 2)
+
+
+def test_ising_view_colours_the_fields_by_the_chosen_reads_spins(state):
+    from qnn_lab.widgets.qubo_view import SPIN_UP, QuboView
+    view, h = QuboView(state), EnergyHistogram(state)
+    h.view.value = "sample"                                           # reads of the sample the view shows
+    h.run(block=True)
+    state.selected_read = 3
+    reads = state.last_reads
+    spins = np.concatenate(reads.spins(3))
+    colors = list(view.fig.data[1].marker.color)
+    assert [c == SPIN_UP for c in colors] == list(spins > 0)
+    assert "chosen read's spins" in view.fig.layout.title.text
+    state.sample_index = 1                                            # another sample: no colours, a note
+    assert "the chosen read is of sample 0" in view.fig.layout.title.text
