@@ -150,3 +150,13 @@ def test_dragging_a_schedule_point_changes_the_schedule_the_sampler_gets(small_p
     text_box.press("Enter")
     page.wait_for_function("() => document.querySelectorAll('.qnn-schedule circle').length === 4", timeout=10_000)
     page.wait_for_function("() => document.body.innerText.includes('(15.0, 0.4)')", timeout=10_000)
+    page.locator(".qnn-schedule circle").nth(2).dblclick()           # double-click removes a point
+    page.wait_for_function("() => document.body.innerText.includes("
+                           "'sampler gets [(0.0, 0.0), (5.0, 0.4), (25.0, 1.0)]')", timeout=10_000)
+    area = page.locator(".qnn-schedule .qnn-plot-area").bounding_box()
+    page.mouse.click(area["x"] + area["width"] * 0.6, area["y"] + area["height"] * 0.3)    # a click adds one
+    page.wait_for_function("() => document.querySelectorAll('.qnn-schedule circle').length === 4", timeout=10_000)
+    page.wait_for_function("() => /sampler gets \\[\\(0\\.0, 0\\.0\\), \\(5\\.0, 0\\.4\\), "
+                           "\\([\\d.]+, 0\\.[67]\\d*\\), \\(25\\.0, 1\\.0\\)\\]/.test(document.body.innerText)",
+                           timeout=10_000)
+    out.screenshot(path=str(ARTIFACTS / "views_schedule_edited.png"))
