@@ -33,6 +33,8 @@ THEME_CSS = """<style>
 .qnn-lab .qnn-note { color: var(--jp-ui-font-color2, #666); font-size: 12px; line-height: 1.3; }
 .qnn-lab .qnn-error { color: var(--jp-error-color1, #c00) !important; }
 .qnn-lab .qnn-network .widget-html-content { font-size: 12px; line-height: 1.35; }
+.qnn-lab .widget-hbox { flex-wrap: wrap; }
+.qnn-lab .widget-inline-hbox { max-width: 100%; }
 .qnn-lab .qnn-box { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 4px; padding: 4px; }
 .qnn-lab .widget-tab > .p-TabBar .p-TabBar-tab, .qnn-lab .widget-tab > .lm-TabBar .lm-TabBar-tab { min-width: 0; }
 </style>"""

@@ -22,7 +22,7 @@ from .qubo_view import QuboView
 from .read_stepper import ReadStepper
 from .sampler_panel import SamplerPanel
 from .state import STATE_VERSION, LabState, LabValueError, migrate
-from .training_view import TrainingView
+from .training_view import TAB_WIDTH, TrainingView
 from .words import Glossary, explain, help_note
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "Lab"]
@@ -114,6 +114,8 @@ class Lab(w.VBox):
                      "lessons": lambda: w.VBox([LessonPlayer(state), _heading("Glossary", "glossary"), Glossary()])}
             widget = build[name]()
             for fig in _figures(widget):
+                if fig.layout.width is None or fig.layout.width > TAB_WIDTH:   # drawn while hidden, plotly
+                    fig.layout.width = TAB_WIDTH                              # would take 700 px
                 _sync(fig)
             self._panels[name] = widget
             box = self.tabs.children[list(TAB_TITLES).index(name)]

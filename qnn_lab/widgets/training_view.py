@@ -22,6 +22,9 @@ PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
 LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "batch_size": "batch",
           "learning_rate": "rate", "heads_per_sample": "heads cut"}
 SIMPLE = ("epochs", "learning_rate", "num_reads")    # the trainer settings simple mode shows
+#: Width of the figures in the deeper views: they fit the lab's narrowest place (a 1000 px window with
+#: JupyterLab's file browser open leaves about 560 px), so no tab scrolls sideways.
+TAB_WIDTH = 540
 GRID = 60                # decision-boundary resolution per axis
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 
@@ -284,36 +287,40 @@ LANDSCAPE_NOTE = ("How rugged the energy landscape of a fixed probe set is, epoc
 
 
 def landscape_figure():
-    """The glass -> order panels: heads, gap and overlap heatmaps (with colour bars), order measures, P(q)."""
-    fig = figure(height=440, fig=make_subplots(
-        rows=2, cols=3, vertical_spacing=0.2, horizontal_spacing=0.11, subplot_titles=(
-            "heads per sample", "gap to the target, per spin", "overlaps P(q) over training",
-            "glass -> order", "P(q): start and now", "")), legend={"font": {"size": 10}, "y": -0.18,
-                                                                   "orientation": "h"},
-        margin={"l": 48, "r": 10, "t": 30, "b": 40})
+    """The glass -> order panels: heads, gap and overlap heatmaps (with colour bars), order measures, P(q).
+
+    Three rows of two, so the figure stays readable at the lab's narrowest tab width."""
+    fig = figure(height=720, width=TAB_WIDTH, fig=make_subplots(
+        rows=3, cols=2, vertical_spacing=0.11, horizontal_spacing=0.2, subplot_titles=(
+            "heads per sample", "gap to the target, per spin", "overlaps P(q) over training", "glass -> order",
+            "P(q): start and now", "")),
+        legend={"font": {"size": 10}, "x": 0.6, "y": 0.0, "yanchor": "bottom"},
+        margin={"l": 52, "r": 10, "t": 30, "b": 40})
     fig.add_trace(go.Scatter(name="heads", mode="lines+markers", showlegend=False, line={"color": ORANGE}),
                   row=1, col=1)
-    x2, x3 = fig.layout.xaxis2.domain, fig.layout.xaxis3.domain
-    bar = {"thickness": 8, "len": 0.4, "y": 0.8, "title": {"side": "right", "font": {"size": 10}}}
+    lay = fig.layout
+    bar = {"thickness": 8, "len": 0.25, "title": {"side": "right", "font": {"size": 10}}}
     fig.add_trace(go.Heatmap(colorscale="Viridis", name="gaps", colorbar={
-        **bar, "x": x2[1] + 0.005, "title": {**bar["title"], "text": "share of reads"}}), row=1, col=2)
+        **bar, "x": lay.xaxis2.domain[1] + 0.01, "y": sum(lay.yaxis2.domain) / 2,
+        "title": {**bar["title"], "text": "share of reads"}}), row=1, col=2)
     fig.add_trace(go.Heatmap(colorscale="Viridis", name="P(q)", colorbar={
-        **bar, "x": x3[1] + 0.005, "title": {**bar["title"], "text": "share of pairs"}}), row=1, col=3)
+        **bar, "x": lay.xaxis3.domain[1] + 0.01, "y": sum(lay.yaxis3.domain) / 2,
+        "title": {**bar["title"], "text": "share of pairs"}}), row=2, col=1)
     fig.add_traces([go.Scatter(name="reads in lowest state", mode="lines+markers", line={"color": BLUE}),
                     go.Scatter(name="distinct minima / reads", mode="lines+markers", line={"color": GREEN}),
                     go.Scatter(name="samples with a head below the target", mode="lines+markers",
-                               line={"color": ORANGE})], rows=2, cols=1)
+                               line={"color": ORANGE})], rows=2, cols=2)
     fig.add_traces([go.Scatter(name="P(q) start", mode="lines", line={"shape": "hvh", "dash": "dot", "color": GREY}),
-                    go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh", "color": BLUE})], rows=2, cols=2)
-    for col, title in ((1, "heads"), (2, "(E - E_target) / spin"), (3, "overlap q")):
-        fig.update_xaxes(title_text="epoch", row=1, col=col)
-        fig.update_yaxes(title_text=title, row=1, col=col)
-    fig.update_xaxes(title_text="epoch", row=2, col=1)
-    fig.update_yaxes(title_text="share", range=[0, 1.02], row=2, col=1)
-    fig.update_xaxes(title_text="overlap q of two reads", range=[-1.05, 1.05], row=2, col=2)
-    fig.update_yaxes(title_text="P(q)", row=2, col=2)
-    fig.update_xaxes(visible=False, row=2, col=3)
-    fig.update_yaxes(visible=False, row=2, col=3)
+                    go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh", "color": BLUE})], rows=3, cols=1)
+    for (row, col), title in (((1, 1), "heads"), ((1, 2), "(E - E_target) / spin"), ((2, 1), "overlap q")):
+        fig.update_xaxes(title_text="epoch", row=row, col=col)
+        fig.update_yaxes(title_text=title, row=row, col=col)
+    fig.update_xaxes(title_text="epoch", row=2, col=2)
+    fig.update_yaxes(title_text="share", range=[0, 1.02], row=2, col=2)
+    fig.update_xaxes(title_text="overlap q of two reads", range=[-1.05, 1.05], row=3, col=1)
+    fig.update_yaxes(title_text="P(q)", row=3, col=1)
+    fig.update_xaxes(visible=False, row=3, col=2)
+    fig.update_yaxes(visible=False, row=3, col=2)
     return fig
 
 

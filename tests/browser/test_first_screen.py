@@ -5,6 +5,7 @@ accuracy curve) is visible without scrolling, nothing overflows sideways from 10
 the time to something on screen / the full first screen is written to benchmarks/ui.json.
 """
 import json
+import os
 import shutil
 import statistics
 import urllib.request
@@ -15,7 +16,7 @@ from .conftest import ARTIFACTS, ROOT, record
 
 pytestmark = pytest.mark.browser
 
-RUNS = 5     # timings: medians of 5 fresh kernels
+RUNS = 5     # timings: medians of 5 fresh kernels (marked slow)
 
 #: What must be on the first screen: (name, selector, text of the element or None).
 CORE = [("dataset control", ".qnn-controls select", None),
@@ -86,8 +87,11 @@ def _open_lab(page, server, name, file_browser=True):
                            timeout=120_000)
     page.evaluate(TIMING)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    try:
-        page.wait_for_function("() => window.__t.full !== null", timeout=240_000)
+    try:                  # JupyterLab draws only the cells in view: bring the lab into view as soon as it exists
+        page.wait_for_function("() => { const lab = document.querySelector('.qnn-lab');"
+                               " if (lab && !window.__t.scrolled) { lab.scrollIntoView({block: 'start'});"
+                               " window.__t.scrolled = true; } return window.__t.full !== null; }",
+                               timeout=240_000, polling=100)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / f"timeout_{name}.png"))
         raise
@@ -121,7 +125,7 @@ def small_page(browser):
     context.close()
 
 
-def test_first_screen_in_jupyterlab_with_the_file_browser_open(browser, small_page, jupyter_server):
+def test_first_screen_in_jupyterlab_with_the_file_browser_open(small_page, jupyter_server):
     page = small_page
     _shutdown_kernels(jupyter_server)
     timings = [_open_lab(page, jupyter_server, "first_screen.ipynb")]
@@ -131,7 +135,16 @@ def test_first_screen_in_jupyterlab_with_the_file_browser_open(browser, small_pa
     assert all(state == "ok" for _, state in seen), seen
     overflow = page.evaluate(OVERFLOW)
     assert overflow["count"] == 0 and not overflow["scrolled"], overflow
-    for k in range(1, RUNS):                      # fresh kernels and pages for the timing medians
+    _shutdown_kernels(jupyter_server)
+    assert 0 < timings[0]["first"] <= timings[0]["full"]
+
+
+@pytest.mark.slow
+def test_first_screen_timings(browser, jupyter_server):
+    """Run -> something on screen, and -> the whole first screen: medians of 5 fresh kernels and pages
+    (python -m pytest -m slow tests/browser/test_first_screen.py), written to benchmarks/ui.json."""
+    timings = []
+    for k in range(RUNS):
         _shutdown_kernels(jupyter_server)
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         try:
@@ -143,7 +156,8 @@ def test_first_screen_in_jupyterlab_with_the_file_browser_open(browser, small_pa
     full = [t["full"] / 1000 for t in timings]
     record({"first_paint_s_median": statistics.median(first), "first_paint_s_all": first,
             "first_screen_s_median": statistics.median(full), "first_screen_s_all": full,
-            "first_screen_setting": "JupyterLab 1366x768, file browser open, lab.ipynb run in a fresh kernel"})
+            "first_screen_setting": "JupyterLab 1366x768, file browser open, lab.ipynb run in a fresh kernel",
+            "first_screen_load_average": round(os.getloadavg()[0], 1)})
 
 
 @pytest.mark.parametrize("width", [1000, 1200, 1600])

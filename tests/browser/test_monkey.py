@@ -120,9 +120,21 @@ def run_monkey(page, server, name, actions, seed):
             errors = page.evaluate("() => window.__monkey.errors")
             assert not errors, (i, errors[:3])
     settle(page)
-    # the lab still trains: a known-good setting, then Step moves the epoch on
+    # the lab still trains: known-good settings through the controls, then Step moves the epoch on
     page.locator(".qnn-controls select").first.select_option("xor")
+    page.locator(".qnn-controls select").nth(1).select_option("contrastive")
+    hidden = page.locator(".qnn-controls .widget-hbox:has(> .widget-label:text-is('hidden 1')) input")
+    if hidden.count():
+        hidden.first.fill("4")
+        hidden.first.press("Enter")
+    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Sampler").first.click()
     page.wait_for_timeout(1500)
+    page.locator(".qnn-lab .widget-dropdown:has(> label:text-is('sampler')) select").first.select_option("layered")
+    page.wait_for_timeout(1500)
+    points = page.locator(".qnn-lab .widget-text:has(> label:text-is('s(t) points')) input")
+    if points.count() and points.first.is_enabled():
+        points.first.fill("")                      # no schedule: the sampler's own annealing (always valid)
+        points.first.press("Enter")
     settle(page)
     label = page.locator(".qnn-controls").inner_text()
     page.locator(".qnn-lab button:visible:text-is('Step')").first.click()
