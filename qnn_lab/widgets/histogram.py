@@ -26,6 +26,7 @@ RIGHT_COLOR, HEAD_COLOR = "#009E73", "#D55E00"     # Okabe-Ito green / vermillio
 MAX_BINS = 40
 MIN_BIN_WIDTH = 0.005      # per spin: a tenth of a typical single-flip gap on the default network
 EXACT_MAX_VARIABLES = 20
+KEPT_READS = 500           # reads whose spins are kept for the read stepper (the histogram counts every read)
 VIEWS = (("probe set", "probe"), ("one sample", "sample"))
 
 
@@ -48,10 +49,11 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
 
     ``view`` picks the probe set (default) or the chosen sample alone; ``history`` is a callable
     giving the current training run's history (the trainer's ``history_``) for the replay of
-    the probe landscape epoch by epoch.
+    the probe landscape epoch by epoch. With ``autostart`` the panel samples once as it is
+    built (in a thread), so it opens on the landscape of the current network.
     """
 
-    def __init__(self, state, history=None, height=300):
+    def __init__(self, state, history=None, height=300, autostart=False):
         self.state = state
         self.history = history or list
         self.note = ErrorNote()                    # errors of this panel's controls and buttons
@@ -64,7 +66,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
                                                    "redraws after each call")
         bind(state, "sample_reads", self.num_reads, self.note)
         bind(state, "sample_chunk", self.chunk_size, self.note)
-        self.view = w.ToggleButtons(options=VIEWS, value="probe", style={"button_width": "84px"},
+        self.view = w.ToggleButtons(options=VIEWS, value="probe", style={"button_width": "96px"},
                                     tooltips=[f"the first {PROBE_SIZE} training samples at once (as the trainer's "
                                               "probe)", "only the sample chosen in the model view"])
         self.run_button = w.Button(description="Sample", button_style="primary", icon="play")
@@ -104,6 +106,8 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
                    "wrong-class reads there are <i>heads</i>.</span>"),
             self.fig, self.status, w.HBox([self.replay_play, self.replay, self.replay_note])])
         self.refresh_replay()
+        if autostart:
+            self.run()
 
     # ------------------------------------------------------------ sampling
     def probe(self):
@@ -164,7 +168,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
                 data = self.state.data
                 states = [np.concatenate([s[l] for s in self._states]) for l in range(len(self._states[0]))]
                 reads = Reads.decode(enc.network, data.X_train[indices], data.y_train[indices], indices, states,
-                                     sampleset=result)
+                                     sampleset=result)           # the first KEPT_READS reads, for the stepper
                 self.state.selected_read = None
                 self.state.last_reads = reads
             else:
@@ -183,7 +187,9 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             dec = enc.decode(new)
             gaps = (dec.energies - self._clamped[None, :]) / enc.network.n_spins
             right = dec.classes == self._labels[None, :]
-            self._states.append(dec.states)
+            kept = sum(len(part[0]) for part in self._states)
+            if kept < KEPT_READS:
+                self._states.append([np.asarray(layer[:KEPT_READS - kept], dtype=np.int8) for layer in dec.states])
             gaps, right = gaps.ravel(), right.ravel()
         else:
             gaps, right = new.record.energy - self._reference, np.ones(len(new), bool)

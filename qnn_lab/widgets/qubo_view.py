@@ -7,12 +7,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..encoding import NeuronEncoding
-from ..encoding.labels import coupling_text, label_text
+from ..encoding.labels import coupling_text, is_spin_label, label_text, locate
 from .common import DIVERGING, GREY, ErrorNote, bind, figure, shows_errors
+from .reads import Reads
 
 __all__ = ["QuboView", "coupling_matrix", "model_table"]
 
 MAX_SHOWN = 300   # variables drawn in the heatmap; larger models show their first block
+SPIN_UP, SPIN_DOWN = "#333333", "#c8c8c8"    # field bars of the chosen read: dark for spin up, light for down
 
 
 def model_table(enc, limit=None):
@@ -82,6 +84,7 @@ class QuboView(w.VBox):
         bars.on_click(guard(lambda trace, points, _: self._select(points, np.arange(len(self.labels)))))
         state.observe(self._on_model, names=["network_version", "encoding", "sample_index", "bits"])
         state.observe(lambda _: self.highlight(), names="selected_label")
+        state.observe(lambda _: self.show_read(), names=["selected_read", "last_reads"])
         state.observe(self._on_data, names="data_version")
         super().__init__([w.HBox([self.encoding, self.sample, self.bits], layout={"flex_flow": "row wrap"}),
                           self.note, self.fig, self.stats])
@@ -119,13 +122,36 @@ class QuboView(w.VBox):
             heat.marker.size = max(2.0, 300.0 / max(n, 1))
             heat.text = t["hover"]
             bars.x, bars.y, bars.hovertext = t["fields"], np.arange(n), t["field_text"]
-            self.fig.layout.title.text = f"{s['vartype']} model of {what}"
+            self._title = f"{s['vartype']} model of {what}"
             self.highlight()
+            self.show_read()
         self.stats.value = (f"<b>{s['variables']}</b> variables, <b>{s['interactions']}</b> interactions, "
                             f"density {s['density']:.3f}, energy in [{s['energy_range'][0]:.3g}, "
                             f"{s['energy_range'][1]:.3g}]"
                             + (f"; the heatmap shows the first {n}" if n < s["variables"] else ""))
         self.table = t
+
+    def show_read(self):
+        """Field bars coloured by the chosen read's spins (dark up, light down) when it is a read of this sample."""
+        state = self.state
+        reads, k = state.last_reads, state.selected_read
+        bars = self.fig.data[1]
+        n = self._shown
+        colors, note = GREY, ""
+        if isinstance(reads, Reads) and k is not None and k < len(reads) and state.encoding == "neurons" and \
+                [s.shape[-1] for s in reads.states] == state.network.spin_sizes:
+            r, p = reads.locate(k)
+            if reads.indices[p] == state.sample_index:
+                n_layers = len(reads.states)
+                spins = [reads.states[layer][r, p, unit] for _, layer, unit in
+                         (locate(label, n_layers) for label in self.labels[:n] if is_spin_label(label))]
+                colors = [SPIN_UP if v > 0 else SPIN_DOWN for v in spins]
+                note = " · bars: chosen read's spins (dark up, light down)"
+            else:
+                note = f" · the chosen read is of sample {reads.indices[p]}"
+        with self.fig.batch_update():
+            bars.marker.color = colors
+            self.fig.layout.title.text = self._title + note
 
     def _select(self, points, rows):
         """A click picks a variable; a click on a point drawn before the model changed picks nothing."""

@@ -146,7 +146,6 @@ function render({ model, el: root }) {
       if (disabled) return;
       c.addEventListener("pointerdown", evt => {
         dragging = i; moved = false;
-        svg.setPointerCapture(evt.pointerId);
         evt.stopPropagation(); evt.preventDefault();
       });
       c.addEventListener("dblclick", evt => {
@@ -162,6 +161,7 @@ function render({ model, el: root }) {
 
   svg.addEventListener("pointermove", evt => {
     if (dragging === null) return;
+    if (!moved) svg.setPointerCapture(evt.pointerId);    // a drag, not a click: follow the pointer anywhere
     const [t, s] = toData(evt);
     pts[dragging] = [dragging === 0 ? 0 : t, s];
     moved = true;
@@ -171,6 +171,7 @@ function render({ model, el: root }) {
   svg.addEventListener("pointerup", evt => {
     if (dragging === null) return;
     dragging = null;
+    if (!moved) return;                                  // a click on a point (maybe half a double-click)
     tmax = niceMax(Math.max(...pts.map(p => p[0])) * 1.15);
     draw();
     send();
