@@ -1,4 +1,4 @@
-"""The ``qnn-lab`` command: open the lab, train a network, run the scaling study, list samplers."""
+"""The ``qnn-lab`` command: open the lab, train, export and run a network, run the scaling study, list samplers."""
 from __future__ import annotations
 
 import argparse
@@ -59,7 +59,9 @@ def build_parser():
     lab.add_argument("--no-browser", action="store_true")
 
     train = sub.add_parser("train", help="train a network and report its accuracy")
-    train.add_argument("--dataset", default="digits", help="xor, circles, gauss, spiral, moons, digits, teacher")
+    train.add_argument("--dataset", default="digits",
+                       help="xor, circles, gauss, spiral, moons, digits, teacher, or csv (with --data)")
+    train.add_argument("--data", metavar="PATH", help="the CSV file of --dataset csv: feature columns, label last")
     train.add_argument("--layers", help="sizes n_inputs,hidden,...,n_classes (default: per dataset)")
     train.add_argument("--replicas", type=int, default=4, help="output spins per class")
     train.add_argument("--trainer", default="contrastive", help="contrastive, qubo or backprop")
@@ -74,7 +76,19 @@ def build_parser():
     train.add_argument("--noise", type=float, default=0.05, help="noise of a 2-D dataset")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--json", metavar="PATH", help="write the result as JSON to PATH ('-' for stdout)")
+    train.add_argument("--save", metavar="PATH", help="write the trained network as JSON (Network.to_dict)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    export = sub.add_parser("export", help="turn a saved network (JSON) into a torch state file or ONNX")
+    export.add_argument("network", help="a network JSON file written by 'qnn-lab train --save'")
+    export.add_argument("--format", required=True, help="torch or onnx")
+    export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
+
+    predict = sub.add_parser("predict", help="print the class of each row of a CSV file")
+    predict.add_argument("network", help="a network JSON file written by 'qnn-lab train --save'")
+    predict.add_argument("--data", required=True, metavar="PATH",
+                         help="CSV: the network's feature columns (a label column last is ignored)")
+    predict.add_argument("--json", action="store_true", help="print a JSON list instead of one class per line")
 
     bench = sub.add_parser("bench", help="run the benchmarks B1-B6 and report JSON")
     bench.add_argument("--quick", action="store_true", help="small sizes (CI keeps it working, no timing gate)")
@@ -141,7 +155,12 @@ def run_train(args):
     import qnn_lab as ql
 
     opts = {"random_state": args.seed}
-    if args.dataset not in ("digits", "teacher"):
+    if (args.dataset == "csv") != (args.data is not None):
+        raise CliError(f"'--data' should be given with --dataset csv, and only then: --dataset {args.dataset}, "
+                       f"--data {args.data}")
+    if args.dataset == "csv":
+        opts["path"] = args.data
+    elif args.dataset not in ("digits", "teacher"):
         opts.update(noise=args.noise, n_samples=args.n_samples)
     ds = ql.load_dataset(args.dataset, **opts)
     preset = PRESETS.get(args.dataset, PRESETS["toy"])
@@ -180,7 +199,60 @@ def run_train(args):
     }
     print(f"{args.trainer} on {args.dataset}: train {result['train_accuracy']:.3f}, "
           f"test {result['test_accuracy']:.3f}, {wall:.1f} s", file=sys.stderr)
+    if args.save:
+        saved = trainer.network_.to_dict()
+        if ds.classes:
+            saved["classes"] = list(ds.classes)       # the CSV's label names, for 'qnn-lab predict'
+        _write_json(saved, args.save)
     return result
+
+
+def _read_network(path):
+    """A network JSON file (``qnn-lab train --save``): the Network and its class names (or None)."""
+    from .network import Network
+
+    try:
+        data = json.loads(Path(path).read_text())
+        return Network.from_dict(data), data.get("classes")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CliError(f"'network' should be a network JSON file written by 'qnn-lab train --save': "
+                       f"value = {str(path)!r} ({type(exc).__name__}: {exc})") from None
+
+
+def run_export(args):
+    """``qnn-lab export``: the network as a torch state file or an ONNX model."""
+    from .exceptions import check_choice
+
+    fmt = check_choice("--format", args.format, ("torch", "onnx"), error=CliError)
+    net, _ = _read_network(args.network)
+    if fmt == "onnx":
+        try:
+            net.to_onnx(args.output)
+        except ImportError as exc:
+            raise CliError(f"'--format onnx' needs onnx: {exc}") from None
+    else:
+        import torch
+        torch.save(net.to_torch().state_dict(), args.output)
+    print(f"qnn-lab: wrote {fmt} model of {net!r} to {args.output}", file=sys.stderr)
+
+
+def run_predict(args):
+    """``qnn-lab predict``: one class per CSV row (the label names the network was trained with)."""
+    from .data.csv import parse_csv
+
+    net, classes = _read_network(args.network)
+    try:
+        data = Path(args.data).read_bytes()
+    except OSError as exc:
+        raise CliError(f"'--data' should be a readable CSV file: value = {args.data!r} ({exc.strerror})") from None
+    X, _, _ = parse_csv(data, n_features=net.n_inputs)
+    predicted = net.predict(X).tolist()
+    if classes:
+        predicted = [classes[c] for c in predicted]
+    if args.json:
+        _write_json(predicted, "-")
+    else:
+        sys.stdout.write("".join(f"{c}\n" for c in predicted))
 
 
 def _window(text):
@@ -264,9 +336,9 @@ def run_lab(args):
 
 def _check_outputs(args):
     """Refuse an unwritable --json / --html path before a long run, so no result is lost."""
-    for option in ("json", "html"):
+    for option in ("json", "html", "save", "output"):
         path = getattr(args, option, None)
-        if path is None or path == "-":
+        if not isinstance(path, str) or path == "-":
             continue
         folder = Path(path).resolve().parent
         if not folder.is_dir() or not os.access(folder, os.W_OK) or Path(path).is_dir():
@@ -311,6 +383,12 @@ def main(argv=None):
             if bad:
                 raise CliError(f"'--only' should list names from B1..B6: value = {args.only!r}")
             _write_json(run_benchmarks(quick=args.quick, only=only), args.json)
+            return 0
+        if args.command == "export":
+            run_export(args)
+            return 0
+        if args.command == "predict":
+            run_predict(args)
             return 0
         result = run_scaling(args) if args.command == "scaling" else run_train(args)
         if args.json:

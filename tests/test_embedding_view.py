@@ -250,6 +250,7 @@ def test_the_default_bridge_says_the_viewer_app_is_missing(lab, pegasus):
     view.sample(block=True)
     view.inspect_button.click()
     assert view.note.text.startswith("InspectorViewerMissing: ") and "dwave install inspector" in view.note.text
+    assert "broken ones ringed in red" in view.note.text and "4. Energies of the reads" in view.note.text
 
 
 @pytest.mark.parametrize("topology", ["pegasus", "zephyr"])

@@ -1,4 +1,4 @@
-"""Data: small classification sets with train/test splits, and their registry."""
-from .datasets import DATASETS, Dataset, load_dataset
+"""Data: small classification sets with train/test splits, one's own data from arrays or CSV files."""
+from .datasets import DATASETS, MAX_CLASSES, MAX_ROWS, DataError, Dataset, load_dataset
 
-__all__ = ["DATASETS", "Dataset", "load_dataset"]
+__all__ = ["DATASETS", "MAX_CLASSES", "MAX_ROWS", "DataError", "Dataset", "load_dataset"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import (
+    QnnLabError,
     check_choice,
     check_float,
     check_int,
@@ -16,9 +17,13 @@ from ..exceptions import (
     warn_unknown_kwargs,
 )
 
-__all__ = ["DATASETS", "Dataset", "load_dataset"]
+__all__ = ["DATASETS", "MAX_CLASSES", "MAX_ROWS", "DataError", "Dataset", "encode_labels", "load_dataset"]
 
-DATASETS = ("xor", "circles", "gauss", "spiral", "moons", "digits", "teacher")
+DATASETS = ("xor", "circles", "gauss", "spiral", "moons", "digits", "teacher", "csv")
+
+#: Largest number of samples and of classes of one's own data (arrays or a CSV file): the lab stays responsive.
+MAX_ROWS = 10_000
+MAX_CLASSES = 20
 
 _TOY = ("xor", "circles", "gauss", "spiral", "moons")
 _DEFAULT_N_SAMPLES = 400
@@ -27,11 +32,19 @@ _DIGIT_ENCODINGS = ("scaled", "binary")
 _OPTIONS = {name: () for name in _TOY}
 _OPTIONS["digits"] = ("encoding", "classes")
 _OPTIONS["teacher"] = ("n_inputs", "alpha")
+_OPTIONS["csv"] = ("path", "data")
+
+
+class DataError(QnnLabError, ValueError):
+    """One's own data cannot be used (the message names the row and column of a file)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A train/test split of a classification task (labels 0..n_classes-1)."""
+    """A train/test split of a classification task (labels 0..n_classes-1).
+
+    ``classes`` names the classes of one's own data (label ``i`` is ``classes[i]``); empty for built-in sets.
+    """
 
     name: str
     X_train: np.ndarray
@@ -40,6 +53,55 @@ class Dataset:
     y_test: np.ndarray
     n_classes: int
     spec: dict
+    classes: tuple = ()
+
+    @classmethod
+    def from_arrays(cls, X, y, *, test_fraction=0.25, random_state=0, name="arrays"):
+        """A Dataset from one's own features ``X`` (n_samples, n_features) and labels ``y``.
+
+        Labels may be integers or strings; the sorted distinct values become classes 0..K-1
+        (``classes`` keeps them). At most ``MAX_ROWS`` samples and 2..``MAX_CLASSES`` classes.
+
+        Raises:
+            DataError: wrong shapes, non-finite features, too many rows, one class or too many.
+            TypeError, ValueError: ``test_fraction`` or ``random_state`` out of range.
+
+        Examples:
+            >>> ds = Dataset.from_arrays([[0, 0], [0, 1], [1, 0], [1, 1]] * 2, ["a", "b", "b", "a"] * 2)
+            >>> ds.classes, ds.n_classes, len(ds.y_test)
+            (('a', 'b'), 2, 2)
+        """
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"'X' should be a 2-D array of numbers: {exc}") from None
+        if X.ndim != 2 or X.shape[1] < 1:
+            raise DataError(f"'X' should be a 2-D array (n_samples, n_features): shape = {X.shape}")
+        if not np.all(np.isfinite(X)):
+            row, col = np.argwhere(~np.isfinite(X))[0]
+            raise DataError(f"'X' should hold finite numbers: X[{row}, {col}] = {float(X[row, col])!r}")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise DataError(f"'y' should be 1-D with one label per row of 'X' ({len(X)}): shape = {y.shape}")
+        if len(X) > MAX_ROWS:
+            raise DataError(f"'X' should have at most {MAX_ROWS} rows: {len(X)} rows")
+        codes, classes = encode_labels(y.tolist(), "'y'")
+        return cls._split(name, X, codes, classes, test_fraction, random_state, {})
+
+    @classmethod
+    def _split(cls, name, X, y, classes, test_fraction, random_state, spec):
+        """Stratified split of checked arrays; ``spec`` gets the split's settings."""
+        test_fraction = check_float("test_fraction", test_fraction, low=0.0, high=1.0, low_open=True,
+                                    high_open=True)
+        random_state = check_int("random_state", random_state, low=0)
+        rng = np.random.default_rng(random_state)
+        try:
+            train, test = _stratified_split(y, test_fraction, rng, f"{len(y)} samples")
+        except ValueError as exc:
+            raise DataError(f"too few rows: {exc}") from None
+        arrays = _frozen(X[train], y[train], X[test], y[test])
+        spec = {"name": name, **spec, "test_fraction": test_fraction, "random_state": random_state}
+        return cls(name, *arrays, n_classes=len(classes), spec=spec, classes=tuple(classes))
 
     @property
     def n_features(self) -> int:
@@ -51,7 +113,7 @@ class Dataset:
             return NotImplemented
         arrays = ("X_train", "y_train", "X_test", "y_test")
         return (self.name == other.name and self.n_classes == other.n_classes
-                and self.spec == other.spec
+                and self.spec == other.spec and self.classes == other.classes
                 and all(getattr(self, a).dtype == getattr(other, a).dtype
                         and np.array_equal(getattr(self, a), getattr(other, a)) for a in arrays))
 
@@ -70,6 +132,7 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
     ``digits`` is scikit-learn's shipped 8x8 digits set (64 features in [-1, 1]).
     ``teacher`` labels random +-1 inputs with a random +-1 teacher perceptron:
     label 1 where ``X @ w_teacher >= 0`` (ties, possible for even ``n_inputs``, give 1).
+    ``csv`` reads one's own data from the file ``path`` (see ``qnn_lab.data.csv``).
 
     Args:
         name: One of ``DATASETS``.
@@ -89,6 +152,7 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
             ``classes`` (None or distinct digits 0..9; labels are remapped to
             ``0..len(classes)-1`` in the given order). ``teacher``: ``n_inputs``
             (default 64, >= 1) and ``alpha`` (``P / n_inputs``, default 2.0, > 0).
+            ``csv``: ``path`` or ``data`` (the file's contents; ``n_samples`` and ``noise`` do not apply).
             Unknown options are ignored with a UserWarning.
 
     Returns:
@@ -96,6 +160,7 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
 
     Raises:
         UnknownNameError: ``name`` is not one of ``DATASETS``.
+        DataError: a ``csv`` file that cannot be used (the message names its row and column).
         TypeError, ValueError: A parameter has the wrong type or is out of range.
 
     Examples:
@@ -119,6 +184,15 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
         random_state = int(random_state)
     options = warn_unknown_kwargs(f"load_dataset({name!r})", options, _OPTIONS[name])
     spec = {"name": name, "test_fraction": test_fraction, "random_state": random_state}
+    if name == "csv":
+        from .csv import read_csv
+
+        if ("path" in options) == ("data" in options):
+            raise TypeError("load_dataset('csv') needs either 'path' (the CSV file to read) or 'data' (its bytes)")
+        source = options["path"] if "path" in options else options["data"]
+        if isinstance(source, str) and "data" in options:
+            source = source.encode()
+        return read_csv(source, test_fraction=test_fraction, random_state=random_state)
 
     if name in _TOY:
         n_samples = _DEFAULT_N_SAMPLES if n_samples is None else n_samples
@@ -143,10 +217,37 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
         spec.update(opts)
 
     train, test = _stratified_split(y, test_fraction, rng, size)
-    arrays = [np.ascontiguousarray(a) for a in (X[train], y[train], X[test], y[test])]
-    for arr in arrays:
+    return Dataset(name, *_frozen(X[train], y[train], X[test], y[test]), n_classes=n_classes, spec=spec)
+
+
+def _frozen(*arrays):
+    """Contiguous read-only copies."""
+    out = [np.ascontiguousarray(a) for a in arrays]
+    for arr in out:
         arr.setflags(write=False)
-    return Dataset(name, *arrays, n_classes=n_classes, spec=spec)
+    return out
+
+
+def encode_labels(labels, where):
+    """Labels (ints or strings) as codes 0..K-1 in sorted order, and the K class names.
+
+    All-integer labels keep integer names; otherwise every label is a string. ``where`` names
+    the labels in errors (e.g. "column 3 (the label column)").
+    """
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in labels):
+        names = sorted({int(v) for v in labels})
+        values = [int(v) for v in labels]
+    else:
+        values = [str(v) for v in labels]
+        names = sorted(set(values))
+    if len(names) < 2:
+        found = f"only the class {names[0]!r}" if names else "no labels"
+        raise DataError(f"{where} should hold at least 2 classes: {found}")
+    if len(names) > MAX_CLASSES:
+        raise DataError(f"{where} should hold at most {MAX_CLASSES} classes: {len(names)} distinct labels "
+                        f"({', '.join(map(repr, names[:MAX_CLASSES + 1]))}, ...)")
+    index = {n: i for i, n in enumerate(names)}
+    return np.array([index[v] for v in values], dtype=np.int64), names
 
 
 def _stratified_split(y, test_fraction, rng, size):

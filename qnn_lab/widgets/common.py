@@ -7,6 +7,7 @@ import re
 import threading
 import time
 import traceback
+import weakref
 from copy import deepcopy
 
 import ipywidgets as w
@@ -16,7 +17,8 @@ from plotly.basewidget import BaseFigureWidget
 from .words import explain
 
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "THEME_CSS", "BackgroundJob", "ErrorNote",
-           "FigureBox", "LabFigure", "Throttle", "bind", "figure", "figures_below", "shows_errors", "sync_figures"]
+           "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below", "shows_errors",
+           "sync_figures"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
@@ -43,6 +45,14 @@ THEME_CSS = """<style>
 
 
 MAX_NOTE = 300     # characters an error note shows
+
+#: The controls bound to each setting ("name", or "name.key" for a dict entry), per LabState.
+_CONTROLS = weakref.WeakKeyDictionary()
+
+
+def controls_of(state):
+    """{setting: [controls]} of the controls ``bind`` attached to ``state`` (share links hide / lock them)."""
+    return _CONTROLS.get(state, {})
 
 
 class ErrorNote(w.HTML):
@@ -120,6 +130,7 @@ def bind(state, name, control, note, *, key=None, parse=None, show=None):
 
     control.observe(to_state, "value")
     state.observe(to_control, names=name)
+    _CONTROLS.setdefault(state, {}).setdefault(name if key is None else f"{name}.{key}", []).append(control)
     to_control()
     return to_control
 

@@ -354,11 +354,15 @@ class EmbeddingView(BackgroundJob, w.VBox):
         """Hand the mock-QPU reads of the embedded model to the inspector bridge; its message goes to the lab."""
         if self.sampleset is None or self.model is None:
             raise ValueError("nothing to inspect yet: press Embed, then Sample chains (the inspector shows reads)")
-        if self.inspector is None:
-            from ..samplers.inspector import show_inspector as inspector
-        else:
-            inspector = self.inspector
-        result = inspector(self.sampleset)
+        from ..samplers.inspector import InspectorViewerMissing, show_inspector
+
+        inspector = show_inspector if self.inspector is None else self.inspector
+        try:
+            result = inspector(self.sampleset)
+        except InspectorViewerMissing as exc:
+            raise InspectorViewerMissing(f"{exc}. The lab shows the same problem without it: the chains of these "
+                                         f"reads here (broken ones ringed in red), and each read in "
+                                         f"4. Energies of the reads") from None
         self.status.value = html.escape(f"inspector: {result}" if result else "opened in the inspector")
 
     # ------------------------------------------------------------ drawing

@@ -21,8 +21,10 @@ from .network_view import NetworkView
 from .qubo_view import QuboView
 from .read_stepper import ReadStepper
 from .sampler_panel import SamplerPanel
+from .share import ShareControl, lab_from_link
 from .state import STATE_VERSION, LabState, LabValueError, migrate
 from .training_view import TAB_WIDTH, TrainingView
+from .transfer import Browser, TransferPanel
 from .words import Glossary, explain, help_note
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "Lab"]
@@ -33,6 +35,10 @@ STATE_FORMAT = "qnn_lab.state"
 #: The deeper views under the first screen, in tab order (``LabState.tab`` names them).
 TAB_TITLES = {"model": "Ising / QUBO model", "sampler": "Sampler & schedule", "energies": "Energies",
               "landscape": "Landscape", "qpu": "QPU", "lessons": "Lessons & glossary"}
+
+
+#: Below the save row, opened on demand: the browser-side files and the share link.
+EXTRA_TITLES = {"files": "Your files: downloads, uploads, your own data", "share": "Share: a link to this lab"}
 
 
 def _heading(title, panel):
@@ -90,6 +96,11 @@ class Lab(w.VBox):
                           selected_index=None)
         self.tabs.observe(self._on_tab, "selected_index")
         state.observe(self._show_tab, names="tab")
+        self.browser = Browser()                      # the page side of downloads and of the Share link
+        self.extras = w.Accordion(children=[w.VBox(), w.VBox()], titles=list(EXTRA_TITLES.values()),
+                                  selected_index=None)
+        self.extras.observe(lambda ch: ch["new"] is not None and self._extra(list(EXTRA_TITLES)[ch["new"]]),
+                            "selected_index")
         super().__init__([
             w.HTML(THEME_CSS),
             w.HBox([w.HTML("<b style='font-size:15px'>qnn_lab</b> <span class='qnn-note'>training a neural network "
@@ -97,7 +108,7 @@ class Lab(w.VBox):
                    layout={"flex_flow": "row wrap", "align_items": "center", "justify_content": "space-between"}),
             core, self.tabs,
             w.HBox([self.path, self.save_button, self.load_button, self.saved_note], layout={"flex_flow": "row wrap"}),
-            self.file_note,
+            self.file_note, self.extras, self.browser,
         ])
         self.add_class("qnn-lab")
         self._show_message({"new": ""})
@@ -127,6 +138,27 @@ class Lab(w.VBox):
         self.read_stepper = ReadStepper(self.state)
         return w.VBox([histogram, _heading("Read stepper", "read_stepper"), self.read_stepper])
 
+    def _extra(self, name):
+        """Your files (downloads, uploads, own data) or Share (links, teacher mode), built on first open."""
+        if name not in self._panels:
+            widget = (TransferPanel if name == "files" else ShareControl)(self, self.browser)
+            self._panels[name] = widget
+            self.extras.children[list(EXTRA_TITLES).index(name)].children = [widget]
+        return self._panels[name]
+
+    @property
+    def transfer(self):
+        return self._extra("files")
+
+    @property
+    def share(self):
+        return self._extra("share")
+
+    @property
+    def lessons(self):
+        """The lesson player of the Lessons tab."""
+        return self.panel("lessons").children[0]
+
     @property
     def qubo(self):
         return self.panel("model")
@@ -153,6 +185,19 @@ class Lab(w.VBox):
         index = list(TAB_TITLES).index(change["new"]) if change["new"] else None
         if self.tabs.selected_index != index:
             self.tabs.selected_index = index
+
+    @classmethod
+    def from_link(cls, url_or_query, **defaults):
+        """The lab a share link describes (see ``qnn_lab.widgets.share``); ``defaults`` apply where it is silent.
+
+        Examples:
+            >>> lab = Lab.from_link("?dataset=xor&hidden=8,8&replicas=3&hide=qpu&colour=red")
+            >>> lab.state.layers, lab.state.replicas
+            ([2, 8, 8, 2], 3)
+            >>> lab.state.message
+            "This link: unknown key 'colour': ..."
+        """
+        return lab_from_link(cls, url_or_query, **defaults)
 
     def _repr_mimebundle_(self, **kwargs):
         """Display; first give every figure its current data as widget state.

@@ -49,7 +49,7 @@ def dataset_parameters(name):
     spec = getattr(data_stage, "dataset_spec", None)
     if spec is not None:
         return {p.name for p in spec(name).parameters}
-    return set() if name in ("digits", "teacher") else {"n_samples", "noise"}
+    return set() if name in ("digits", "teacher", "csv") else {"n_samples", "noise"}
 
 
 def kept_parameters(spec):
@@ -75,6 +75,7 @@ class LabState(tl.HasTraits):
     """
 
     # data
+    own_data = tl.Unicode("").tag(setting=True)       # CSV text of one's own data (dataset "csv")
     dataset = tl.Unicode("circles").tag(setting=True)
     n_samples = tl.Int(400).tag(setting=True)
     noise = tl.Float(0.05).tag(setting=True)
@@ -146,9 +147,24 @@ class LabState(tl.HasTraits):
     @tl.validate("dataset")
     def _check_dataset(self, proposal):
         try:
-            return check_choice("dataset", proposal["value"], dataset_names(), error=ValueError)
+            name = check_choice("dataset", proposal["value"], dataset_names(), error=ValueError)
         except (TypeError, ValueError) as exc:
             _refuse(exc)
+        if name == "csv" and not self.own_data:
+            raise LabValueError("'dataset' 'csv' is your own data: upload a CSV file (or click points on the "
+                                "decision-boundary plot) first")
+        return name
+
+    @tl.validate("own_data")
+    def _check_own_data(self, proposal):
+        from ..data.csv import read_csv
+
+        if proposal["value"]:
+            try:
+                read_csv(proposal["value"].encode())
+            except ValueError as exc:
+                _refuse(exc)
+        return proposal["value"]
 
     @tl.validate("features")
     def _check_features(self, proposal):
@@ -316,8 +332,10 @@ class LabState(tl.HasTraits):
         if self.features and "features" not in dataset_parameters(self.dataset):
             self.features = []
 
-    @tl.observe("dataset", "n_samples", "noise", "test_fraction", "features", "seed")
+    @tl.observe("dataset", "own_data", "n_samples", "noise", "test_fraction", "features", "seed")
     def _on_data_choice(self, change):
+        if change["name"] == "own_data" and self.dataset != "csv":
+            return
         if self.data is not None and not self._quiet:
             self.rebuild_dataset()
 
@@ -349,6 +367,8 @@ class LabState(tl.HasTraits):
         """
         takes = dataset_parameters(self.dataset)
         opts = {k: getattr(self, k) for k in ("n_samples", "noise", "features") if k in takes}
+        if self.dataset == "csv":
+            opts["data"] = self.own_data
         self.data = load_dataset(self.dataset, test_fraction=self.test_fraction, random_state=self.seed, **opts)
         self.network = self._fresh_network()
         self.last_reads = None
@@ -452,8 +472,8 @@ class LabState(tl.HasTraits):
 
 
 #: The settings, in the order they are applied (each may depend on the ones before it).
-SETTINGS = ("dataset", "features", "n_samples", "noise", "test_fraction", "seed", "hidden", "replicas", "encoding",
-            "bits", "sample_index", "sampler", "sampler_params", "sample_reads", "sample_chunk", "trainer",
+SETTINGS = ("own_data", "dataset", "features", "n_samples", "noise", "test_fraction", "seed", "hidden", "replicas",
+            "encoding", "bits", "sample_index", "sampler", "sampler_params", "sample_reads", "sample_chunk", "trainer",
             "trainer_params", "topology", "embed_reads", "chain_strength", "embed_minibatch", "selected_label",
             "selected_read", "mode", "tab")
 
