@@ -94,6 +94,11 @@ class TrainingView(BackgroundJob, w.VBox):
         self.param_box.layout.width = "270px"
         self.restart()
 
+    @property
+    def boundary(self):
+        """The decision-boundary figure of the output view (clicks on it add points of one's own data)."""
+        return self.output.boundary
+
     def landscape_panel(self):
         """The glass -> order panels (built on first call; the Landscape tab calls it when opened)."""
         if self.curves is None:
