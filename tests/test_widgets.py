@@ -39,9 +39,7 @@ def test_builder_buttons_change_the_network_and_its_drawing(lab):
     b.layer_rows.children[1].children[1].value = 6
     b.remove_layer.click()
     assert lab.state.hidden == [7]
-    n_links = 2 * 7 + 7 * 4
-    assert len(b.fig.data[2].x) == n_links and len(b.fig.data[2].text) == n_links
-    assert len(b.fig.data[3].x) == 2 + 7 + 4                        # neurons drawn
+    assert len(lab.network.drawing["links"]) == 2                  # the network view redrew: 2-7-2 has 2 layers
 
 
 def test_dataset_control_rebuilds_data_and_views(lab):
@@ -72,6 +70,9 @@ def test_qubo_view_shows_couplings_with_their_origin(lab):
 def test_sampler_panel_builds_controls_from_the_schema(lab):
     panel = lab.sampler
     panel.choice.value = "sa"
+    assert set(panel.widgets) == {"num_sweeps", "beta_range"}                    # simple mode
+    assert "3 more settings in expert mode" in panel.controls.children[-1].value
+    lab.mode.value = "expert"
     assert set(panel.widgets) == {"num_sweeps", "beta_range", "beta_schedule_type", "anneal_schedule", "seed"}
     panel.widgets["num_sweeps"].value = 77
     assert lab.state.sampler_params["num_sweeps"] == 77
@@ -88,11 +89,15 @@ def test_sampler_panel_builds_controls_from_the_schema(lab):
 def test_histogram_counts_every_read_and_marks_target_and_ground(lab):
     h = lab.histogram
     h.num_reads.value, h.chunk_size.value = 60, 20
+    h.run(block=True)                                                   # the probe set: 60 reads of each sample
+    counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
+    assert counts.sum() == 60 * len(h.probe()) == len(lab.state.last_reads)
+    h.view.value = "sample"
     h.run(block=True)
     counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
     assert counts.sum() == 60
-    assert set(h.marks) == {"clamped target", "exact ground state"}
-    assert min(h.energies) >= h.marks["exact ground state"] - 1e-9
+    assert set(h.marks) == {"target", "ground state"}
+    assert min(h.gaps) >= h.marks["ground state"] - 1e-9
     assert "60 of 60 reads" in h.status.value and not lab.state.running
 
 
@@ -106,41 +111,43 @@ def test_histogram_stop_keeps_what_was_drawn(lab):
     h.stop()
     h.wait(30)
     assert not h.running and not lab.state.running
-    assert 0 < len(h.energies) < 10_000 and "(stopped)" in h.status.value
+    assert 0 < len(h.gaps) < 10_000 * len(h.probe()) and "(stopped)" in h.status.value
 
 
 def test_training_step_play_and_the_views_follow(lab):
     tv = lab.training
     before = lab.state.network_version
     tv.step(block=True)
-    assert tv.trainer.epoch_ == 1 and len(tv.curves.data[0].x) == 1
+    assert tv.trainer.epoch_ == 1 and len(tv.accuracy.data[0].x) == 1
     tv.play(max_epochs=2, block=True)
-    assert list(tv.curves.data[0].x) == [1, 2, 3]
+    assert list(tv.accuracy.data[0].x) == [1, 2, 3]
     assert lab.state.network_version > before                         # network drawing and QUBO view redrawn
-    assert np.asarray(tv.curves.data[3].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
-    assert np.asarray(tv.curves.data[4].z).shape == (20, 4)             # P(q) over training
-    assert tv.boundary.data[0].z.shape == (60, 60)
+    lab.panel("landscape")                                             # built when its tab opens, from the history
+    assert np.asarray(tv.curves.data[1].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
+    assert np.asarray(tv.curves.data[2].z).shape == (20, 4)             # P(q) over training
+    assert tv.output.boundary.data[0].z.shape == (60, 60)
     tv.reset()
-    assert len(tv.curves.data[0].x) == 0
+    assert len(tv.accuracy.data[0].x) == 0 and len(tv.curves.data[0].x) == 0
 
 
 def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
     tv = lab.training
+    lab.panel("landscape")
     tv.play(max_epochs=2, block=True)
     history = tv.trainer.history_
     start, marks = history[0]["landscape_initial"], [r["landscape"] for r in history]
-    assert list(tv.curves.data[4].x) == [0, 1, 2]                      # P(q) over training, from epoch 0
-    np.testing.assert_allclose(np.asarray(tv.curves.data[4].z)[:, 0], start["overlap_distribution"])
-    assert list(tv.curves.data[5].y) == [start["lowest_share"]] + [m["lowest_share"] for m in marks]
-    assert list(tv.curves.data[7].y) == [start["head_below_target"]] + [m["head_below_target"] for m in marks]
-    assert list(tv.curves.data[8].y) == start["overlap_distribution"]
-    assert list(tv.curves.data[9].y) == marks[-1]["overlap_distribution"]
-    np.testing.assert_allclose(np.asarray(tv.curves.data[3].z).sum(0), 1.0)   # each epoch's gap column sums to 1
+    assert list(tv.curves.data[2].x) == [0, 1, 2]                      # P(q) over training, from epoch 0
+    np.testing.assert_allclose(np.asarray(tv.curves.data[2].z)[:, 0], start["overlap_distribution"])
+    assert list(tv.curves.data[3].y) == [start["lowest_share"]] + [m["lowest_share"] for m in marks]
+    assert list(tv.curves.data[5].y) == [start["head_below_target"]] + [m["head_below_target"] for m in marks]
+    assert list(tv.curves.data[6].y) == start["overlap_distribution"]
+    assert list(tv.curves.data[7].y) == marks[-1]["overlap_distribution"]
+    np.testing.assert_allclose(np.asarray(tv.curves.data[1].z).sum(0), 1.0)   # each epoch's gap column sums to 1
     tv.trainer_choice.value = "backprop"                     # no landscape: the panels keep the earlier epochs
     tv.step(block=True)
-    assert list(tv.curves.data[0].x) == [1, 2, 3] and list(tv.curves.data[4].x) == [0, 1, 2]
+    assert list(tv.accuracy.data[0].x) == [1, 2, 3] and list(tv.curves.data[2].x) == [0, 1, 2]
     tv.reset()
-    assert tv.curves.data[4].z is None and len(tv.curves.data[0].y) == 0
+    assert tv.curves.data[2].z is None and len(tv.accuracy.data[0].y) == 0
 
 
 def test_pause_stops_a_running_training(lab):
@@ -152,14 +159,14 @@ def test_pause_stops_a_running_training(lab):
 
 
 def test_a_failing_callback_shows_its_error_and_the_lab_keeps_working(lab, monkeypatch):
-    monkeypatch.setattr(lab.state, "current_model", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(lab.state, "make_sampler", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     lab.histogram.run_button.click()
     assert lab.histogram.note.text == "RuntimeError: boom" and lab.histogram.note.layout.display is None
     monkeypatch.undo()
     lab.histogram.num_reads.value = 5
     lab.histogram.run_button.click()
     lab.histogram.wait(60)
-    assert lab.histogram.energies.size == 5 and not lab.histogram.note.value     # cleared by the next success
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe()) and not lab.histogram.note.value   # cleared
 
 
 def test_bad_control_values_are_refused_with_a_message(lab):
@@ -183,7 +190,7 @@ def test_save_and_load_round_trip(lab, tmp_path):
     for a, b in zip(other.state.network.weights, saved_weights):
         np.testing.assert_array_equal(a, b)
     assert other.training.history == lab.training.history and len(lab.training.history) == 1
-    assert list(other.training.curves.data[0].y) == list(lab.training.curves.data[0].y)    # the curves are back
+    assert list(other.training.accuracy.data[0].y) == list(lab.training.accuracy.data[0].y)   # the curves are back
     assert "token" not in path.read_text().lower()
 
 
@@ -269,29 +276,34 @@ def test_soak_1000_training_steps_keep_memory_bounded(capsys):
     assert end - start < 200
 
 
-def test_schedule_editor_presets_plot_and_inline_rule(lab, tmp_path):
+def test_schedule_presets_and_the_drawn_editor_edit_one_setting(lab, tmp_path):
+    lab.state.mode = "expert"
     lab.sampler.choice.value = "sa"
-    editor = lab.sampler.widgets["anneal_schedule"]
-    editor.preset.value = "pause"
+    preset, editor = lab.sampler.widgets["anneal_schedule"], lab.sampler.schedule
+    preset.value = "pause"
     assert lab.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")
-    assert list(editor.fig.data[0].y) == [0, 0.45, 0.45, 1]
+    assert editor.text.value == "0, 0; 9, 0.45; 19, 0.45; 30, 1" and editor.valid
     editor.text.value = "0, 0; 10, 0.7; 5, 1"
-    assert "times should increase" in editor.error.value
+    assert not editor.valid and "anneal_schedule" in lab.state.refused
     assert lab.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")   # the valid one stays
+    editor.text.value = "0, 0; 10, 0.5; 20, 1"
+    assert editor.valid and not lab.state.refused and preset.value == "(drawn)"
     lab.save(tmp_path / "s.json")
-    other = Lab()
+    other = Lab(mode="expert")
     other.load(tmp_path / "s.json")
-    assert other.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")
-    assert other.sampler.widgets["anneal_schedule"].text.value == "0, 0; 9, 0.45; 19, 0.45; 30, 1"
+    assert other.state.sampler_params["anneal_schedule"] == AnnealSchedule([(0, 0), (10, 0.5), (20, 1)])
+    assert other.sampler.schedule.text.value == "0, 0; 10, 0.5; 20, 1"
 
 
 def test_display_puts_every_figures_data_into_its_widget_state(lab):
     """What Voila shows: the synced state, not replayed update messages."""
-    assert lab.builder.fig._widget_data == [] or not lab.builder.fig._widget_data[0].get("x")
+    fig = lab.training.accuracy
+    lab.training.step(block=True)
+    assert not fig._widget_data or not fig._widget_data[0].get("x")
     bundle = lab._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert len(lab.builder.fig._widget_data[3]["x"]) == 2 + 6 + 4          # the neurons
-    assert lab.qubo.fig._widget_layout["title"]["text"].startswith("SPIN model")
+    assert list(fig._widget_data[0]["x"]) == [1]                          # the accuracy curve's point
+    assert lab.qubo.fig._widget_layout["title"]["text"].startswith("SPIN model")    # a tab built later: synced too
 
 
 def test_the_lab_buttons_save_load_dismiss_and_regenerate(lab, tmp_path):
@@ -360,6 +372,7 @@ class _Recorder:
 
 def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monkeypatch):
     panel, h = lab.sampler, lab.histogram
+    lab.state.mode = "expert"
     panel.choice.value = "sa"
     panel.reads.value = 30                          # "reads per Sample click"
     panel.widgets["seed"].value = "7"               # "seed (Sample clicks)"
@@ -374,14 +387,16 @@ def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monke
     assert sum(c["num_reads"] for c in calls) == 30 and len(calls) == 3
     assert made[-1].sampler.defaults["num_sweeps"] == 50
     assert [c["seed"] for c in calls] == list(np.random.SeedSequence(7).generate_state(3) % MAX_SEED)
-    first = h.energies.copy()
+    first = h.gaps.copy()
     h.run(block=True)
-    np.testing.assert_array_equal(h.energies, first)                 # the seed fixes the reads
-    assert len(lab.state.last_reads) == 30
+    np.testing.assert_array_equal(h.gaps, first)                     # the seed fixes the reads
+    assert lab.state.last_reads.n_reads == 30
 
 
 def test_the_trainers_settings_reach_the_trainer(lab):
     tv = lab.training
+    assert set(tv.param_widgets) == {"epochs", "learning_rate", "num_reads"}          # simple mode
+    lab.mode.value = "expert"
     assert tv.param_widgets["num_reads"].description == "reads per training step"
     tv.param_widgets["num_reads"].value = 3
     tv.param_widgets["learning_rate"].value = 0.05
@@ -414,11 +429,11 @@ def test_samplers_and_trainers_registered_later_appear_in_the_lab(monkeypatch):
     assert lab.training.trainer.learning_rate == 0.07 and lab.training.trainer.sampler == "my-steepest"
     lab.histogram.num_reads.value = 5
     lab.histogram.run(block=True)
-    assert lab.histogram.energies.size == 5
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe())
 
 
 def test_save_load_save_gives_the_same_file_with_every_panels_settings(tmp_path):
-    lab = Lab(dataset="xor", hidden=[5, 3], n_samples=80)
+    lab = Lab(dataset="xor", hidden=[5, 3], n_samples=80, mode="expert")
     lab.sampler.choice.value = "sa"
     lab.sampler.widgets["num_sweeps"].value = 123
     lab.sampler.widgets["seed"].value = "11"
@@ -466,5 +481,112 @@ def test_version_1_files_migrate(tmp_path):
     assert (s.dataset, s.hidden, s.sample_index, s.sampler, s.sample_reads) == ("xor", [6], 3, "sa", 30)
     assert s.sampler_params["num_sweeps"] == 123
     assert (s.trainer_params["learning_rate"], s.trainer_params["batch_size"]) == (0.03, 4)
-    assert list(other.training.curves.data[0].y) == [0.5]
+    assert list(other.training.accuracy.data[0].y) == [0.5]
     assert other.to_dict()["version"] == STATE_VERSION == 2
+
+
+# ---------------------------------------------------------------- issue 13: one regression test per bug
+def test_browser_trace_updates_with_arrays_do_not_raise():
+    """plotly's _remove_overlapping_props asked `not array` (ValueError in JupyterLab's log, 417 times)."""
+    from plotly.basewidget import BaseFigureWidget
+
+    from qnn_lab.widgets.common import LabFigure, figure
+
+    def data():
+        return {"customdata": np.arange(3.0), "marker": {"color": np.arange(3.0), "size": 4}, "uid": "u"}
+
+    delta = {"customdata": {"a": 1}, "marker": {"color": {"b": 2}, "size": 5}, "uid": "u"}
+    with pytest.raises(ValueError, match="truth value"):
+        BaseFigureWidget._remove_overlapping_props(data(), delta)
+    kept = data()
+    assert LabFigure._remove_overlapping_props(kept, delta) == [("marker", "size")]
+    assert set(kept) == {"customdata", "marker", "uid"} and set(kept["marker"]) == {"color"}
+    fig = figure()
+    fig.add_scatter(x=[0, 1, 2], y=[1, 2, 3], customdata=np.arange(3.0), marker={"color": np.arange(3.0)})
+    fig._js2py_traceDeltas = {"trace_deltas": [{"uid": fig.data[0].uid, "customdata": {"a": 1},
+                                                "marker": {"color": {"b": 2}}}],
+                              "trace_edit_id": fig._last_trace_edit_id}          # as the browser sends it
+    np.testing.assert_array_equal(fig.data[0].customdata, np.arange(3.0))
+    assert fig._config["displayModeBar"] is False                                # no toolbar over titles
+
+
+def test_a_click_on_a_point_drawn_before_the_model_changed_selects_nothing(lab):
+    """IndexError in the message area after removing every hidden layer and clicking plots."""
+    from types import SimpleNamespace
+    qubo = lab.qubo
+    rows = qubo._shown_rows
+    lab.builder.remove_layer.click()                   # no hidden layer: a smaller model
+    assert lab.state.hidden == []
+    qubo._select(SimpleNamespace(point_inds=[len(rows) - 1]), rows)    # a stale click from the old drawing
+    qubo._select(SimpleNamespace(point_inds=[10_000]), qubo._shown_rows)
+    assert not qubo.note.value and lab.state.selected_label is None
+    qubo._select(SimpleNamespace(point_inds=[0]), np.arange(len(qubo.labels)))     # a field bar
+    assert lab.state.selected_label == qubo.labels[0]
+
+
+def test_switching_to_a_wide_dataset_rebuilds_data_and_network_together(lab):
+    """'X' should have shape (n_samples, 2) after switching to the 64-input teacher dataset."""
+    seen = []
+    lab.state.observe(lambda _: seen.append((lab.state.data.n_features, lab.state.network.n_inputs)),
+                      names=["data_version", "sample_index", "network_version"])
+    lab.builder.dataset.value = "teacher"
+    assert lab.state.layers[0] == 64 and seen and all(a == b for a, b in seen)
+    assert not lab.builder.note.value and not lab.training.output.note.value
+    assert lab.training.output.digit.layout.title.text.startswith("sample 0")     # its inputs and class energies
+
+
+def test_a_long_invalid_schedule_is_explained_briefly_and_blocks_sample(lab):
+    """A 2,000-character invalid schedule squeezed a panel to a sliver; a bad schedule was silently replaced."""
+    lab.state.mode = "expert"
+    lab.sampler.choice.value = "sa"
+    editor = lab.sampler.schedule
+    editor.text.value = ("0, 0; 1, x" * 200)[:2000]
+    assert 0 < len(editor.note.text) <= 300 and not editor.valid
+    assert "anneal_schedule" in lab.state.refused and lab.histogram.run_button.disabled
+    lab.histogram.run_button.click()                                    # a click on the disabled button's code path
+    assert "waiting for a valid 'anneal_schedule'" in lab.histogram.note.text
+    lab.training.step_button.click()
+    assert "waiting for a valid 'anneal_schedule'" in lab.training.note.text and not lab.state.running
+    editor.text.value = "0, 0; 10, 1"
+    assert not lab.state.refused and not editor.note.value and not lab.histogram.run_button.disabled
+    lab.histogram.num_reads.value = 4
+    lab.histogram.run_button.click()
+    lab.histogram.wait(60)
+    assert not lab.histogram.note.value and lab.histogram.gaps.size == 4 * len(lab.histogram.probe())   # cleared
+
+
+def test_pause_stops_the_qubo_trainer(lab):
+    """With the qubo trainer Pause was ignored (epoch 9 to 186)."""
+    lab.sampler.choice.value = "sa"
+    lab.training.trainer_choice.value = "qubo"
+    tv = lab.training
+    tv.play(max_epochs=10_000)
+    deadline = __import__("time").monotonic() + 60
+    while not tv.history and __import__("time").monotonic() < deadline:
+        tv.wait(0.05)
+    tv.pause_button.click()
+    tv.wait(60)
+    epochs = len(tv.history)
+    assert not tv.running and not lab.state.running and epochs < 10_000
+    assert not tv.play_button.disabled and tv.pause_button.disabled
+
+
+def test_the_sampler_list_follows_the_model_and_says_why(lab):
+    panel = lab.sampler
+    assert "layered" in panel.choice.options and "exact" in panel.choice.options     # 2-6-2 x2: 10 spins
+    lab.state.encoding = "weights"                                           # the output layer's weight QUBO
+    assert "layered" not in panel.choice.options and lab.state.sampler != "layered"
+    assert "layered is left out: anneals whole layers of a neuron model" in panel.left_out.value
+    assert "exact is left out: enumerates every state: at most 20 variables" in panel.left_out.value
+    lab.state.encoding = "neurons"
+    assert "layered" in panel.choice.options
+
+
+def test_the_first_screen_timings_are_recorded():
+    """tests/browser/test_first_screen.py measures them in the browser (medians of 5 fresh kernels)."""
+    from pathlib import Path
+    ui = json.loads((Path(__file__).parent.parent / "benchmarks" / "ui.json").read_text())
+    for key in ("first_paint_s", "first_screen_s"):
+        assert len(ui[f"{key}_all"]) == 5 and all(t > 0 for t in ui[f"{key}_all"])
+        assert ui[f"{key}_median"] == sorted(ui[f"{key}_all"])[2]
+    assert ui["first_paint_s_median"] <= ui["first_screen_s_median"] and "1366x768" in ui["first_screen_setting"]

@@ -84,6 +84,9 @@ def _settings(where, value):
     if unknown:
         raise LessonError(f"{where}: 'settings' key {unknown[0]!r} should be one of the lab's settings: "
                           f"{', '.join(SETTINGS)}")
+    if "tab" in value:
+        raise LessonError(f"{where}: 'settings' should not set 'tab': the lesson plays in the Lessons tab, so "
+                          "switching it away would hide the lesson; say in the text which tab to open")
     return dict(value)
 
 
@@ -216,7 +219,7 @@ def apply_step(state, lesson, k):
 
 
 def _paragraphs(text):
-    return "".join(f"<p style='margin:4px 0'>{html.escape(p)}</p>" for p in text.split("\n\n"))
+    return "".join(f"<p style='margin:4px 0;line-height:1.4'>{html.escape(p)}</p>" for p in text.split("\n\n"))
 
 
 class LessonPlayer(w.VBox):
@@ -251,16 +254,19 @@ class LessonPlayer(w.VBox):
         self.feedback = w.HTML()
         self.back_button = w.Button(description="Back", icon="arrow-left")
         self.next_button = w.Button(description="Next", icon="arrow-right")
+        self.again_button = w.Button(description="Set up again", icon="refresh",
+                                     tooltip="put back this step's settings (after you changed some)")
         self.status = w.HTML()
         self.start_button.on_click(lambda _: self._guard(self.start, self.choose.value))
         self.check_button.on_click(lambda _: self._guard(self.check))
         self.answer_button.on_click(lambda _: self._guard(self.show_answer))
         self.back_button.on_click(lambda _: self._guard(self.go, self.step - 1))
         self.next_button.on_click(lambda _: self._guard(self.go, self.step + 1))
+        self.again_button.on_click(lambda _: self._guard(self.go, self.step, True))
         self.choose.observe(lambda _: self._show_summary(), "value")
         self.lesson_box = w.VBox([self.progress, self.text, self.question, self.choices,
                                   w.HBox([self.check_button, self.answer_button]), self.feedback,
-                                  w.HBox([self.back_button, self.next_button])])
+                                  w.HBox([self.back_button, self.next_button, self.again_button])])
         super().__init__([w.HBox([self.choose, self.start_button]), self.summary, self.lesson_box, self.status])
         self.add_class("qnn-lessons")
         self._show_summary()

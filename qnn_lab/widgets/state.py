@@ -13,10 +13,11 @@ import traitlets as tl
 from .. import data as data_stage
 from ..data import load_dataset
 from ..encoding import encode_neurons, encode_weights
+from ..encoding.layered_model import LayeredModel
 from ..exceptions import check_choice, check_float, check_int
 from ..network import Network
 from ..parameters import MAX_SEED
-from ..samplers import get_sampler, list_samplers, sampler_spec
+from ..samplers import LayeredAnnealer, get_sampler, list_samplers, sampler_spec
 from ..samplers.embedding import TOPOLOGIES
 from ..samplers.schedules import AnnealSchedule
 from ..training import list_trainers, make_trainer, trainer_spec
@@ -27,7 +28,7 @@ MAX_HIDDEN = 256     # neurons per hidden layer a control allows
 MAX_LAYERS = 4       # hidden layers a control allows
 STATE_VERSION = 2    # 2: flat settings (this module); 1: {"choices", "training"} of the first lab
 MODES = ("simple", "expert")
-TABS = ("model", "sampler", "energies", "landscape", "qpu", "lessons")
+TABS = ("model", "sampler", "energies", "landscape", "qpu", "lessons")    # the deeper views; tab "" is none open
 #: Sampler parameters the lab does not keep: reads are set per use (sample_reads, the trainer's
 #: num_reads, embed_reads); callables and Python objects have no saved form.
 NOT_KEPT = ("num_reads",)
@@ -106,7 +107,7 @@ class LabState(tl.HasTraits):
     selected_label = tl.Any(None, allow_none=True).tag(setting=True)
     selected_read = tl.Int(None, allow_none=True).tag(setting=True)
     mode = tl.Unicode("simple").tag(setting=True)
-    tab = tl.Unicode("model").tag(setting=True)
+    tab = tl.Unicode("").tag(setting=True)
 
     # not settings: what the lab is doing and what it made
     running = tl.Bool(False)
@@ -114,6 +115,7 @@ class LabState(tl.HasTraits):
     data_version = tl.Int(0)
     network_version = tl.Int(0)
     last_reads = tl.Any(None, allow_none=True)       # the last sampling's SampleSet (the read stepper's)
+    refused = tl.Dict()      # typed settings a control refused, {name: why}: Sample and Play wait for them
 
     def __init__(self, **settings):
         self.data = None                 # observers wait until every trait is set
@@ -301,7 +303,7 @@ class LabState(tl.HasTraits):
 
     @tl.validate("tab")
     def _check_tab(self, proposal):
-        return self._choice("tab", proposal["value"], TABS)
+        return self._choice("tab", proposal["value"], ("", *TABS))
 
     @staticmethod
     def _int(name, value, low, high):
@@ -358,23 +360,31 @@ class LabState(tl.HasTraits):
         self.trainer_params = {}
 
     def rebuild_dataset(self):
-        """Load the dataset the traits describe, then a fresh network for it."""
+        """Load the dataset the traits describe and a fresh network for it; then tell the views.
+
+        Data and network change together before any observer runs, so no view ever sees the new
+        data with the old network (a 64-input dataset on a 2-input network).
+        """
         takes = dataset_parameters(self.dataset)
         opts = {k: getattr(self, k) for k in ("n_samples", "noise", "features") if k in takes}
         if self.dataset == "csv":
             opts["data"] = self.own_data
         self.data = load_dataset(self.dataset, test_fraction=self.test_fraction, random_state=self.seed, **opts)
-        self.sample_index = min(self.sample_index, len(self.data.X_train) - 1)
+        self.network = self._fresh_network()
         self.last_reads = None
+        self.sample_index = min(self.sample_index, len(self.data.X_train) - 1)
         self.data_version += 1
-        self.rebuild_network()
+        self.network_version += 1
 
     def rebuild_network(self):
         """A fresh network of the chosen shape (initial weights from the seed)."""
-        layers = [self.data.n_features, *self.hidden, self.data.n_classes]
-        self.network = Network(layers, output_replicas=self.replicas, random_state=self.seed)
+        self.network = self._fresh_network()
         self.last_reads = None
         self.network_version += 1
+
+    def _fresh_network(self):
+        layers = [self.data.n_features, *self.hidden, self.data.n_classes]
+        return Network(layers, output_replicas=self.replicas, random_state=self.seed)
 
     def set_network(self, network):
         """Show trained weights (from a trainer) in every view."""
@@ -391,6 +401,28 @@ class LabState(tl.HasTraits):
             X = self.data.X_train[self.sample_index:self.sample_index + 1]
             return encode_neurons(self.network, X)
         return encode_weights(self.network, self.data, layer=-1, bits=self.bits)
+
+    def sampler_problems(self, model=None):
+        """{sampler: why it cannot sample the shown model} for the registered samplers that cannot."""
+        bqm = (self.current_model() if model is None else model).bqm
+        problems = {}
+        for name in list_samplers():
+            spec = sampler_spec(name)
+            if spec.max_variables is not None and bqm.num_variables > spec.max_variables:
+                problems[name] = (f"enumerates every state: at most {spec.max_variables} variables, this model "
+                                  f"has {bqm.num_variables}")
+            elif isinstance(spec.factory, type) and issubclass(spec.factory, LayeredAnnealer):
+                try:
+                    LayeredModel.from_bqm(bqm)
+                except (TypeError, ValueError):
+                    problems[name] = "anneals whole layers of a neuron model; this model is not one"
+        return problems
+
+    def check_runnable(self):
+        """ValueError naming the refused settings that block sampling and training."""
+        if self.refused:
+            name, why = next(iter(self.refused.items()))
+            raise ValueError(f"waiting for a valid {name!r} in the Sampler tab ({why})")
 
     def make_sampler(self):
         """The chosen sampler with the kept parameters (seed, schedule, sweeps, ...) as its defaults."""
@@ -440,8 +472,8 @@ class LabState(tl.HasTraits):
 
 
 #: The settings, in the order they are applied (each may depend on the ones before it).
-SETTINGS = ("own_data", "dataset", "features", "n_samples", "noise", "test_fraction", "seed", "hidden", "replicas", "encoding",
-            "bits", "sample_index", "sampler", "sampler_params", "sample_reads", "sample_chunk", "trainer",
+SETTINGS = ("own_data", "dataset", "features", "n_samples", "noise", "test_fraction", "seed", "hidden", "replicas",
+            "encoding", "bits", "sample_index", "sampler", "sampler_params", "sample_reads", "sample_chunk", "trainer",
             "trainer_params", "topology", "embed_reads", "chain_strength", "embed_minibatch", "selected_label",
             "selected_read", "mode", "tab")
 

@@ -107,7 +107,7 @@ SAMPLER_PARAMETERS = {
 
 #: Trainer parameters (every registered trainer's schema), by parameter name.
 TRAINER_PARAMETERS = {
-    "epochs": "Passes over the training set.",
+    "epochs": "Passes over the training set that one Play runs.",
     "batch_size": "Training examples per step; the annealer handles the whole minibatch in one call.",
     "learning_rate": "Size of each weight update.",
     "num_reads": "Reads per training step: how many states the annealer finds for each example; more reads find "
@@ -115,7 +115,8 @@ TRAINER_PARAMETERS = {
     "heads_per_sample": "How many of the deepest wrong states (heads) are pushed up per example and step.",
     "variant": "contrastive: push the heads up and the right answer down; nudged: pull the outputs gently "
                "toward the answer instead (equilibrium propagation).",
-    "window": "How many layers of weights are annealed together; the rest of a deep network stays fixed.",
+    "window": "How many consecutive layers are annealed together in one call; the rest of a deep network stays "
+              "fixed.",
     "bits": "Bits per weight in the weight QUBO: K bits give 2^K possible values per weight.",
 }
 
@@ -191,9 +192,9 @@ GLOSSARY = {
     "simulated quantum annealing": "Path-integral Monte Carlo that follows A(s) and B(s) of a schedule at a "
                                    "temperature, so quantum tunnelling is imitated by the Trotter slices "
                                    "(sampler sqa).",
-    "heads": "Deep wrong states of the free network: distinct reads whose outputs are not the target and that "
-             "decode to a wrong class (or lie clearly below the target). Training cuts them; new ones keep growing, "
-             "like a dragon's heads.",
+    "heads": "Deep wrong states: reads of the free network whose outputs are not the target and that the "
+             "trainer's head rule counts (a wrong class, or an energy below or just above the target's). Training "
+             "pushes them up; new ones keep growing, like a dragon's heads.",
     "replicas": "Several output spins per class. The answer is the class whose replicas vote +1 most, and the "
                 "target code sets all replicas of the true class to +1.",
     "target code": "The output spins of the right answer, t(y): +1 on the replicas of class y, -1 on every other "
@@ -313,7 +314,8 @@ class Glossary(w.VBox):
     """The glossary as a searchable list: type a word, see the terms whose name or text contains it."""
 
     def __init__(self, terms=None):
-        self.terms = dict(GLOSSARY if terms is None else terms)
+        terms = GLOSSARY if terms is None else terms
+        self.terms = {term: terms[term] for term in sorted(terms, key=str.lower)}     # alphabetical
         self.search = w.Text(placeholder="search the glossary (e.g. chain, beta, glass)", description="search",
                              continuous_update=True, layout={"width": "100%", "max_width": "480px"})
         self.count = w.HTML()
@@ -323,13 +325,13 @@ class Glossary(w.VBox):
         self.show()
 
     def matches(self, query=None):
-        """Terms (in glossary order) whose name or text contains every word of ``query``, case-insensitive."""
+        """Terms (alphabetical) whose name or text contains every word of ``query``, case-insensitive."""
         words = re.findall(r"\S+", (self.search.value if query is None else query).lower())
         return [term for term, text in self.terms.items() if all(q in f"{term} {text}".lower() for q in words)]
 
     def show(self):
         found = self.matches()
         self.count.value = f"<span style='opacity:0.7'>{len(found)} of {len(self.terms)} terms</span>"
-        self.entries.value = "".join(
-            f"<p style='margin:2px 0 6px 0'><b>{html.escape(term)}</b>: {html.escape(self.terms[term])}</p>"
-            for term in found) or "<p style='opacity:0.7'>no term matches</p>"
+        entry = "<p style='margin:2px 0 6px 0;line-height:1.4'><b>{}</b>: {}</p>"
+        self.entries.value = "".join(entry.format(html.escape(term), html.escape(self.terms[term])) for term in found) \
+            or "<p style='opacity:0.7'>no term matches</p>"
