@@ -19,6 +19,13 @@ def open_voila(page, server, query=""):
     page.wait_for_timeout(1500)                      # the Browser widget reports the page address
 
 
+def open_extra(page, title):
+    """Open the lab's "Your files" or "Share" section (built when first opened)."""
+    page.locator(".lm-AccordionPanel-title, .jupyter-widget-Collapse-header, .p-Collapse-header",
+                 has_text=title).first.click()
+    page.wait_for_selector(".qnn-transfer" if title.startswith("Your files") else ".qnn-share", timeout=60_000)
+
+
 def upload(page, k, path):
     """Choose ``path`` in the k-th upload button of the files panel (0: lab state, 1: your data)."""
     with page.expect_file_chooser(timeout=30_000) as chooser:
@@ -40,10 +47,11 @@ def lab_settings(page):
 def test_a_voila_link_sets_the_lab_up_and_its_share_link_round_trips(page, jupyter_server):
     open_voila(page, jupyter_server, "dataset=xor&hidden=8,8&replicas=3&hide=qpu&lock=dataset&colour=red")
     assert lab_settings(page) == ("xor", 2)
-    assert not shown(page, "6. On a QPU")                                 # hidden panel
+    assert page.locator(".lm-TabBar-tab:visible", has_text="QPU").count() == 0    # hidden panel: no tab
     assert page.locator(".widget-dropdown:has(> label:text-is('dataset')) select").first.is_disabled()
     assert "unknown key 'colour'" in page.inner_text("body")               # named, ignored
     page.screenshot(path=str(ARTIFACTS / "link_opened.png"), full_page=True)
+    open_extra(page, "Share")
     page.locator(".qnn-share button.widget-button").first.click()
     area = page.locator(".qnn-share textarea").first
     page.wait_for_function("() => document.querySelector('.qnn-share textarea').value.includes('voila/render')")
@@ -54,6 +62,7 @@ def test_a_voila_link_sets_the_lab_up_and_its_share_link_round_trips(page, jupyt
     page.goto(f"{link}&hide=qpu&token={jupyter_server['token']}", timeout=120_000)
     page.wait_for_function(LAB_READY, timeout=240_000)
     assert lab_settings(page) == ("xor", 2)
+    open_extra(page, "Share")
     page.locator(".qnn-share button.widget-button").first.click()
     page.wait_for_function("() => document.querySelector('.qnn-share textarea').value.includes('voila/render')")
     assert page.locator(".qnn-share textarea").first.input_value() == link       # same settings, same link
@@ -77,6 +86,7 @@ def download(page, button, link=True):
 
 def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, browser):
     open_voila(page, jupyter_server, "dataset=xor&hidden=4&n_samples=60")
+    open_extra(page, "Your files")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,kind\n1,2,x\n3,oops,y\n")
     upload(page, 1, bad)
@@ -98,6 +108,7 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
     for label in ("lab state (JSON)", "network (JSON)", "network (torch)", "network (ONNX)",
                   "training history (CSV)", "reads (CSV)"):
         if label == "reads (CSV)":
+            page.locator(".lm-TabBar-tab", has_text="Energies").first.click()
             page.get_by_role("button", name="Sample").first.click()
             page.wait_for_timeout(3000)
         got[label] = download(page, page.locator(".qnn-transfer button.widget-button", has_text=label))
@@ -117,6 +128,7 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
 
     fresh = browser.new_page(viewport={"width": 1600, "height": 1400})
     open_voila(fresh, jupyter_server, "")
+    open_extra(fresh, "Your files")
     upload(fresh, 0, tmp_path / "state.json")
     fresh.wait_for_function("() => document.body.innerText.includes('epoch 2:')", timeout=120_000)
     fresh.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.data || [])"
