@@ -1,10 +1,10 @@
 """Share links and teacher mode (qnn_lab.widgets.share): reading, applying, making, fuzzing."""
 import re
-import tomllib
 import urllib.parse
 from pathlib import Path
 
 import pytest
+import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -58,7 +58,8 @@ def test_state_download_and_upload_bring_the_lab_back_with_its_curves(lab):
     assert json.loads(data)["format"] == "qnn_lab.state"
     _, csv_text = download(lab, "training history (CSV)")
     rows = list(csv.DictReader(io.StringIO(csv_text)))
-    assert [int(r["epoch"]) for r in rows] == [1, 2] and float(rows[1]["train_accuracy"]) == history[1]["train_accuracy"]
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert float(rows[1]["train_accuracy"]) == history[1]["train_accuracy"]
     other = Lab(dataset="circles", hidden=[3])
     upload(other.transfer.state_upload, name, data.encode())
     assert other.transfer.state_note.text == ""

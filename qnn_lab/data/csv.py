@@ -58,7 +58,7 @@ def parse_csv(data, n_features=None):
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = next((d for d in _DELIMITERS if d in first), ",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, names, features, labels, width = None, None, [], [], None
+    header, features, labels, width = None, [], [], None
     try:
         for row in reader:
             cells = [c.strip() for c in row]

@@ -397,7 +397,8 @@ class ShareControl(w.VBox):
         self.button.on_click(lambda _: self.refresh())
         self.hide.observe(lambda _: self.refresh(), "value")
         self.lock.observe(lambda _: self.refresh(), "value")
-        super().__init__([w.HBox([self.button, self.hide, self.lock]), self.names, self.voila, self.binder, self.open_link])
+        super().__init__([w.HBox([self.button, self.hide, self.lock]), self.names, self.voila, self.binder,
+                          self.open_link])
         self.add_class("qnn-share")
 
     def refresh(self):

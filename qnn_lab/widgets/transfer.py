@@ -139,7 +139,7 @@ class TransferPanel(w.VBox):
         for label, make in files.items():
             button = w.Button(description=label, icon="download", layout={"width": "auto"},
                               tooltip=f"download the {label} to this computer")
-            button.on_click(guard(lambda _, make=make: self._download(*make())))
+            button.on_click(guard(lambda _, make=make: self._download(make)))
             self.download_buttons[label] = button
         self.figures = {}
         self.figure_choice = w.Dropdown(description="figure", layout={"width": "320px"})
@@ -179,8 +179,10 @@ class TransferPanel(w.VBox):
         boundary.on_click(lambda trace, points, state: self._clicked(points))
 
     # ------------------------------------------------------------ downloads
-    def _download(self, name, data, mime):
-        """Download in the browser, and offer the file as a link too."""
+    def _download(self, make):
+        """Make the file, download it in the browser, and offer it as a link too."""
+        self.saved_link.value = ""
+        name, data, mime = make()
         self.browser.download(name, data, mime)
         raw = data.encode() if isinstance(data, str) else bytes(data)
         self.saved_link.value = (f"<a class='qnn-saved' download='{html.escape(name)}' "

@@ -110,7 +110,7 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
         if label == "reads (CSV)":
             page.locator(".lm-TabBar-tab", has_text="Energies").first.click()
             page.get_by_role("button", name="Sample").first.click()
-            page.wait_for_timeout(3000)
+            page.wait_for_timeout(5000)
         got[label] = download(page, page.locator(".qnn-transfer button.widget-button", has_text=label))
     assert got["lab state (JSON)"][0] == "qnn_lab_state.json"
     state = json.loads(got["lab state (JSON)"][1])
@@ -119,7 +119,7 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
     assert got["network (ONNX)"][1][:2] == b"\x08\x08" or len(got["network (ONNX)"][1]) > 100
     rows = list(csv.DictReader(io.StringIO(got["training history (CSV)"][1].decode())))
     assert [r["epoch"] for r in rows] == ["1", "2"]
-    assert got["reads (CSV)"][1].startswith(b"energy,num_occurrences")
+    assert got["reads (CSV)"][1].startswith(b"read,sample,label,energy,target_energy,class,right,")
     for fmt in ("PNG", "SVG"):
         name, data = download(page, page.locator(".qnn-transfer button.widget-button", has_text=fmt), link=False)
         assert name.endswith(f".{fmt.lower()}") and len(data) > 500
