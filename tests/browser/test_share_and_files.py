@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import re
 import urllib.parse
 
 import pytest
@@ -84,6 +85,19 @@ def download(page, button, link=True):
         return d.suggested_filename, f.read()
 
 
+def reads_download(page):
+    """The reads CSV, once the sampling in the background has left its reads (it says "no reads yet" before)."""
+    button = page.locator(".qnn-transfer button.widget-button", has_text="reads (CSV)")
+    for _ in range(24):
+        page.wait_for_timeout(5000)
+        try:
+            return download(page, button, link=False)
+        except sync_api.TimeoutError:
+            if "no reads yet" not in page.inner_text(".qnn-transfer"):
+                raise
+    raise AssertionError("the reads never arrived")
+
+
 def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, browser):
     open_voila(page, jupyter_server, "dataset=xor&hidden=4&n_samples=60")
     open_extra(page, "Your files")
@@ -109,8 +123,9 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
                   "training history (CSV)", "reads (CSV)"):
         if label == "reads (CSV)":
             page.locator(".lm-TabBar-tab", has_text="Energies").first.click()
-            page.get_by_role("button", name="Sample").first.click()
-            page.wait_for_timeout(5000)
+            page.locator("button.widget-button", has_text=re.compile(r"^\s*Sample\s*$")).first.click()
+            got[label] = reads_download(page)
+            continue
         got[label] = download(page, page.locator(".qnn-transfer button.widget-button", has_text=label))
     assert got["lab state (JSON)"][0] == "qnn_lab_state.json"
     state = json.loads(got["lab state (JSON)"][1])
@@ -120,6 +135,9 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
     rows = list(csv.DictReader(io.StringIO(got["training history (CSV)"][1].decode())))
     assert [r["epoch"] for r in rows] == ["1", "2"]
     assert got["reads (CSV)"][1].startswith(b"read,sample,label,energy,target_energy,class,right,")
+    chooser = page.locator(".qnn-transfer .widget-dropdown:has(> label:text-is('figure')) select")
+    options = chooser.evaluate("s => Array.from(s.options).map(o => o.text)")
+    chooser.select_option(label=next(o for o in options if "decision boundary" in o))     # a figure on screen
     for fmt in ("PNG", "SVG"):
         name, data = download(page, page.locator(".qnn-transfer button.widget-button", has_text=fmt), link=False)
         assert name.endswith(f".{fmt.lower()}") and len(data) > 500
