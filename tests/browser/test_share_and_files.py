@@ -135,13 +135,6 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
     rows = list(csv.DictReader(io.StringIO(got["training history (CSV)"][1].decode())))
     assert [r["epoch"] for r in rows] == ["1", "2"]
     assert got["reads (CSV)"][1].startswith(b"read,sample,label,energy,target_energy,class,right,")
-    chooser = page.locator(".qnn-transfer .widget-dropdown:has(> label:text-is('figure')) select")
-    options = chooser.evaluate("s => Array.from(s.options).map(o => o.text)")
-    chooser.select_option(label=next(o for o in options if "decision boundary" in o))     # a figure on screen
-    for fmt in ("PNG", "SVG"):
-        name, data = download(page, page.locator(".qnn-transfer button.widget-button", has_text=fmt), link=False)
-        assert name.endswith(f".{fmt.lower()}") and len(data) > 500
-        assert data.startswith(b"\x89PNG") if fmt == "PNG" else b"<svg" in data[:200]
     (tmp_path / "state.json").write_bytes(got["lab state (JSON)"][1])
 
     fresh = browser.new_page(viewport={"width": 1600, "height": 1400})
