@@ -115,6 +115,10 @@ class Registry:
         self._entries[entry.name] = entry
         return entry
 
+    def unregister(self, name):
+        """Remove the entry ``name`` (UnknownNameError if there is none); returns it."""
+        return self._entries.pop(self.lookup(name).name)
+
     def names(self):
         return list(self._entries)
 
