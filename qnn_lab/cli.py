@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import inspect
 import json
 import os
@@ -34,7 +35,8 @@ SCALING_SIZES = {
     "full": {"seeds": 8, "epochs": 4, "budgets": 20, "bootstrap": 2000, "alpha": 80.0},
     "quick": {"seeds": 3, "epochs": 1, "budgets": 12, "bootstrap": 500, "alpha": 40.0},
 }
-LAB_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks"
+#: ``qnn-lab lab``'s working folder (in the current folder) unless ``--dir`` says otherwise.
+LAB_FOLDER = "qnn_lab_notebooks"
 
 
 class CliError(ValueError):
@@ -91,7 +93,10 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="qnn-lab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    lab = sub.add_parser("lab", help="open the lab in JupyterLab")
+    lab = sub.add_parser("lab", help="open the lab in JupyterLab (copies the notebooks into --dir on first run)")
+    lab.add_argument("--dir", default=LAB_FOLDER,
+                     help=f"working folder of the notebooks (default ./{LAB_FOLDER}); the shipped notebooks it "
+                          "lacks are copied into it, none is overwritten")
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true")
 
@@ -310,19 +315,48 @@ def run_scaling(args):
     return study.to_dict()
 
 
+def shipped_notebooks():
+    """The folder of the notebooks shipped with qnn_lab: inside the package (installed from a wheel),
+    else the source tree's notebooks/ (an editable install)."""
+    package = Path(__file__).resolve().parent
+    for folder in (package / "notebooks", package.parent / "notebooks"):
+        if (folder / "lab.ipynb").is_file():
+            return folder
+    raise CliError(f"the lab notebooks are missing from this installation (looked in {package / 'notebooks'}): "
+                   "reinstall qnn_lab")
+
+
+def copy_notebooks(folder):
+    """Copy the shipped notebooks that ``folder`` lacks into it (created if need be); returns their names."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"'--dir' should be a folder: value = {str(folder)!r}")
+    source = shipped_notebooks()
+    if folder.resolve() == source:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [nb for nb in sorted(source.glob("*.ipynb")) if not (folder / nb.name).exists()]
+    for nb in missing:
+        shutil.copyfile(nb, folder / nb.name)
+    return [nb.name for nb in missing]
+
+
 def run_lab(args):
-    if shutil.which("jupyter") is None and not (Path(sys.executable).parent / "jupyter").exists():
-        raise CliError("the lab needs JupyterLab: install qnn_lab[lab] (pip install -e '.[lab]')")
-    target = LAB_NOTEBOOK / "lab.ipynb"
-    cmd = [sys.executable, "-m", "jupyterlab", f"--port={args.port}", f"--notebook-dir={LAB_NOTEBOOK}"]
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise CliError("the lab needs JupyterLab: install qnn_lab[lab] (pip install 'qnn_lab[lab]')")
+    folder = Path(args.dir).resolve()
+    copied = copy_notebooks(folder)
+    if copied:
+        print(f"qnn-lab: copied {len(copied)} notebooks into {folder}", file=sys.stderr)
+    target = folder / "lab.ipynb"
+    cmd = [sys.executable, "-m", "jupyterlab", f"--port={args.port}", f"--notebook-dir={folder}"]
     if target.exists():
         cmd.append(str(target))
     if args.no_browser:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")          # containers and Binder-like machines run as root
-    print(f"qnn-lab: opening JupyterLab on {LAB_NOTEBOOK} at http://localhost:{args.port}/lab", file=sys.stderr,
-          flush=True)
+    print(f"qnn-lab: opening JupyterLab on {folder} at http://localhost:{args.port}/lab", file=sys.stderr, flush=True)
     os.execv(sys.executable, cmd)       # JupyterLab takes over this process (Ctrl-C and signals go to it)
 
 

@@ -105,7 +105,22 @@ def test_layerwise_trains_from_the_cli(tmp_path):
     assert config["sampler"] == "layered" and config["batch_size"] == 4      # the 2-D sets' preset
 
 
-def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
+def test_lab_copies_the_shipped_notebooks_it_lacks_and_never_overwrites(tmp_path):
+    shipped = sorted(p.name for p in cli.shipped_notebooks().glob("*.ipynb"))
+    assert "lab.ipynb" in shipped
+    folder = tmp_path / "work"
+    assert cli.copy_notebooks(folder) == shipped                    # first run: all of them
+    (folder / "lab.ipynb").write_text("my edits")
+    (folder / "00_quickstart.ipynb").unlink()
+    assert cli.copy_notebooks(folder) == ["00_quickstart.ipynb"]    # only what is missing
+    assert (folder / "lab.ipynb").read_text() == "my edits"
+    assert cli.copy_notebooks(cli.shipped_notebooks()) == []          # the source folder itself: nothing to copy
+    (tmp_path / "file").write_text("")
+    with pytest.raises(cli.CliError, match="'--dir' should be a folder"):
+        cli.copy_notebooks(tmp_path / "file")
+
+
+def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url(tmp_path):
     import socket
     import time
     import urllib.error
@@ -116,7 +131,7 @@ def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "qnn_lab.cli", "lab", "--no-browser", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         status, deadline = None, time.time() + 90
         while status is None and time.time() < deadline and proc.poll() is None:
@@ -130,7 +145,8 @@ def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
-    assert f"notebooks at http://localhost:{port}/lab" in err
+    assert f"qnn_lab_notebooks at http://localhost:{port}/lab" in err
+    assert (tmp_path / "qnn_lab_notebooks" / "lab.ipynb").is_file()
 
 
 def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
