@@ -38,9 +38,9 @@ class BackpropTrainer(Trainer):
 
     def _check_params(self):
         super()._check_params()
-        self.optimizer = check_choice("optimizer", self.optimizer, ("adam", "sgd"), error=ValueError)
-        self.learning_rate = check_float("learning_rate", self.learning_rate, low=0, low_open=True)
-        self.weight_decay = check_float("weight_decay", self.weight_decay, low=0)
+        check_choice("optimizer", self.optimizer, ("adam", "sgd"), error=ValueError)
+        check_float("learning_rate", self.learning_rate, low=0, low_open=True)
+        check_float("weight_decay", self.weight_decay, low=0)
 
     def _initialize(self):
         super()._initialize()

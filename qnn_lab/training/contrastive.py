@@ -95,19 +95,20 @@ class ContrastiveTrainer(Trainer):
 
     def _check_params(self):
         super()._check_params()
-        self.num_reads = check_int("num_reads", self.num_reads, low=1)
-        self.heads_per_sample = check_int("heads_per_sample", self.heads_per_sample, low=1)
-        self.learning_rate = check_float("learning_rate", self.learning_rate, low=0, low_open=True)
-        self.lr_decay = check_float("lr_decay", self.lr_decay, low=0)
-        self.margin = check_float("margin", self.margin)
-        self.variant = check_choice("variant", self.variant, ("contrastive", "nudged"), error=ValueError)
-        self.nudge = check_float("nudge", self.nudge, low=0, low_open=True)
-        self.probe_size = check_int("probe_size", self.probe_size, low=0)
-        self.probe_reads = check_int("probe_reads", self.probe_reads, low=2)
+        check_int("num_reads", self.num_reads, low=1)
+        check_int("heads_per_sample", self.heads_per_sample, low=1)
+        check_float("learning_rate", self.learning_rate, low=0, low_open=True)
+        check_float("lr_decay", self.lr_decay, low=0)
+        check_float("margin", self.margin)
+        check_choice("variant", self.variant, ("contrastive", "nudged"), error=ValueError)
+        check_float("nudge", self.nudge, low=0, low_open=True)
+        check_int("probe_size", self.probe_size, low=0)
+        check_int("probe_reads", self.probe_reads, low=2)
         params = dict(DEFAULT_SAMPLER_PARAMS.get(self.sampler, {}) if isinstance(self.sampler, str) else {})
         params.update(self.sampler_params or {})
         if isinstance(self.sampler, str):
             self.sampler_ = get_sampler(self.sampler, **params)
+            self._extra_params = {}
         elif hasattr(self.sampler, "sample"):
             self.sampler_ = self.sampler
             self._extra_params = params
@@ -141,13 +142,13 @@ class ContrastiveTrainer(Trainer):
     def _landscape(self, network):
         seed = int(self.random_state) % MAX_SEED if isinstance(self.random_state, numbers.Integral) else 0
         return landscape_metrics(network, *self._probe, self.sampler_, self.probe_reads, margin=self.margin,
-                                 seed=seed, sampler_params=getattr(self, "_extra_params", None)).to_dict()
+                                 seed=seed, sampler_params=self._extra_params).to_dict()
 
     def _free_phase(self, X):
         """One sampler call on the minibatch: spins per layer (R, P, n_l), and the seconds it took."""
         t0 = time.perf_counter()
         states = free_phase(self.network_, X, self.sampler_, self.num_reads, int(self._rng.integers(MAX_SEED)),
-                            getattr(self, "_extra_params", {}))
+                            self._extra_params)
         self._count_sampler_call(len(X))
         return states, time.perf_counter() - t0
 

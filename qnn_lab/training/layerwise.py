@@ -93,8 +93,14 @@ class LayerwiseTrainer(ContrastiveTrainer):
         (1, [4, 8, 8])
     """
 
-    def __init__(self, network, sampler="layered", sampler_params=None, *, window=None, **params):
-        super().__init__(network, sampler, sampler_params, **params)
+    def __init__(self, network, sampler="layered", sampler_params=None, *, window=None, num_reads=4,
+                 heads_per_sample=2, learning_rate=0.02, lr_decay=0.3, margin=-1.0, variant="contrastive", nudge=4.0,
+                 batch_size=32, epochs=20, keep_best=True, random_state=None, callback=None, probe_size=32,
+                 probe_reads=8):
+        super().__init__(network, sampler, sampler_params, num_reads=num_reads, heads_per_sample=heads_per_sample,
+                         learning_rate=learning_rate, lr_decay=lr_decay, margin=margin, variant=variant, nudge=nudge,
+                         batch_size=batch_size, epochs=epochs, keep_best=keep_best, random_state=random_state,
+                         callback=callback, probe_size=probe_size, probe_reads=probe_reads)
         self.window = window
 
     def _check_params(self):
@@ -126,7 +132,7 @@ class LayerwiseTrainer(ContrastiveTrainer):
 
         t0 = time.perf_counter()
         window_reads = window_phase(net, X, window, outside, self.sampler_, self.num_reads,
-                                    int(self._rng.integers(MAX_SEED)), getattr(self, "_extra_params", {}))
+                                    int(self._rng.integers(MAX_SEED)), self._extra_params)
         sampler_seconds = time.perf_counter() - t0
         self._count_sampler_call(len(X))
         R = len(window_reads[0])

@@ -72,7 +72,7 @@ register_trainer(TrainerSpec(
 register_trainer(TrainerSpec(
     "layerwise", "Contrastive annealing of a window of consecutive layers at a time (deep networks).",
     (_EPOCHS, _BATCH, _RATE, _READS,
-     Parameter("window", "int", 1, 1, 100, doc="Layers of weights annealed together in one window.")),
+     Parameter("window", "int", None, 1, 100, doc="Spin layers annealed together in one window; None: all of them.")),
     LayerwiseTrainer))
 register_trainer(TrainerSpec(
     "qubo", "Weights as qubits: each layer's least-squares fit as a QUBO over K-bit weights.",
