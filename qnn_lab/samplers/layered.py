@@ -13,7 +13,6 @@ import time
 
 import dimod
 import numpy as np
-import torch
 
 from ..encoding import LayeredModel
 from ..parameters import Parameter, resolve_parameters
@@ -43,24 +42,34 @@ def beta_schedule(beta_range, num_sweeps, kind="geometric"):
     return np.geomspace(lo, hi, num_sweeps)
 
 
-def _device():
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+def anneal(model, num_reads, betas, *, update="metropolis", seed=None, device="cpu"):
+    """Anneal every sample of ``model`` ``num_reads`` times; returns spins [(R, P, n_l)] as int8 numpy.
+
+    On the CPU the fused kernel (``kernel.anneal_rows``) runs each read as one chain; on any
+    other torch device (a GPU) whole layers update at once with matrix products
+    (``anneal_torch``). Both start from random spins drawn from ``seed`` (numpy's PCG64).
+    """
+    rng = np.random.default_rng(seed)
+    if device == "cpu":
+        from .kernel import anneal_rows
+        return anneal_rows([np.asarray(f) for f in model.fields], [np.asarray(W) for W in model.couplings],
+                           num_reads, betas, heat_bath=update == "heat-bath", rng=rng)
+    return anneal_torch(model, num_reads, betas, update=update, rng=rng, device=device)
 
 
-#: Sweeps whose random numbers are drawn in one call (bounds the noise buffer's memory).
+#: Sweeps whose random numbers anneal_torch draws in one call (bounds the noise buffer's memory).
 NOISE_CHUNK = 32
 
 
-def anneal(model, num_reads, betas, *, update="metropolis", seed=None, dtype=torch.float32, device=None):
-    """Anneal every sample of ``model`` ``num_reads`` times; returns spins [(R, P, n_l)] as int8 numpy.
-
-    States are (R * P, n_l) matrices, so each layer update is two fused matrix products and
-    a comparison with noise drawn for NOISE_CHUNK sweeps at once (numpy's PCG64): heat-bath
-    sets s = +1 where 2 beta f > logistic noise (P = sigmoid(2 beta f)); Metropolis flips
-    where 2 beta s f < exponential noise (P = min(1, exp(-2 beta s f))).
+def anneal_torch(model, num_reads, betas, *, update, rng, device, dtype=None):
+    """The GPU path: states are (R * P, n_l) matrices, so each layer update is two fused matrix
+    products and a comparison with noise drawn for NOISE_CHUNK sweeps at once: heat-bath sets
+    s = +1 where 2 beta f > logistic noise (P = sigmoid(2 beta f)); Metropolis flips where
+    2 beta s f < exponential noise (P = min(1, exp(-2 beta s f))).
     """
-    device = device or _device()
-    rng = np.random.default_rng(seed)             # PCG64: faster than torch's CPU generator
+    import torch
+
+    dtype = dtype or torch.float32
     P, L, R = model.n_samples, len(model.fields), num_reads
     fields = [torch.tensor(np.asarray(f), dtype=dtype, device=device).repeat(R, 1) for f in model.fields]
     Ws = [None] + [torch.tensor(np.asarray(W), dtype=dtype, device=device) for W in model.couplings]
