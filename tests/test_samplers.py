@@ -273,3 +273,20 @@ def test_the_torch_path_samples_the_boltzmann_distribution(small_net, update):
     out = anneal_torch(model, 20_000, np.full(30, beta), update=update, rng=np.random.default_rng(0), device="cpu")
     index = (np.concatenate([s[:, 0] for s in out], axis=1) > 0) @ (2 ** np.arange(sum(sizes) - 1, -1, -1))
     assert _chi_square_pvalue(np.bincount(index, minlength=len(p)), p) > 1e-3
+
+
+def test_cuda_without_a_gpu_is_refused_by_name(tiny_model):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    with pytest.raises(ValueError, match="'device' should be 'cpu' here .*: value = 'cuda'"):
+        ql.get_sampler("layered", device="cuda").sample(tiny_model.bqm)
+
+
+def test_the_dimod_path_reports_the_energies_of_its_samples(tiny_model):
+    for bqm in (tiny_model.bqm, tiny_model.bqm.binary):
+        bqm = bqm.copy()
+        bqm.offset += 1.25
+        ss = ql.get_sampler("layered", num_reads=6, num_sweeps=3, seed=2).sample(bqm)
+        assert_sampleset_energies(ss, bqm)
+        assert ss.variables == bqm.variables

@@ -116,6 +116,8 @@ LAYERED_PARAMETERS = (
     Parameter("update", "choice", "metropolis", choices=("metropolis", "heat-bath"),
               doc="Metropolis (as dwave-samplers SA) or heat-bath (Gibbs) update of each layer."),
     Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy."),
+    Parameter("device", "choice", "cpu", choices=("cpu", "cuda"),
+              doc="cpu: the fused kernel, one chain per read; cuda: whole layers as torch matrix products on a GPU."),
 )
 
 
@@ -147,12 +149,15 @@ class LayeredAnnealer(dimod.Sampler):
         flat = np.concatenate([s.reshape(len(s), -1) for s in states], axis=1)
         starts = np.concatenate([[0], np.cumsum([s.shape[1] * s.shape[2] for s in states])])
         samples = flat[:, starts[layer] + sample * np.asarray(model.layer_sizes)[layer] + unit]
+        energy = model.energy(states).sum(-1) + bqm.spin.offset     # the model's arrays: no BQM pass
         if bqm.vartype is dimod.BINARY:
             samples = (samples + 1) // 2
-        ss = dimod.SampleSet.from_samples_bqm((samples, list(bqm.variables)), bqm)
-        ss.info.update(timing={"anneal_ns": t1 - t0, "total_ns": time.perf_counter_ns() - t0},
-                       beta_range=params["beta_range"])
-        return ss
+        record = np.rec.array(np.zeros(len(samples), dtype=[("sample", np.int8, (samples.shape[1],)),
+                                                            ("energy", float), ("num_occurrences", np.int64)]))
+        record["sample"], record["energy"], record["num_occurrences"] = samples, energy, 1
+        info = {"timing": {"anneal_ns": t1 - t0, "total_ns": time.perf_counter_ns() - t0},
+                "beta_range": params["beta_range"]}
+        return dimod.SampleSet(record, bqm.variables, info, bqm.vartype)
 
     @staticmethod
     def resolve(model, params):
@@ -161,6 +166,10 @@ class LayeredAnnealer(dimod.Sampler):
                   **resolve_parameters("layered", LAYERED_PARAMETERS, params, stacklevel=4)}
         if params["beta_range"] is None:
             params["beta_range"] = default_beta_range(model)
+        if params["device"] == "cuda":
+            import torch
+            if not torch.cuda.is_available():
+                raise ValueError("'device' should be 'cpu' here (torch finds no CUDA device): value = 'cuda'")
         return params
 
     def sample_model(self, model, **params):
@@ -175,4 +184,5 @@ class LayeredAnnealer(dimod.Sampler):
             betas = beta_schedule_from(params["anneal_schedule"], params["num_sweeps"], params["beta_range"][1])
         else:
             betas = beta_schedule(params["beta_range"], params["num_sweeps"], params["beta_schedule_type"])
-        return anneal(model, params["num_reads"], betas, update=params["update"], seed=params["seed"])
+        return anneal(model, params["num_reads"], betas, update=params["update"], seed=params["seed"],
+                      device=params["device"])
