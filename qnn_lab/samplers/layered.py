@@ -1,11 +1,12 @@
-"""A batched annealer for layered spin models: whole layers update at once.
+"""An annealer for layered spin models: the layer structure makes every update cheap.
 
 A network's model has no couplings inside a layer and only adjacent layers couple, so
 given the odd layers the even ones are independent (and vice versa). One sweep updates
-the even layers, then the odd ones, for every sample and read at once with a few
-matrix products (torch, all CPU cores, or a GPU when present). The beta schedule means
-what it means for dwave-samplers' SimulatedAnnealingSampler: one beta per sweep,
-linear or geometric between beta_range, with the same default range.
+the even layers, then the odd ones. On the CPU a fused numba kernel (``kernel.py``) runs
+every read of every sample as its own chain with its local fields in cache; on a GPU whole
+layers update at once with torch matrix products. The beta schedule means what it means
+for dwave-samplers' SimulatedAnnealingSampler: one beta per sweep, linear or geometric
+between beta_range, with the same default range.
 """
 from __future__ import annotations
 
