@@ -19,6 +19,7 @@ P(flip) = min(1, exp(-x))) or x = 2 beta f (heat-bath, P(up) = 1 / (1 + exp(-x))
 """
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -182,6 +183,6 @@ def anneal_rows(fields, couplings, num_reads, betas, *, heat_bath, rng, skip=SKI
     if blocks == 1:
         _anneal_block(*args, 0, rows)
     else:
-        for fut in [_executor().submit(_anneal_block, *args, lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]:
+        for fut in [_executor().submit(_anneal_block, *args, lo, hi) for lo, hi in itertools.pairwise(cuts)]:
             fut.result()
-    return [states[:, a:b].reshape(R, P, b - a) for a, b in zip(loff[:-1], loff[1:])]
+    return [states[:, a:b].reshape(R, P, b - a) for a, b in itertools.pairwise(loff)]
