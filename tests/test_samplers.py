@@ -207,40 +207,47 @@ def _chi_square_pvalue(counts, p):
     return pvalue
 
 
+#: Layer 0: six spins pinned (three up, three down) by fields far past the skip bound, two free ones.
+PINNED = [np.array([[60.0, -60.0, 60.0, -60.0, 60.0, -60.0, 0.3, -0.2]]), np.array([[0.1, -0.4, 0.2]])]
+PINNED_W = np.array([[0.5, -0.3, 0.8, 0.4, -0.2, 0.1, 0.6, -0.5],
+                     [-0.6, 0.2, 0.3, -0.7, 0.4, 0.3, -0.4, 0.9],
+                     [0.4, 0.9, -0.5, 0.1, -0.3, 0.2, 0.7, 0.2]])
+
+
 @pytest.mark.parametrize("update", ["heat-bath", "metropolis"])
 def test_spins_past_the_skip_bound_keep_the_boltzmann_distribution(update):
-    """Spins with |2 beta f| > SKIP_BOUND get no random draw; the state distribution is still exp(-beta E)/Z.
-
-    Layer 0 has one spin pinned up and one pinned down by fields far past the bound, the rest are free.
-    """
+    """Spins with 2 beta s f > SKIP_BOUND get no random draw; the state distribution is still exp(-beta E)/Z."""
     from qnn_lab.samplers.kernel import SKIP_BOUND
     from qnn_lab.samplers.layered import anneal
     beta = 0.5
-    fields = [np.array([[60.0, -60.0, 0.3, -0.2]]), np.array([[0.1, -0.4, 0.2]])]
-    W = np.array([[0.5, -0.3, 0.8, 0.4], [-0.6, 0.2, 0.3, -0.7], [0.4, 0.9, -0.5, 0.1]])
-    model = LayeredModel(fields, [W])
-    assert 2 * beta * (60 - np.abs(W).sum(0)[:2]).min() > SKIP_BOUND
-    states = np.array([[int(c) * 2 - 1 for c in np.binary_repr(i, 7)] for i in range(2**7)])
-    energy = model.energy([states[:, None, :4], states[:, None, 4:]])[:, 0]
+    model = LayeredModel(PINNED, [PINNED_W])
+    assert 2 * beta * (60 - np.abs(PINNED_W).sum(0)[:6]).min() > SKIP_BOUND
+    states = np.array([[int(c) * 2 - 1 for c in np.binary_repr(i, 11)] for i in range(2**11)])
+    energy = model.energy([states[:, None, :8], states[:, None, 8:]])[:, 0]
     p = np.exp(-beta * (energy - energy.min()))
     p /= p.sum()
     n = 20_000
     s0, s1 = anneal(model, n, np.full(20, beta), update=update, seed=3)
-    index = (np.concatenate([s0[:, 0], s1[:, 0]], axis=1) > 0) @ (2 ** np.arange(6, -1, -1))
-    assert np.all(s0[:, 0, 0] == 1) and np.all(s0[:, 0, 1] == -1)
+    assert np.all(s0[:, 0, :6] == np.sign(PINNED[0][0, :6]))
+    index = (np.concatenate([s0[:, 0], s1[:, 0]], axis=1) > 0) @ (2 ** np.arange(10, -1, -1))
     assert _chi_square_pvalue(np.bincount(index, minlength=len(p)), p) > 1e-3
 
 
 def test_the_skip_bound_changes_which_draws_are_used():
-    """The bound is in effect: without it (skip=inf) the same seed gives other samples, as often as not."""
+    """The bound is in effect: without it (skip=inf) the pinned spins draw too, so the same seed gives
+    other samples (the pinned spins stay pinned either way)."""
     from qnn_lab.samplers.kernel import anneal_rows
-    fields = [np.array([[60.0, 0.3, -0.2]]), np.array([[0.1, -0.4]])]
-    W = np.array([[0.5, -0.3, 0.8], [-0.6, 0.2, 0.3]])
     betas = np.full(5, 0.5)
-    a = anneal_rows(fields, [W], 200, betas, heat_bath=False, rng=np.random.default_rng(0))
-    b = anneal_rows(fields, [W], 200, betas, heat_bath=False, rng=np.random.default_rng(0), skip=np.inf)
-    assert np.all(a[0][:, 0, 0] == 1) and np.all(b[0][:, 0, 0] == 1)
-    assert not np.array_equal(a[1], b[1])
+    a = anneal_rows(PINNED, [PINNED_W], 200, betas, heat_bath=False, rng=np.random.default_rng(0))
+    b = anneal_rows(PINNED, [PINNED_W], 200, betas, heat_bath=False, rng=np.random.default_rng(0), skip=np.inf)
+    assert np.all(a[0][:, 0, :6] == b[0][:, 0, :6])
+    assert not np.array_equal(a[0], b[0])
+
+
+def test_the_kernel_exp_is_exact_to_two_ulp():
+    from qnn_lab.samplers.kernel import EXP_CAP, exp_neg
+    x = np.concatenate([np.linspace(0, EXP_CAP, 200_001), np.random.default_rng(0).uniform(0, 1e-3, 10_000)])
+    np.testing.assert_array_less(np.abs(exp_neg(x) - np.exp(-x)), 2 * np.spacing(np.exp(-x)) + 1e-300)
 
 
 def test_the_kernel_result_does_not_depend_on_the_thread_count(small_net, rng):
