@@ -15,7 +15,7 @@ import sys
 from qnn_lab import ContrastiveTrainer, Network, load_dataset
 from qnn_lab.studies.bench import _time_to_accuracy, machine
 
-SWEEPS, READS, BATCHES = (30, 100), (2, 4), (32, 64)
+SWEEPS, READS, BATCHES = (10, 30, 100), (2, 4), (16, 32)
 
 
 def main(argv=None):
