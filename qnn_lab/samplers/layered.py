@@ -3,8 +3,9 @@
 A network's model has no couplings inside a layer and only adjacent layers couple, so
 given the odd layers the even ones are independent (and vice versa). One sweep updates
 the even layers, then the odd ones. On the CPU a fused numba kernel (``kernel.py``) runs
-every read of every sample as its own chain with its local fields in cache; on a GPU whole
-layers update at once with torch matrix products. The beta schedule means what it means
+every read of every sample as its own chain, 64 chains at a time, and spends work only on
+spins that can still change; on a GPU whole layers update at once with torch matrix
+products. The beta schedule means what it means
 for dwave-samplers' SimulatedAnnealingSampler: one beta per sweep, linear or geometric
 between beta_range, with the same default range.
 """
@@ -46,8 +47,8 @@ def beta_schedule(beta_range, num_sweeps, kind="geometric"):
 def anneal(model, num_reads, betas, *, update="metropolis", seed=None, device="cpu"):
     """Anneal every sample of ``model`` ``num_reads`` times; returns spins [(R, P, n_l)] as int8 numpy.
 
-    On the CPU the fused kernel (``kernel.anneal_rows``) runs each read as one chain; on any
-    other torch device (a GPU) whole layers update at once with matrix products
+    On the CPU the fused kernel (``kernel.anneal_rows``) runs each read of each sample as one
+    chain; on any other torch device (a GPU) whole layers update at once with matrix products
     (``anneal_torch``). Both start from random spins drawn from ``seed`` (numpy's PCG64).
     """
     rng = np.random.default_rng(seed)
@@ -118,7 +119,7 @@ LAYERED_PARAMETERS = (
               doc="Metropolis (as dwave-samplers SA) or heat-bath (Gibbs) update of each layer."),
     Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy."),
     Parameter("device", "choice", "cpu", choices=("cpu", "cuda"),
-              doc="cpu: the fused kernel, one chain per read; cuda: whole layers as torch matrix products on a GPU."),
+              doc="cpu: the fused numba kernel; cuda: whole layers as torch matrix products on a GPU."),
 )
 
 
