@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from ..exceptions import check_choice, check_float, check_int
+from ..exceptions import check_bool, check_choice, check_float, check_int
 from ..parameters import MAX_SEED
 from ..samplers import get_sampler
 from .base import Trainer
@@ -29,6 +29,10 @@ from .phases import find_heads, free_phase, polish
 __all__ = ["ContrastiveTrainer"]
 
 DEFAULT_SAMPLER_PARAMS = {"sa": {"num_sweeps": 20}, "layered": {"num_sweeps": 100}}
+LR_SCHEDULES = ("inverse", "cosine")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+MOMENTUM = 0.9
+ADAM_BETAS = (0.9, 0.999)
 
 
 class ContrastiveTrainer(Trainer):
@@ -72,9 +76,10 @@ class ContrastiveTrainer(Trainer):
     SAMPLER_COUNTERS = ("sampler_calls", "reads", "anneals")
 
     def __init__(self, network, sampler="layered", sampler_params=None, *, num_reads=4, heads_per_sample=2,
-                 learning_rate=0.02, lr_decay=0.3, margin=-1.0, variant="contrastive", nudge=4.0,
-                 batch_size=32, epochs=20, keep_best=True, random_state=None, callback=None, probe_size=32,
-                 probe_reads=8):
+                 learning_rate=0.02, lr_decay=0.3, lr_schedule="inverse", margin=-1.0, head_rule="class",
+                 optimizer="sgd", weight_decay=0.0, normalize=False, zero_temperature=False,
+                 variant="contrastive", nudge=4.0, batch_size=32, epochs=20, keep_best=True, random_state=None,
+                 callback=None, probe_size=32, probe_reads=8):
         self.network = network
         self.sampler = sampler
         self.sampler_params = sampler_params
@@ -82,7 +87,13 @@ class ContrastiveTrainer(Trainer):
         self.heads_per_sample = heads_per_sample
         self.learning_rate = learning_rate
         self.lr_decay = lr_decay
+        self.lr_schedule = lr_schedule
         self.margin = margin
+        self.head_rule = head_rule
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.normalize = normalize
+        self.zero_temperature = zero_temperature
         self.variant = variant
         self.nudge = nudge
         self.batch_size = batch_size
@@ -99,7 +110,13 @@ class ContrastiveTrainer(Trainer):
         check_int("heads_per_sample", self.heads_per_sample, low=1)
         check_float("learning_rate", self.learning_rate, low=0, low_open=True)
         check_float("lr_decay", self.lr_decay, low=0)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES, error=ValueError)
         check_float("margin", self.margin)
+        check_choice("head_rule", self.head_rule, ("class", "margin"), error=ValueError)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS, error=ValueError)
+        check_float("weight_decay", self.weight_decay, low=0)
+        check_bool("normalize", self.normalize)
+        check_bool("zero_temperature", self.zero_temperature)
         check_choice("variant", self.variant, ("contrastive", "nudged"), error=ValueError)
         check_float("nudge", self.nudge, low=0, low_open=True)
         check_int("probe_size", self.probe_size, low=0)
@@ -120,6 +137,15 @@ class ContrastiveTrainer(Trainer):
     def _initialize(self):
         super()._initialize()
         self._probe = None
+        self._moments = {}                                     # optimizer state per parameter
+        net = self.network_
+        self._norms = [np.sqrt(np.sum(W ** 2) + np.sum(b ** 2)) for W, b in zip(net.weights, net.biases)]
+
+    def _eta(self):
+        """The learning rate of the current epoch."""
+        if self.lr_schedule == "cosine":
+            return self.learning_rate * 0.5 * (1 + np.cos(np.pi * min(self.epoch_, self.epochs) / max(self.epochs, 1)))
+        return self.learning_rate / (1.0 + self.lr_decay * self.epoch_)
 
     def _epoch_measurements(self, X, y):
         """The landscape of the probe set (fixed at the first epoch) with the current weights.
@@ -150,6 +176,8 @@ class ContrastiveTrainer(Trainer):
         states = free_phase(self.network_, X, self.sampler_, self.num_reads, int(self._rng.integers(MAX_SEED)),
                             self._extra_params)
         self._count_sampler_call(len(X))
+        if self.zero_temperature:
+            states = polish(self.network_, X, states)
         return states, time.perf_counter() - t0
 
     def _count_sampler_call(self, n_samples):
@@ -168,15 +196,14 @@ class ContrastiveTrainer(Trainer):
         e_clamped = net.energy(X, clamped)
         flat = np.concatenate(states, axis=-1)
         weights = find_heads(flat, energies, np.all(states[-1] == t[None], -1), classes, y,
-                             e_clamped, self.margin, self.heads_per_sample)
-        eta = self.learning_rate / (1.0 + self.lr_decay * self.epoch_)
+                             e_clamped, self.margin, self.heads_per_sample, self.head_rule)
+        eta = self._eta()
         if self.variant == "nudged":
             positive = self._nudged_states(X, y, states)
-            scale = eta / self.nudge
+            eta = eta / self.nudge
         else:            # reads that are no head get weight 0 in _update: no mask needed here
             positive = [np.broadcast_to(c, s.shape) for c, s in zip(clamped, states)]
-            scale = eta
-        self._update(X, positive, states, weights, scale / len(X))
+        self._update(X, positive, states, weights, eta)
         return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_clamped.mean()),
                 "heads_per_sample": float((weights > 0).sum(0).mean()), "sampler_seconds": sampler_seconds}
 
@@ -188,16 +215,18 @@ class ContrastiveTrainer(Trainer):
         nudged.biases[-1] = net.biases[-1][None, :] + self.nudge * np.tile(net.target_codes(y), (R, 1))
         return polish(nudged, X, states)
 
-    def _update(self, X, positive, negative, weights, scale, window=None):
-        """W_l += scale * sum over reads and samples of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T).
+    def _update(self, X, positive, negative, weights, eta, window=None):
+        """One step along G_l = mean over samples of sum over reads of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T).
 
         With ``window`` (start, stop) of spin layers, only the weights touching it and its
-        biases change (layer-wise training); None: every layer. New weights are computed
-        first and swapped in at once, so an interrupt never leaves a half-updated network.
+        biases change (layer-wise training); None: every layer. The step is eta G (sgd), or
+        momentum / Adam on G; then weight decay and the per-layer norm bound. New weights
+        are computed first and swapped in at once, so an interrupt never leaves a
+        half-updated network.
         """
         net = self.network_
         start, stop = (0, len(net.weights)) if window is None else window
-        w = weights[..., None]
+        w = weights[..., None] / len(X)
         flat = lambda a: a.reshape(-1, a.shape[-1])                       # noqa: E731
         new_weights, new_biases = list(net.weights), list(net.biases)
         for l in range(start, min(stop + 1, len(net.weights))):
@@ -206,9 +235,31 @@ class ContrastiveTrainer(Trainer):
             else:
                 prev_pos, prev_neg = positive[l - 1], negative[l - 1]
             dpos, dneg = positive[l] * w, negative[l] * w
-            dW = flat(dpos).T @ flat(prev_pos) - flat(dneg).T @ flat(prev_neg)
-            new_weights[l] = net.weights[l] + scale * dW
+            W = net.weights[l] + self._step_of((l, "W"), flat(dpos).T @ flat(prev_pos) - flat(dneg).T @ flat(prev_neg),
+                                               eta)
+            b = net.biases[l]
             if l < stop:
-                new_biases[l] = net.biases[l] + scale * (dpos.sum((0, 1)) - dneg.sum((0, 1)))
+                b = b + self._step_of((l, "b"), dpos.sum((0, 1)) - dneg.sum((0, 1)), eta)
+            if self.weight_decay:
+                W = W * (1 - eta * self.weight_decay)
+                b = b * (1 - eta * self.weight_decay) if l < stop else b
+            if self.normalize:
+                scale = self._norms[l] / max(np.sqrt(np.sum(W ** 2) + np.sum(b ** 2)), 1e-300)
+                W, b = W * scale, b * scale
+            new_weights[l], new_biases[l] = W, b
         net.weights, net.biases = new_weights, new_biases
 
+    def _step_of(self, key, grad, eta):
+        """The optimizer's step for one parameter array from its contrastive gradient ``grad``."""
+        if self.optimizer == "sgd":
+            return eta * grad
+        state = self._moments.setdefault(key, [np.zeros_like(grad), np.zeros_like(grad), 0])
+        if self.optimizer == "momentum":
+            state[0] = MOMENTUM * state[0] + grad
+            return eta * state[0]
+        state[2] += 1
+        state[0] = ADAM_BETAS[0] * state[0] + (1 - ADAM_BETAS[0]) * grad
+        state[1] = ADAM_BETAS[1] * state[1] + (1 - ADAM_BETAS[1]) * grad ** 2
+        m = state[0] / (1 - ADAM_BETAS[0] ** state[2])
+        v = state[1] / (1 - ADAM_BETAS[1] ** state[2])
+        return eta * m / (np.sqrt(v) + 1e-8)
