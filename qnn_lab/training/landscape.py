@@ -17,8 +17,8 @@ from ..exceptions import check_int
 from ..samplers import default_beta_range
 from .phases import find_heads, free_phase, polish
 
-__all__ = ["GAP_EDGES", "OVERLAP_EDGES", "LandscapeMetrics", "distinct_counts", "energy_gaps",
-           "landscape_metrics", "lowest_share", "melting_temperature", "order_overlaps", "overlap_distribution", "overlaps"]
+__all__ = ["GAP_EDGES", "OVERLAP_EDGES", "LandscapeMetrics", "distinct_counts", "energy_gaps", "landscape_metrics",
+           "lowest_share", "melting_temperature", "order_overlaps", "overlap_distribution", "overlaps"]
 
 #: Bins of E - E_clamped per free spin (the gaps of different networks and samples compare).
 GAP_EDGES = np.linspace(-0.5, 0.5, 41)
@@ -112,15 +112,15 @@ class LandscapeMetrics:
         return asdict(self)
 
 
-def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, seed=None, sampler_params=None,
-                      gap_edges=GAP_EDGES, overlap_edges=OVERLAP_EDGES):
+def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, head_rule="class", seed=None,
+                      sampler_params=None, gap_edges=GAP_EDGES, overlap_edges=OVERLAP_EDGES):
     """Anneal the free network on the probe set (X, y), polish the reads, measure the landscape.
 
     Args:
         network: the ``Network``; X (P, n_inputs), y (P,): the probe inputs and their labels.
         sampler: a dimod sampler (the layered annealer takes its array fast path).
         num_reads: reads per probe sample (>= 2, overlaps need pairs).
-        margin: the trainer's head margin (for ``heads_per_sample``).
+        margin, head_rule: the trainer's head margin and rule (for ``heads_per_sample``).
         seed: sampler seed; sampler_params: extra parameters of the sampler call.
 
     Returns:
@@ -147,7 +147,7 @@ def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, seed
     head_gaps = np.where(is_target, np.inf, gaps).min(axis=0)
     has_head = np.isfinite(head_gaps)
     weights = find_heads(flat, energies, is_target, network.decode_outputs(states[-1]), y, clamped, margin,
-                         num_reads)
+                         num_reads, head_rule)
     q = overlaps(flat)
     return LandscapeMetrics(
         gap_edges=[round(float(e), 9) for e in gap_edges],

@@ -143,7 +143,7 @@ class LayerwiseTrainer(ContrastiveTrainer):
         classes = net.decode_outputs(negative[-1])
         flat = np.concatenate(window_reads, axis=-1)
         weights = find_heads(flat, energies, np.all(negative[-1] == t[None], -1), classes, y,
-                             e_positive, self.margin, self.heads_per_sample, self.head_rule)
+                             e_positive, self.margin_, self.heads_per_sample, self.head_rule)
         positive = [np.broadcast_to(c, s.shape) for c, s in zip(positive, negative)]   # non-heads weigh 0
         self._update(X, positive, negative, weights, self._eta(), window)
         return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_positive.mean()),
