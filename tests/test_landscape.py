@@ -154,7 +154,8 @@ def test_trainer_records_the_probe_landscape_every_epoch(xor):
         assert record["probe_seconds"] > 0
     assert sum(tr.history_[0]["landscape_initial"]["gap_counts"]) == 40
     assert json.loads(json.dumps(tr.history_)) == tr.history_
-    start = landscape_metrics(net, xor.X_train[:10], xor.y_train[:10], tr.sampler_, 4, seed=0).to_dict()
+    start = landscape_metrics(net, xor.X_train[:10], xor.y_train[:10], tr.sampler_, 4, margin=tr.margin_,
+                              head_rule=tr.head_rule, seed=0).to_dict()
     assert tr.history_[0]["landscape_initial"] == start                # the untrained network, same seed
 
 

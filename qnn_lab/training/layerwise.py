@@ -11,10 +11,13 @@ outside it are fixed to deterministic states, those the deployed network compare
   class of lowest E_min(c | x); the window's spins are the sampler's reads of the window
   with that outside fixed.
 
-Heads are picked among the reads as in ``ContrastiveTrainer``; a window without the
-output layer keeps the rival's outputs, so its distinct reads are heads. Only the
-weights touching the window change: W_l into every window layer, W out of the window's
-top layer, and the window layers' biases.
+Heads are picked among the reads as in ``ContrastiveTrainer``: with the default
+``head_rule="margin"`` a read is a head only while it lies less than ``margin`` above
+the positive state, so a window stops updating once the rival cannot get within the
+margin of the true class through it (with "class", a window without the output layer
+keeps the rival's outputs, every distinct read is a head and updates never stop). Only
+the weights touching the window change: W_l into every window layer, W out of the
+window's top layer, and the window layers' biases.
 
 Schedule: every minibatch sweeps the window top-down over all L - k + 1 positions (one
 sampler call each, the states recomputed after each update), so every layer is trained
