@@ -198,7 +198,7 @@ def test_melting_temperature_of_free_spins_in_a_field_is_h_over_artanh_half():
     net = ql.Network([2, 4, 2], random_state=0)
     net.weights = [np.zeros_like(W) for W in net.weights]
     net.biases = [np.full(4, h), h * net.target_codes([0])[0]]
-    X, y = np.zeros((16, 2)), np.zeros(16, dtype=int)
+    X, y = np.zeros((64, 2)), np.zeros(64, dtype=int)
     t_melt, temperatures, q = melting_temperature(net, X, y, num_reads=64, temperatures=40, seed=0)
     assert t_melt == pytest.approx(h / np.arctanh(0.5), rel=0.04)
     assert q[0] > 0.99 and q[-1] < 0.45 and temperatures == sorted(temperatures)

@@ -226,3 +226,15 @@ def test_the_layered_sampler_takes_window_models(window):
     ss = ql.get_sampler("layered", num_reads=50, seed=0).sample(bqm)
     np.testing.assert_allclose(ss.record.energy, bqm.energies(ss))
     assert ss.first.energy == pytest.approx(ql.get_sampler("exact").sample(bqm).first.energy)
+
+
+def test_windows_stop_updating_once_the_rival_is_outside_the_margin(one_torch_thread):
+    """Under the margin rule a window without the outputs runs out of heads; under "class" every read is one."""
+    ds = ql.load_dataset("gauss", n_samples=120, random_state=0)
+    heads = {}
+    for rule in ("margin", "class"):
+        tr = ql.LayerwiseTrainer(ql.Network([2, 16, 16, 2], output_replicas=2, random_state=0), window=1,
+                                 head_rule=rule, margin=None if rule == "margin" else -1.0, batch_size=8, epochs=6,
+                                 probe_size=0, keep_best=False, random_state=0).fit(ds.X_train, ds.y_train)
+        heads[rule] = tr.history_[-1]["heads_per_sample"]
+    assert heads["margin"] < 0.05 and heads["class"] > 0.6, heads
