@@ -167,8 +167,9 @@ def test_deep_net_learns_a_few_layers_at_a_time(one_torch_thread, dataset, windo
     ds = ql.load_dataset(dataset, n_samples=200, random_state=0)
     net = ql.Network([2, 32, 32, 2], output_replicas=4, random_state=0)
     t0 = time.perf_counter()
-    tr = ql.LayerwiseTrainer(net, window=window, learning_rate=0.03, batch_size=16, epochs=10,
-                             random_state=0).fit(ds.X_train, ds.y_train)
+    # the rule this was measured with: under the margin rule (the default) xor k = 2 ends at 0.84-0.88 here
+    tr = ql.LayerwiseTrainer(net, window=window, learning_rate=0.03, batch_size=16, epochs=10, head_rule="class",
+                             margin=-1.0, random_state=0).fit(ds.X_train, ds.y_train)
     assert time.perf_counter() - t0 < 30
     assert tr.score(ds.X_test, ds.y_test) >= accuracy
 
