@@ -59,7 +59,8 @@ def test_train_json_to_stdout_via_the_installed_command():
     (["train", "--sampler-param", "num_sweeps=x"], ["'--sampler-param num_sweeps'", "'x'"]),
     (["train", "--sampler", "sa", "--sampler-param", "sweeps=5"], ["'--sampler-param'", "sampler 'sa'", "'sweeps'"]),
     (["train", "--sampler-param", "num_sweeps"], ["--sampler-param", "NAME=VALUE"]),
-    (["train", "--dataset", "spiral", "--dataset-param", "features=x1,r"], ["'features'", "sin(x1)", "x1,r"]),
+    (["train", "--dataset", "spiral", "--dataset-param", "features=x1,r"],
+     ["'--dataset-param features'", "sin(x1)", "x1,r"]),
 ])
 def test_bad_values_print_the_message_and_exit_2(argv, words, capsys):
     try:

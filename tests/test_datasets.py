@@ -265,7 +265,7 @@ def test_playground_features_are_the_columns_named_in_order():
     assert ds.n_features == 7 and np.array_equal(ds.y_train, plain.y_train)
     assert load_dataset(**ds.spec) == ds
     assert load_dataset("xor", features=["x1*x2"], random_state=0).n_features == 1
-    assert "features" not in plain.spec
+    assert plain.spec["features"] == "x1,x2"
 
 
 @pytest.mark.parametrize("features, error", [("x1,x3", ValueError), ("", ValueError), ("x1,x1", ValueError),
