@@ -1,6 +1,7 @@
 """Stability of contrastive annealing without keep_best (last vs best epoch); writes benchmarks/stability.json.
 
     PYTHONPATH=. nice python benchmarks/stability.py [--jobs 2] [--seeds 0,1,2] [--json benchmarks/stability.json]
+    PYTHONPATH=. nice python benchmarks/stability.py --candidates today,default --json benchmarks/stability_table.json
 
 Trains every task of PLAN with each of its candidate remedies (today's trainer, TODAY,
 with one change each; "default" is the trainer's defaults now), keep_best off, probe
@@ -156,6 +157,8 @@ def print_table(rows, checks):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=",".join(PLAN), help="comma-separated tasks of PLAN")
+    parser.add_argument("--candidates", default=None,
+                        help="comma-separated candidates to keep from PLAN (e.g. today,default: the table alone)")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (each on one torch thread)")
     parser.add_argument("--json", default="benchmarks/stability.json")
@@ -166,7 +169,11 @@ def main(argv=None):
         if name not in PLAN:
             parser.error(f"--tasks: {name!r} should be one of {', '.join(PLAN)}")
     t0 = time.perf_counter()
-    jobs = [(t, c, s) for t in tasks for s in seeds for c in PLAN[t]]     # today and default of a seed side by side
+    keep = None if args.candidates is None else args.candidates.split(",")
+    for name in keep or ():
+        if name not in CANDIDATES:
+            parser.error(f"--candidates: {name!r} should be one of {', '.join(CANDIDATES)}")
+    jobs = [(t, c, s) for t in tasks for s in seeds for c in PLAN[t] if keep is None or c in keep]   # side by side
     runs = run_all(jobs, args.jobs)
     summary = summarize(runs)
     rows, checks = table(runs)

@@ -64,7 +64,7 @@ _READS = Parameter("num_reads", "int", 4, 1, 10_000, doc="Reads of the sampler p
 _HEADS = (Parameter("head_rule", "choice", "margin", choices=("margin", "class"),
                     doc="margin: a wrong state is a head only within the margin of the target; class: also "
                         "every wrong-class state."),
-          Parameter("margin", "float", None, -1e6, 1e6, doc="Head margin (energy); None: 0.06 per spin."))
+          Parameter("margin", "float", None, -1e6, 1e6, doc="Head margin (energy); None: 0.03 per spin."))
 
 register_trainer(TrainerSpec(
     "contrastive", "Contrastive annealing: anneal the free network, cut the deep wrong minima ('heads').",
