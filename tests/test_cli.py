@@ -59,6 +59,8 @@ def test_train_json_to_stdout_via_the_installed_command():
     (["train", "--sampler-param", "num_sweeps=x"], ["'--sampler-param num_sweeps'", "'x'"]),
     (["train", "--sampler", "sa", "--sampler-param", "sweeps=5"], ["'--sampler-param'", "sampler 'sa'", "'sweeps'"]),
     (["train", "--sampler-param", "num_sweeps"], ["--sampler-param", "NAME=VALUE"]),
+    (["train", "--dataset", "spiral", "--dataset-param", "features=x1,r"],
+     ["'--dataset-param features'", "sin(x1)", "x1,r"]),
 ])
 def test_bad_values_print_the_message_and_exit_2(argv, words, capsys):
     try:
@@ -76,6 +78,14 @@ def test_a_bad_value_exits_2_without_a_traceback_from_the_installed_command():
                           text=True, timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "qnn-lab: error: '--dataset' should be one of" in proc.stderr
+
+
+def test_train_takes_playground_features(tmp_path):
+    out = tmp_path / "r.json"
+    assert cli.main(["train", "--dataset", "spiral", "--dataset-param", "features=x1,x2,x1*x2", "--epochs", "1",
+                     "--quiet", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["config"]["layers"][0] == 3 and result["config"]["dataset"]["features"] == "x1,x2,x1*x2"
 
 
 def test_samplers_lists_schemas(capsys):

@@ -16,10 +16,14 @@ import numpy as np
 from ..exceptions import check_float, check_random_state, warn_unknown_kwargs
 from ..parameters import Parameter, Registry
 
-__all__ = ["DATASETS", "Dataset", "DatasetSpec", "dataset_spec", "list_datasets", "load_dataset",
-           "register_dataset"]
+__all__ = ["DATASETS", "FEATURES", "Dataset", "DatasetSpec", "dataset_spec", "list_datasets", "load_dataset",
+           "playground_features", "register_dataset"]
 
 _MIN_SAMPLES = 4
+#: Input features of the 2-D sets, as TensorFlow Playground offers them.
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+#: Playground draws its data in [-5, 5]; ours lies in about [-1, 1].
+PLAYGROUND_SCALE = 5.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +117,10 @@ def load_dataset(name, *, test_fraction=0.25, random_state=0, **params) -> Datas
             are turned into an int seed (drawn from them), which is stored in ``spec``.
         **params: The data set's parameters (``dataset_spec(name).parameters``). The toy
             sets: ``n_samples`` (points before the split, >= 4, default 400) and ``noise``
-            (standard deviation of gaussian noise added to the features, >= 0, default 0.05).
+            (standard deviation of gaussian noise added to the features, >= 0, default 0.05)
+            and ``features``, the input columns as TensorFlow Playground offers them (names
+            from ``FEATURES``, comma-separated or a list; default ``"x1,x2"``; see
+            ``playground_features``).
             ``digits``: ``n_samples`` (None: all 1797; an int draws that many at random),
             ``encoding`` (``"scaled"``: ``pixel / 16 * 2 - 1``; ``"binary"``: +1 where
             pixel > 8 else -1) and ``classes`` (None or distinct digits 0..9; labels are
@@ -156,6 +163,36 @@ def load_dataset(name, *, test_fraction=0.25, random_state=0, **params) -> Datas
         arr.setflags(write=False)
     spec = {"name": entry.name, "test_fraction": test_fraction, "random_state": random_state, **params}
     return Dataset(entry.name, *arrays, n_classes=n_classes, spec=spec)
+
+
+def playground_features(X, features):
+    """The columns ``features`` (names from ``FEATURES``) of 2-D points X (P, 2).
+
+    As TensorFlow Playground computes them on its data in [-5, 5] (u = 5 x), each divided
+    by its largest value there, so every column stays in about [-1, 1]: x1, x1^2 = u1^2 / 25,
+    x1*x2 = u1 u2 / 25 and sin(x1) = sin(u1) = sin(5 x1).
+
+    Examples:
+        >>> playground_features(np.array([[0.5, -1.0]]), "x1,x1*x2,x2^2").tolist()
+        [[0.5, -0.5, 1.0]]
+    """
+    names = _check_features("features", features).split(",")
+    x1, x2 = X[:, 0], X[:, 1]
+    columns = {"x1": x1, "x2": x2, "x1^2": x1 ** 2, "x2^2": x2 ** 2, "x1*x2": x1 * x2,
+               "sin(x1)": np.sin(PLAYGROUND_SCALE * x1), "sin(x2)": np.sin(PLAYGROUND_SCALE * x2)}
+    return np.column_stack([columns[n] for n in names])
+
+
+def _check_features(name, features):
+    """``features`` (a comma-separated string or a sequence of names) as "a,b,..." of distinct FEATURES."""
+    allowed = f"a non-empty list (or comma-separated string) of distinct names from {', '.join(FEATURES)}"
+    names = features.split(",") if isinstance(features, str) else features
+    if not hasattr(names, "__iter__"):
+        raise TypeError(f"{name!r} should be {allowed}: value = {features!r}")
+    names = tuple(n.strip() if isinstance(n, str) else n for n in names)
+    if not names or len(set(names)) != len(names) or any(n not in FEATURES for n in names):
+        raise ValueError(f"{name!r} should be {allowed}: value = {features!r}")
+    return ",".join(names)
 
 
 def _stratified_split(y, test_fraction, rng, size):
@@ -232,15 +269,17 @@ def _moons(n, rng):
 
 def _toy(make):
     """The loader of a 2-D toy set: ``make(n, rng)`` draws the points, then the noise is added."""
-    def load(rng, n_samples, noise):
+    def load(rng, n_samples, noise, features):
         X, y = make(n_samples, rng)
-        return X + noise * rng.standard_normal(X.shape), y, 2
+        return playground_features(X + noise * rng.standard_normal(X.shape), features), y, 2
     return load
 
 
 _TOY_PARAMETERS = (
     Parameter("n_samples", "int", 400, _MIN_SAMPLES, doc="Points before the train/test split."),
     Parameter("noise", "float", 0.05, 0.0, doc="Standard deviation of gaussian noise added to the features."),
+    Parameter("features", "object", "x1,x2", check=_check_features,
+              doc="Input columns as TensorFlow Playground has them: x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2)."),
 )
 for _make in (_xor, _circles, _gauss, _spiral, _moons):
     register_dataset(DatasetSpec(_make.__name__[1:], _make.__doc__, _TOY_PARAMETERS, _toy(_make)))
