@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/qnn-lab lab
+	$(VENV)/bin/qnn-lab lab --dir notebooks     # the source tree's notebooks, edited in place
 
 # Debian's chromium for the real-browser tests (they skip, saying why, where it cannot be installed)
 $(CHROMIUM):

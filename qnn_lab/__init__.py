@@ -1,5 +1,5 @@
 """qnn_lab: train classical neural networks with annealers, and watch it happen."""
-from .data import DATASETS, Dataset, load_dataset
+from .data import DATASETS, Dataset, DatasetSpec, list_datasets, load_dataset, register_dataset
 from .encoding import NeuronEncoding, WeightEncoding, WindowEncoding, encode_neurons, encode_weights, encode_window
 from .exceptions import ModelTooLargeError, QnnLabError, UnknownNameError
 from .network import Network
@@ -21,6 +21,7 @@ from .training import (
     ContrastiveTrainer,
     LayerwiseTrainer,
     QuboTrainer,
+    TrainerSpec,
     list_trainers,
     make_trainer,
     register_trainer,
@@ -34,6 +35,7 @@ __all__ = [
            "BackpropTrainer",
            "ContrastiveTrainer",
            "Dataset",
+           "DatasetSpec",
            "Embedding",
            "EnergyScales",
            "LayerwiseTrainer",
@@ -44,6 +46,7 @@ __all__ = [
            "QnnLabError",
            "QuboTrainer",
            "SamplerSpec",
+           "TrainerSpec",
            "UnknownNameError",
            "WeightEncoding",
            "WindowEncoding",
@@ -52,11 +55,13 @@ __all__ = [
            "encode_weights",
            "encode_window",
            "get_sampler",
+           "list_datasets",
            "list_samplers",
            "list_trainers",
            "load_dataset",
            "make_trainer",
            "qpu_graph",
+           "register_dataset",
            "register_sampler",
            "register_trainer",
            "sample_in_chunks",

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib.util
+import inspect
 import json
 import os
 import shutil
@@ -11,21 +14,29 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import DATASETS
+from .samplers.registry import SAMPLERS
+from .training import TRAINERS
+
 __all__ = ["main"]
 
-TRAINERS = ("contrastive", "qubo", "backprop")
-#: Per-dataset defaults of ``qnn-lab train`` (hidden width; contrastive trainer settings).
+#: ``qnn-lab train``'s hidden width for a data set without a preset.
+DEFAULT_HIDDEN = 64
+_SMALL_2D = {"hidden": 64, **{t: {"batch_size": 4, "epochs": 60, "learning_rate": 0.03}
+                              for t in ("contrastive", "layerwise")}}
+#: Per-dataset defaults of ``qnn-lab train``: the hidden width, and parameters per trainer name.
 PRESETS = {
     "digits": {"hidden": 120},
     "teacher": {"hidden": 64},
-    "toy": {"hidden": 64, "contrastive": {"batch_size": 4, "epochs": 60, "learning_rate": 0.03}},
+    **{name: _SMALL_2D for name in ("xor", "circles", "gauss", "spiral", "moons")},
 }
 #: ``qnn-lab scaling`` sizes: ``--quick`` (seconds) and the full study (about 5 minutes on 2 cores).
 SCALING_SIZES = {
     "full": {"seeds": 8, "epochs": 4, "budgets": 20, "bootstrap": 2000, "alpha": 80.0},
     "quick": {"seeds": 3, "epochs": 1, "budgets": 12, "bootstrap": 500, "alpha": 40.0},
 }
-LAB_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks"
+#: ``qnn-lab lab``'s working folder (in the current folder) unless ``--dir`` says otherwise.
+LAB_FOLDER = "qnn_lab_notebooks"
 
 
 class CliError(ValueError):
@@ -42,7 +53,7 @@ def _layers(text):
 def _param(text):
     """k=v with v parsed as JSON when it can be (numbers, lists, null), else a string."""
     if "=" not in text:
-        raise CliError(f"'--sampler-param' should look like name=value: value = {text!r}")
+        raise argparse.ArgumentTypeError(f"should look like NAME=VALUE: value = {text!r}")
     key, value = text.split("=", 1)
     try:
         return key, json.loads(value)
@@ -50,30 +61,65 @@ def _param(text):
         return key, value
 
 
+def _checked(kind, name, parameters, given):
+    """Check CLI values against a registry entry's Parameter specs; errors name the option typed.
+
+    ``given``: {parameter: (option, value)}, e.g. {"epochs": ("--epochs", -1)}.
+    """
+    by_name = {p.name: p for p in parameters}
+    checked = {}
+    for key, (option, value) in given.items():
+        if key not in by_name:
+            takes = ", ".join(by_name) or "no parameters"
+            if option.endswith("-param"):
+                raise CliError(f"{option!r} should name a parameter of {kind} {name!r} ({takes}): value = {key!r}")
+            raise CliError(f"{option!r} does not apply to {kind} {name!r}: it takes {takes}")
+        label = f"{option} {key}" if option.endswith("-param") else option
+        checked[key] = dataclasses.replace(by_name[key], name=label).validate(value)
+    return checked
+
+
+def _pairs(option, values):
+    """[(name, value)] of a repeatable NAME=VALUE option as {name: (option, value)}."""
+    return {key: (option, value) for key, value in values}
+
+
+def _names(registry):
+    return ", ".join(registry)
+
+
 def build_parser():
+    """The argument parser; the names offered are the registries' at call time."""
     parser = argparse.ArgumentParser(prog="qnn-lab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    lab = sub.add_parser("lab", help="open the lab in JupyterLab")
+    lab = sub.add_parser("lab", help="open the lab in JupyterLab (copies the notebooks into --dir on first run)")
+    lab.add_argument("--dir", default=LAB_FOLDER,
+                     help=f"working folder of the notebooks (default ./{LAB_FOLDER}); the shipped notebooks it "
+                          "lacks are copied into it, none is overwritten")
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true")
 
     train = sub.add_parser("train", help="train a network and report its accuracy")
-    train.add_argument("--dataset", default="digits",
-                       help="xor, circles, gauss, spiral, moons, digits, teacher, or csv (with --data)")
+    train.add_argument("--dataset", default="digits", help=f"one of {_names(DATASETS)} (default digits)")
     train.add_argument("--data", metavar="PATH", help="the CSV file of --dataset csv: feature columns, label last")
+    train.add_argument("--dataset-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                       help="a parameter of the dataset, e.g. classes=[3,5] (repeatable; `qnn-lab datasets`)")
+    train.add_argument("--n-samples", type=int, default=None, help="the dataset's n_samples (default: its own)")
+    train.add_argument("--noise", type=float, default=None, help="the dataset's noise (default: its own)")
     train.add_argument("--layers", help="sizes n_inputs,hidden,...,n_classes (default: per dataset)")
     train.add_argument("--replicas", type=int, default=4, help="output spins per class")
-    train.add_argument("--trainer", default="contrastive", help="contrastive, qubo or backprop")
-    train.add_argument("--sampler", default=None, help="sampler name (default: layered; sa for qubo)")
+    train.add_argument("--trainer", default="contrastive", help=f"one of {_names(TRAINERS)} (default contrastive)")
+    train.add_argument("--trainer-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                       help="a parameter of the trainer, e.g. window=1 (repeatable; `qnn-lab trainers`)")
+    train.add_argument("--epochs", type=int, default=None, help="the trainer's epochs (default: per dataset)")
+    train.add_argument("--batch-size", type=int, default=None, help="the trainer's batch_size")
+    train.add_argument("--num-reads", type=int, default=None, help="the trainer's num_reads")
+    train.add_argument("--learning-rate", type=float, default=None, help="the trainer's learning_rate")
+    train.add_argument("--sampler", default=None,
+                       help=f"one of {_names(SAMPLERS)} (default: the trainer's, layered; sa for qubo)")
     train.add_argument("--sampler-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
-                       help="a sampler parameter, e.g. num_sweeps=50 (repeatable)")
-    train.add_argument("--epochs", type=int, default=None, help="epochs (default: the trainer's)")
-    train.add_argument("--batch-size", type=int, default=None)
-    train.add_argument("--num-reads", type=int, default=None)
-    train.add_argument("--learning-rate", type=float, default=None)
-    train.add_argument("--n-samples", type=int, default=None, help="points of a 2-D dataset")
-    train.add_argument("--noise", type=float, default=0.05, help="noise of a 2-D dataset")
+                       help="a sampler parameter, e.g. num_sweeps=50 (repeatable; `qnn-lab samplers`)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--json", metavar="PATH", help="write the result as JSON to PATH ('-' for stdout)")
     train.add_argument("--save", metavar="PATH", help="write the trained network as JSON (Network.to_dict)")
@@ -97,11 +143,11 @@ def build_parser():
 
     scaling = sub.add_parser("scaling", help="fit test error ~ cost**-alpha per trainer, with bootstrap CIs")
     scaling.add_argument("--quick", action="store_true", help="a small study (3 seeds, 1 epoch, alpha 40)")
-    scaling.add_argument("--dataset", default="teacher", help="teacher (default), digits or a 2-D set")
+    scaling.add_argument("--dataset", default="teacher", help=f"one of {_names(DATASETS)} (default teacher)")
     scaling.add_argument("--dataset-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
-                         help="a load_dataset option, e.g. alpha=80 or n_inputs=64 (repeatable)")
+                         help="a parameter of the dataset, e.g. alpha=80 or n_inputs=64 (repeatable)")
     scaling.add_argument("--trainers", default="contrastive,backprop",
-                         help="comma-separated: contrastive, qubo, backprop")
+                         help=f"comma-separated names from {_names(TRAINERS)}")
     scaling.add_argument("--cost", default="samples_seen",
                          help="epochs, samples_seen, train_seconds (all trainers); sampler_calls, reads, anneals, "
                               "qpu_seconds (annealing trainers)")
@@ -112,7 +158,7 @@ def build_parser():
     scaling.add_argument("--batch-size", type=int, default=16)
     scaling.add_argument("--hidden", type=int, default=32, help="hidden layer width")
     scaling.add_argument("--replicas", type=int, default=4, help="output spins per class")
-    scaling.add_argument("--sampler", default=None, help="sampler of the annealing trainers")
+    scaling.add_argument("--sampler", default=None, help=f"sampler of the annealing trainers: {_names(SAMPLERS)}")
     scaling.add_argument("--sampler-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                          help="a sampler parameter of the annealing trainers (repeatable)")
     scaling.add_argument("--bootstrap", type=int, default=None, help="bootstrap resamplings of the seeds")
@@ -135,44 +181,59 @@ def build_parser():
     scaling.add_argument("--html", metavar="PATH", help="write the interactive figure (plotly) to PATH")
     scaling.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sub.add_parser("samplers", help="list the samplers and their parameters (JSON)")
+    for kind in ("datasets", "samplers", "trainers"):
+        sub.add_parser(kind, help=f"list the {kind} and their parameters (JSON)")
     return parser
 
 
-def make_trainer(args, net, callback, preset=None):
-    """The trainer that ``qnn-lab train`` describes."""
-    import qnn_lab as ql
+def _dataset(args):
+    """The dataset ``qnn-lab train`` describes."""
+    from .data import load_dataset
 
-    from .exceptions import check_choice
-    check_choice("--trainer", args.trainer, TRAINERS, error=CliError)
-    common = {"random_state": args.seed, "callback": callback, **(preset or {})}
+    name = DATASETS.lookup(args.dataset, "--dataset").name
+    given = _pairs("--dataset-param", args.dataset_param)
+    for key, option, value in (("n_samples", "--n-samples", args.n_samples), ("noise", "--noise", args.noise),
+                               ("path", "--data", args.data)):
+        if value is not None:
+            given[key] = (option, value)
+    if name == "csv" and not {"path", "data"} & set(given):
+        raise CliError("'--data' should be given with --dataset csv: the CSV file to read")
+    params = _checked("dataset", name, DATASETS[name].parameters, given)
+    return load_dataset(name, random_state=args.seed, **params)
+
+
+def make_trainer(args, net, callback, preset=None):
+    """The trainer that ``qnn-lab train`` describes: the registry's, with the options checked against its specs."""
+    from .training import make_trainer
+
+    spec = TRAINERS.lookup(args.trainer, "--trainer")
+    given = _pairs("--trainer-param", args.trainer_param)
     for key in ("epochs", "batch_size", "learning_rate", "num_reads"):
         if getattr(args, key) is not None:
-            common[key] = getattr(args, key)
-    params = dict(args.sampler_param) or None
-    if args.trainer == "backprop":
-        common.pop("num_reads", None)
-        return ql.BackpropTrainer(net, **common)
-    if args.trainer == "qubo":
-        common.pop("learning_rate", None)
-        return ql.QuboTrainer(net, sampler=args.sampler or "sa", sampler_params=params, **common)
-    return ql.ContrastiveTrainer(net, sampler=args.sampler or "layered", sampler_params=params, **common)
+            given[key] = ("--" + key.replace("_", "-"), getattr(args, key))
+    params = {**(preset or {}), **_checked("trainer", spec.name, spec.parameters, given)}
+    if spec.calls_sampler:
+        sampler = args.sampler or inspect.signature(spec.cls).parameters["sampler"].default
+        sampler = SAMPLERS.lookup(sampler, "--sampler").name
+        sampler_params = _checked("sampler", sampler, SAMPLERS[sampler].parameters,
+                                  _pairs("--sampler-param", args.sampler_param))
+        params.update(sampler=sampler, sampler_params=sampler_params or None)
+    elif args.sampler is not None or args.sampler_param:
+        raise CliError(f"'--sampler' and '--sampler-param' do not apply to trainer {spec.name!r}: it calls no sampler")
+    return make_trainer(spec.name, net, random_state=args.seed, callback=callback, **params)
 
 
 def run_train(args):
     import qnn_lab as ql
 
-    opts = {"random_state": args.seed}
-    if (args.dataset == "csv") != (args.data is not None):
-        raise CliError(f"'--data' should be given with --dataset csv, and only then: --dataset {args.dataset}, "
-                       f"--data {args.data}")
-    if args.dataset == "csv":
-        opts["path"] = args.data
-    elif args.dataset not in ("digits", "teacher"):
-        opts.update(noise=args.noise, n_samples=args.n_samples)
-    ds = ql.load_dataset(args.dataset, **opts)
-    preset = PRESETS.get(args.dataset, PRESETS["toy"])
-    layers = _layers(args.layers) if args.layers else [ds.n_features, preset["hidden"], ds.n_classes]
+    from .exceptions import check_int
+
+    check_int("--seed", args.seed, low=0)
+    check_int("--replicas", args.replicas, low=1)
+    ds = _dataset(args)
+    preset = PRESETS.get(ds.name, {})
+    hidden = preset.get("hidden", DEFAULT_HIDDEN)
+    layers = _layers(args.layers) if args.layers else [ds.n_features, hidden, ds.n_classes]
     if layers[0] != ds.n_features or layers[-1] != ds.n_classes:
         raise CliError(f"'--layers' should start with the dataset's {ds.n_features} features and end with its "
                        f"{ds.n_classes} classes: value = {','.join(map(str, layers))}")
@@ -188,7 +249,7 @@ def run_train(args):
             bar.set_postfix(test=f"{record.get('test_accuracy', float('nan')):.3f}")
             bar.update(1)
 
-    trainer = make_trainer(args, net, follow, preset.get(args.trainer, {}))
+    trainer = make_trainer(args, net, follow, preset.get(args.trainer))
     t0 = time.perf_counter()
     trainer.fit(ds.X_train, ds.y_train, ds.X_test, ds.y_test)
     wall = time.perf_counter() - t0
@@ -196,8 +257,8 @@ def run_train(args):
         bar.close()
     result = {
         "config": {"dataset": ds.spec, "layers": layers, "replicas": args.replicas, "trainer": args.trainer,
-                   "sampler": None if args.trainer == "backprop" else (args.sampler or trainer.sampler),
-                   "sampler_params": dict(args.sampler_param), "epochs": trainer.epochs, "seed": args.seed,
+                   "sampler": getattr(trainer, "sampler", None), "sampler_params": dict(args.sampler_param),
+                   "trainer_params": dict(args.trainer_param), "epochs": trainer.epochs, "seed": args.seed,
                    **{k: getattr(trainer, k, None) for k in ("batch_size", "num_reads", "learning_rate")}},
         "train_accuracy": trainer.score(ds.X_train, ds.y_train),
         "test_accuracy": trainer.score(ds.X_test, ds.y_test),
@@ -277,15 +338,20 @@ def run_scaling(args):
     from .studies.grid import connect
 
     sizes = SCALING_SIZES["quick" if args.quick else "full"]
-    dataset_params = dict(args.dataset_param)
-    if args.dataset == "teacher":
+    dataset = DATASETS.lookup(args.dataset, "--dataset")
+    dataset_params = _checked("dataset", dataset.name, dataset.parameters,
+                              _pairs("--dataset-param", args.dataset_param))
+    if dataset.name == "teacher":
         dataset_params = {"n_inputs": 64, "alpha": sizes["alpha"], **dataset_params}
-    trainers = [t for t in args.trainers.split(",") if t]
+    trainers = [TRAINERS.lookup(t, "--trainers").name for t in args.trainers.split(",") if t]
     annealing = {}
     if args.sampler is not None:
-        annealing["sampler"] = args.sampler
-    if args.sampler_param:
-        annealing["sampler_params"] = dict(args.sampler_param)
+        annealing["sampler"] = SAMPLERS.lookup(args.sampler, "--sampler").name
+    for name in trainers:
+        if TRAINERS[name].calls_sampler and args.sampler_param:
+            sampler = annealing.get("sampler") or inspect.signature(TRAINERS[name].cls).parameters["sampler"].default
+            annealing["sampler_params"] = _checked("sampler", sampler, SAMPLERS[sampler].parameters,
+                                                   _pairs("--sampler-param", args.sampler_param))
     qpu = QpuTimeModel(programming_us=args.qpu_programming_us, anneal_us=args.qpu_anneal_us,
                        readout_us=args.qpu_readout_us, delay_us=args.qpu_delay_us)
     figure = None
@@ -314,7 +380,7 @@ def run_scaling(args):
                 epochs=sizes["epochs"] if args.epochs is None else args.epochs,
                 budgets=sizes["budgets"] if args.budgets is None else args.budgets,
                 batch_size=args.batch_size, hidden=args.hidden, replicas=args.replicas, dataset_params=dataset_params,
-                trainer_params={t: annealing for t in trainers if t != "backprop" and annealing},
+                trainer_params={t: annealing for t in trainers if TRAINERS[t].calls_sampler and annealing},
                 window=_window(args.window) if args.window else None,
                 n_bootstrap=sizes["bootstrap"] if args.bootstrap is None else args.bootstrap,
                 confidence=args.confidence, qpu_model=qpu, random_state=args.seed, client=client,
@@ -340,19 +406,48 @@ def _results_path(args):
     return str(Path(args.json).with_suffix(".cells.jsonl"))
 
 
+def shipped_notebooks():
+    """The folder of the notebooks shipped with qnn_lab: inside the package (installed from a wheel),
+    else the source tree's notebooks/ (an editable install)."""
+    package = Path(__file__).resolve().parent
+    for folder in (package / "notebooks", package.parent / "notebooks"):
+        if (folder / "lab.ipynb").is_file():
+            return folder
+    raise CliError(f"the lab notebooks are missing from this installation (looked in {package / 'notebooks'}): "
+                   "reinstall qnn_lab")
+
+
+def copy_notebooks(folder):
+    """Copy the shipped notebooks that ``folder`` lacks into it (created if need be); returns their names."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"'--dir' should be a folder: value = {str(folder)!r}")
+    source = shipped_notebooks()
+    if folder.resolve() == source:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [nb for nb in sorted(source.glob("*.ipynb")) if not (folder / nb.name).exists()]
+    for nb in missing:
+        shutil.copyfile(nb, folder / nb.name)
+    return [nb.name for nb in missing]
+
+
 def run_lab(args):
-    if shutil.which("jupyter") is None and not (Path(sys.executable).parent / "jupyter").exists():
-        raise CliError("the lab needs JupyterLab: install qnn_lab[lab] (pip install -e '.[lab]')")
-    target = LAB_NOTEBOOK / "lab.ipynb"
-    cmd = [sys.executable, "-m", "jupyterlab", f"--port={args.port}", f"--notebook-dir={LAB_NOTEBOOK}"]
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise CliError("the lab needs JupyterLab: install qnn_lab[lab] (pip install 'qnn_lab[lab]')")
+    folder = Path(args.dir).resolve()
+    copied = copy_notebooks(folder)
+    if copied:
+        print(f"qnn-lab: copied {len(copied)} notebooks into {folder}", file=sys.stderr)
+    target = folder / "lab.ipynb"
+    cmd = [sys.executable, "-m", "jupyterlab", f"--port={args.port}", f"--notebook-dir={folder}"]
     if target.exists():
         cmd.append(str(target))
     if args.no_browser:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")          # containers and Binder-like machines run as root
-    print(f"qnn-lab: opening JupyterLab on {LAB_NOTEBOOK} at http://localhost:{args.port}/lab", file=sys.stderr,
-          flush=True)
+    print(f"qnn-lab: opening JupyterLab on {folder} at http://localhost:{args.port}/lab", file=sys.stderr, flush=True)
     os.execv(sys.executable, cmd)       # JupyterLab takes over this process (Ctrl-C and signals go to it)
 
 
@@ -392,11 +487,11 @@ def main(argv=None):
         _check_outputs(args)
         if args.command == "lab":
             return run_lab(args)
-        if args.command == "samplers":
-            from .samplers import list_samplers, sampler_spec
-            result = {n: {"doc": sampler_spec(n).doc, "parameters": [p.to_dict() for p in sampler_spec(n).parameters]}
-                      for n in list_samplers()}
-            _write_json(result, "-")
+        registries = {"datasets": DATASETS, "samplers": SAMPLERS, "trainers": TRAINERS}
+        if args.command in registries:
+            entries = (registries[args.command][name] for name in registries[args.command])
+            _write_json({e.name: {"doc": e.doc, "parameters": [p.to_dict() for p in e.parameters]} for e in entries},
+                        "-")
             return 0
         if args.command == "bench":
             from .studies.bench import run_benchmarks

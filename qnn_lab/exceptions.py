@@ -62,6 +62,13 @@ def check_float(name, value, *, low=None, high=None, low_open=False, high_open=F
     return value
 
 
+def check_bool(name, value):
+    """Return ``value`` if it is a bool (numpy's too) as a bool; TypeError otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name!r} should be True or False: value = {value!r}")
+    return bool(value)
+
+
 def check_choice(name, value, choices, *, error=UnknownNameError):
     """Return ``value`` if it is one of ``choices``; the error lists them."""
     if not isinstance(value, str) or value not in choices:

@@ -19,13 +19,14 @@ MAX_SEED = 2**31 - 1
 
 @dataclass(frozen=True)
 class Parameter:
-    """One sampler parameter.
+    """One parameter of a dataset, sampler or trainer.
 
     ``kind`` is one of int, float, bool, choice, range (a (low, high) pair of floats or
     None for automatic), seed (None or an int >= 0), schedule (an AnnealSchedule or its
     points, None for none, checked by ``check(name, value, reverse_ok)``), callable (not shown
     in a UI), object (a Python object that ``check(name, value)`` checks and returns, e.g.
-    EnergyScales; not shown in a UI).
+    EnergyScales; not shown in a UI). An int or float parameter whose default is None also
+    takes None (the owner's automatic choice); ``low_open`` excludes ``low`` itself (floats).
     """
 
     name: str
@@ -36,14 +37,17 @@ class Parameter:
     choices: tuple = ()
     doc: str = ""
     reverse_ok: bool = False
+    low_open: bool = False
     check: object = field(default=None, repr=False, compare=False)
 
     def validate(self, value):
         """Return the checked value; TypeError/ValueError naming this parameter otherwise."""
+        if value is None and self.default is None and self.kind in ("int", "float"):
+            return None
         if self.kind == "int":
             return check_int(self.name, value, low=self.low, high=self.high)
         if self.kind == "float":
-            return check_float(self.name, value, low=self.low, high=self.high)
+            return check_float(self.name, value, low=self.low, high=self.high, low_open=self.low_open)
         if self.kind == "bool":
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{self.name!r} should be True or False: value = {value!r}")
@@ -78,7 +82,7 @@ class Parameter:
     def to_dict(self):
         """JSON-ready description (for UIs and the CLI)."""
         return {"name": self.name, "kind": self.kind, "default": self.default, "low": self.low,
-                "high": self.high, "choices": list(self.choices), "doc": self.doc}
+                "high": self.high, "low_open": self.low_open, "choices": list(self.choices), "doc": self.doc}
 
 
 def resolve_parameters(owner, parameters, params, *, stacklevel=3):
@@ -96,7 +100,10 @@ def resolve_parameters(owner, parameters, params, *, stacklevel=3):
 class Registry:
     """Named entries (datasets, samplers, trainers), each with a one-line doc and Parameter specs.
 
-    ``kind`` names what is registered in errors ("'sampler' should be one of ...").
+    Iterating gives the names in registration order (read at each use, so a later
+    registration shows everywhere). ``kind`` names what is registered in errors
+    ("'sampler' should be one of ..."); ``lookup(name, option)`` names an argument or a CLI
+    option instead.
     """
 
     def __init__(self, kind):
@@ -108,14 +115,28 @@ class Registry:
         self._entries[entry.name] = entry
         return entry
 
+    def unregister(self, name):
+        """Remove the entry ``name`` (UnknownNameError if there is none); returns it."""
+        return self._entries.pop(self.lookup(name).name)
+
     def names(self):
         return list(self._entries)
+
+    def __iter__(self):
+        return iter(list(self._entries))
+
+    def __len__(self):
+        return len(self._entries)
 
     def __contains__(self, name):
         return name in self._entries
 
     def __getitem__(self, name):
+        return self.lookup(name)
+
+    def lookup(self, name, option=None):
+        """The entry ``name``; UnknownNameError naming ``option`` (default: the kind), the value and the names."""
         if not isinstance(name, str) or name not in self._entries:
-            raise UnknownNameError(f"{self.kind!r} should be one of {', '.join(map(repr, self._entries))}: "
-                                   f"value = {name!r}")
+            raise UnknownNameError(f"{option or self.kind!r} should be one of "
+                                   f"{', '.join(map(repr, self._entries))}: value = {name!r}")
         return self._entries[name]

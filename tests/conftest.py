@@ -13,3 +13,64 @@ def small_net():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+class DeltaTrainer(ql.training.Trainer):
+    """A trainer from outside qnn_lab: the delta rule on the output layer, the hidden layers' clamped states fixed."""
+
+    def __init__(self, network, *, learning_rate=0.1, batch_size=8, epochs=2, random_state=None, callback=None):
+        self.network = network
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.random_state = random_state
+        self.callback = callback
+
+    def _step(self, X, y):
+        net = self.network_
+        h = net.clamped_state(X, y)[-2] if len(net.weights) > 1 else X
+        out = np.tanh(h @ net.weights[-1].T + net.biases[-1])
+        error = net.target_codes(y) - out
+        net.weights[-1] = net.weights[-1] + self.learning_rate * error.T @ h / len(X)
+        net.biases[-1] = net.biases[-1] + self.learning_rate * error.mean(0)
+        return {"loss": float(np.mean(error ** 2))}
+
+
+def _stripes(rng, n_samples, width):
+    """Three vertical stripes of [-1, 1]^2, the middle one ``width`` wide."""
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    return X, np.digitize(X[:, 0], [-width / 2, width / 2]).astype(np.int64), 3
+
+
+@pytest.fixture
+def new_entries():
+    """A dataset, a sampler and a trainer registered from outside qnn_lab (removed afterwards): their names.
+
+    What reads the registries (the CLI, the studies, the lab) should offer them with no other edit.
+    """
+    import dimod
+
+    from qnn_lab.data import DatasetSpec, register_dataset
+    from qnn_lab.data.datasets import DATASETS
+    from qnn_lab.parameters import Parameter
+    from qnn_lab.samplers import SamplerSpec, register_sampler
+    from qnn_lab.samplers.registry import SAMPLERS
+    from qnn_lab.training import TRAINERS, TrainerSpec, register_trainer
+
+    register_dataset(DatasetSpec(
+        "stripes", "Three vertical stripes.",
+        (Parameter("n_samples", "int", 60, 6, doc="Points."),
+         Parameter("width", "float", 0.6, 0.0, 2.0, low_open=True, doc="Width of the middle stripe.")), _stripes))
+    register_sampler(SamplerSpec(
+        "random-test", "Uniformly random states (dimod's RandomSampler).",
+        (Parameter("num_reads", "int", 10, 1, 1000, doc="Reads."),), dimod.RandomSampler))
+    register_trainer(TrainerSpec(
+        "delta", "Delta rule on the output layer.",
+        (Parameter("epochs", "int", 2, 0, 1000, doc="Passes."),
+         Parameter("batch_size", "int", 8, 1, 1000, doc="Batch."),
+         Parameter("learning_rate", "float", 0.1, 0.0, 10.0, low_open=True, doc="Step.")),
+        DeltaTrainer, calls_sampler=False))
+    yield {"dataset": "stripes", "sampler": "random-test", "trainer": "delta"}
+    DATASETS.unregister("stripes")
+    SAMPLERS.unregister("random-test")
+    TRAINERS.unregister("delta")

@@ -37,19 +37,55 @@ def test_train_json_to_stdout_via_the_installed_command():
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["train", "--sampler", "qa"], ["'sampler' should be one of", "'layered'", "'qa'"]),
-    (["train", "--trainer", "magic"], ["'--trainer'", "'magic'"]),
-    (["train", "--dataset", "mnist"], ["'mnist'", "'digits'"]),
+    (["train", "--sampler", "qa"], ["'--sampler' should be one of", "'layered'", "'qa'"]),
+    (["train", "--trainer", "magic"], ["'--trainer' should be one of", "'layerwise'", "'magic'"]),
+    (["train", "--dataset", "nope"], ["'--dataset' should be one of 'xor', 'circles'", "'csv': value = 'nope'"]),
     (["train", "--layers", "64,x,10"], ["'--layers'", "64,x,10"]),
     (["train", "--layers", "3,8,10"], ["'--layers'", "64 features"]),
-    (["train", "--epochs", "-1", "--dataset", "xor"], ["'epochs'", "-1"]),
+    (["train", "--epochs", "-1", "--dataset", "xor"], ["'--epochs' should be an integer", "-1"]),
+    (["train", "--batch-size", "0"], ["'--batch-size'", "0"]),
+    (["train", "--learning-rate", "-1"], ["'--learning-rate'", "-1"]),
+    (["train", "--num-reads", "0"], ["'--num-reads'", "0"]),
+    (["train", "--replicas", "0"], ["'--replicas'", "0"]),
+    (["train", "--seed", "-3"], ["'--seed'", "-3"]),
+    (["train", "--dataset", "digits", "--noise", "0.1"], ["'--noise' does not apply to dataset 'digits'", "classes"]),
+    (["train", "--dataset", "xor", "--n-samples", "2"], ["'--n-samples'", "2"]),
+    (["train", "--dataset-param", "classes=[3,3]"], ["'--dataset-param classes'", "[3, 3]"]),
+    (["train", "--dataset-param", "colour=red"], ["'--dataset-param' should name a parameter of dataset 'digits'",
+                                                  "'colour'"]),
+    (["train", "--trainer", "backprop", "--num-reads", "3"], ["'--num-reads' does not apply to trainer 'backprop'"]),
+    (["train", "--trainer", "backprop", "--sampler", "sa"], ["'--sampler'", "'backprop'", "calls no sampler"]),
+    (["train", "--trainer", "layerwise", "--trainer-param", "window=0"], ["'--trainer-param window'", "0"]),
+    (["train", "--sampler-param", "num_sweeps=x"], ["'--sampler-param num_sweeps'", "'x'"]),
+    (["train", "--sampler", "sa", "--sampler-param", "sweeps=5"], ["'--sampler-param'", "sampler 'sa'", "'sweeps'"]),
+    (["train", "--sampler-param", "num_sweeps"], ["--sampler-param", "NAME=VALUE"]),
+    (["train", "--dataset", "spiral", "--dataset-param", "features=x1,r"],
+     ["'--dataset-param features'", "sin(x1)", "x1,r"]),
 ])
-def test_bad_values_print_the_message_and_exit_2(argv, words):
-    proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", *argv], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
+def test_bad_values_print_the_message_and_exit_2(argv, words, capsys):
+    try:
+        status = cli.main([*argv, "--quiet"])
+    except SystemExit as exc:                 # argparse's own errors (a malformed NAME=VALUE)
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
     for word in words:
-        assert word in proc.stderr
+        assert word in err
+
+
+def test_a_bad_value_exits_2_without_a_traceback_from_the_installed_command():
+    proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", "train", "--dataset", "nope"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "qnn-lab: error: '--dataset' should be one of" in proc.stderr
+
+
+def test_train_takes_playground_features(tmp_path):
+    out = tmp_path / "r.json"
+    assert cli.main(["train", "--dataset", "spiral", "--dataset-param", "features=x1,x2,x1*x2", "--epochs", "1",
+                     "--quiet", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["config"]["layers"][0] == 3 and result["config"]["dataset"]["features"] == "x1,x2,x1*x2"
 
 
 def test_samplers_lists_schemas(capsys):
@@ -58,7 +94,43 @@ def test_samplers_lists_schemas(capsys):
     assert "layered" in result and result["sa"]["parameters"][0]["name"] == "num_reads"
 
 
-def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
+def test_datasets_and_trainers_list_their_registries(capsys):
+    import qnn_lab as ql
+    assert cli.main(["datasets"]) == 0
+    datasets = json.loads(capsys.readouterr().out)
+    assert list(datasets) == ql.list_datasets()
+    assert [p["name"] for p in datasets["teacher"]["parameters"]] == ["n_inputs", "alpha"]
+    assert cli.main(["trainers"]) == 0
+    trainers = json.loads(capsys.readouterr().out)
+    assert list(trainers) == ql.list_trainers() and "window" in [p["name"] for p in trainers["layerwise"]["parameters"]]
+
+
+def test_layerwise_trains_from_the_cli(tmp_path):
+    out = tmp_path / "r.json"
+    argv = ["train", "--dataset", "xor", "--layers", "2,6,6,2", "--trainer", "layerwise", "--trainer-param", "window=1",
+            "--n-samples", "40", "--epochs", "1", "--quiet", "--json", str(out)]
+    assert cli.main(argv) == 0
+    config = json.loads(out.read_text())["config"]
+    assert config["trainer"] == "layerwise" and config["trainer_params"] == {"window": 1}
+    assert config["sampler"] == "layered" and config["batch_size"] == 4      # the 2-D sets' preset
+
+
+def test_lab_copies_the_shipped_notebooks_it_lacks_and_never_overwrites(tmp_path):
+    shipped = sorted(p.name for p in cli.shipped_notebooks().glob("*.ipynb"))
+    assert "lab.ipynb" in shipped
+    folder = tmp_path / "work"
+    assert cli.copy_notebooks(folder) == shipped                    # first run: all of them
+    (folder / "lab.ipynb").write_text("my edits")
+    (folder / "00_quickstart.ipynb").unlink()
+    assert cli.copy_notebooks(folder) == ["00_quickstart.ipynb"]    # only what is missing
+    assert (folder / "lab.ipynb").read_text() == "my edits"
+    assert cli.copy_notebooks(cli.shipped_notebooks()) == []          # the source folder itself: nothing to copy
+    (tmp_path / "file").write_text("")
+    with pytest.raises(cli.CliError, match="'--dir' should be a folder"):
+        cli.copy_notebooks(tmp_path / "file")
+
+
+def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url(tmp_path):
     import socket
     import time
     import urllib.error
@@ -69,7 +141,7 @@ def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "qnn_lab.cli", "lab", "--no-browser", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         status, deadline = None, time.time() + 90
         while status is None and time.time() < deadline and proc.poll() is None:
@@ -83,7 +155,8 @@ def test_lab_command_starts_jupyterlab_on_the_notebooks_and_prints_the_url():
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
-    assert f"notebooks at http://localhost:{port}/lab" in err
+    assert f"qnn_lab_notebooks at http://localhost:{port}/lab" in err
+    assert (tmp_path / "qnn_lab_notebooks" / "lab.ipynb").is_file()
 
 
 def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
@@ -102,16 +175,18 @@ def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
 
 @pytest.mark.parametrize("argv, words", [
     (["scaling", "--cost", "anneals"], ["'anneals'", "'backprop'", "epochs, samples_seen, train_seconds"]),
-    (["scaling", "--trainers", "contrastive,magic"], ["'trainers'", "'magic'"]),
+    (["scaling", "--trainers", "contrastive,magic"], ["'--trainers' should be one of", "'magic'"]),
+    (["scaling", "--dataset", "nope"], ["'--dataset' should be one of", "'nope'"]),
+    (["scaling", "--dataset-param", "alpha=0"], ["'--dataset-param alpha'", "0"]),
+    (["scaling", "--sampler", "nope"], ["'--sampler' should be one of", "'nope'"]),
+    (["scaling", "--sampler-param", "num_sweeps=0"], ["'--sampler-param num_sweeps'", "0"]),
     (["scaling", "--window", "10"], ["'--window'", "'10'"]),
     (["scaling", "--qpu-readout-us", "-5"], ["'readout_us'", "-5.0"]),
     (["scaling", "--json", "/no/such/folder/study.json"], ["'--json'", "writable folder", "/no/such/folder"]),
     (["scaling", "--html", "/no/such/f.html"], ["'--html'", "/no/such/f.html"]),
 ])
-def test_scaling_bad_values_exit_2(argv, words):
-    proc = subprocess.run([sys.executable, "-m", "qnn_lab.cli", *argv, "--quiet"], capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
+def test_scaling_bad_values_exit_2(argv, words, capsys):
+    assert cli.main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
     for word in words:
-        assert word in proc.stderr
+        assert word in err

@@ -33,7 +33,7 @@ def test_load_dataset_csv_reads_a_path_and_its_spec_round_trips(tmp_path):
     path = tmp_path / "mine.csv"
     path.write_bytes(GOOD)
     ds = ql.load_dataset("csv", path=path, test_fraction=0.5, random_state=2)
-    assert ds.spec == {"name": "csv", "path": str(path), "test_fraction": 0.5, "random_state": 2}
+    assert ds.spec == {"name": "csv", "path": str(path), "data": None, "test_fraction": 0.5, "random_state": 2}
     assert ql.load_dataset(**ds.spec) == ds
     assert len(ds.y_test) == 4
 

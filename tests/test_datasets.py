@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qnn_lab.data import datasets
-from qnn_lab.data.datasets import DATASETS, Dataset, load_dataset
+from qnn_lab.data.datasets import DATASETS, Dataset, list_datasets, load_dataset
 from qnn_lab.exceptions import UnknownNameError
 
 TOY = ("xor", "circles", "gauss", "spiral", "moons")
@@ -28,7 +28,8 @@ def _assert_well_formed(ds, n_features, n_classes):
 
 
 def test_datasets_lists_all_names():
-    assert DATASETS == ("xor", "circles", "gauss", "spiral", "moons", "digits", "teacher", "csv")
+    assert list_datasets() == ["xor", "circles", "gauss", "spiral", "moons", "digits", "teacher", "csv"]
+    assert list(DATASETS) == list_datasets() and "digits" in DATASETS
 
 
 @pytest.mark.parametrize("name", TOY)
@@ -254,3 +255,22 @@ def test_split_leaving_an_empty_part_is_refused(kwargs, parameter):
 def test_docstring_examples_run():
     result = doctest.testmod(datasets)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_playground_features_are_the_columns_named_in_order():
+    plain = load_dataset("spiral", random_state=3)
+    ds = load_dataset("spiral", features="x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2)", random_state=3)
+    x1, x2 = plain.X_train[:, 0], plain.X_train[:, 1]
+    expected = np.column_stack([x1, x2, x1 ** 2, x2 ** 2, x1 * x2, np.sin(5 * x1), np.sin(5 * x2)])
+    np.testing.assert_allclose(ds.X_train, expected)
+    assert ds.n_features == 7 and np.array_equal(ds.y_train, plain.y_train)
+    assert load_dataset(**ds.spec) == ds
+    assert load_dataset("xor", features=["x1*x2"], random_state=0).n_features == 1
+    assert plain.spec["features"] == "x1,x2"
+
+
+@pytest.mark.parametrize("features, error", [("x1,x3", ValueError), ("", ValueError), ("x1,x1", ValueError),
+                                             (3, TypeError)])
+def test_bad_features_are_named(features, error):
+    with pytest.raises(error, match="'features' should be .*x1\\^2"):
+        load_dataset("circles", features=features)

@@ -101,6 +101,8 @@ def test_cli_csv_dataset_keeps_its_label_names(tmp_path, capsys):
     (["predict", "NET", "--data", "BAD"], ["row 2", "column 2", "'z' is not a number"]),
     (["train", "--dataset", "csv"], ["'--data'", "--dataset csv"]),
     (["train", "--dataset", "csv", "--data", "BAD"], ["row 2", "column 2", "'z'"]),
+    (["train", "--dataset", "csv", "--data", "missing.csv"], ["'--data' should be a readable CSV file", "missing.csv"]),
+    (["train", "--dataset", "xor", "--data", "BAD"], ["'--data' does not apply to dataset 'xor'"]),
 ])
 def test_bad_export_and_predict_values_exit_2(argv, words, tmp_path):
     net = tmp_path / "net.json"

@@ -42,7 +42,7 @@ def call(fn, *args, **kwargs):
 
 
 @FUZZ
-@given(name=st.one_of(st.sampled_from(ql.DATASETS), junk), n_samples=junk, noise=junk, test_fraction=junk,
+@given(name=st.one_of(st.sampled_from(ql.list_datasets()), junk), n_samples=junk, noise=junk, test_fraction=junk,
        random_state=junk)
 def test_load_dataset(name, n_samples, noise, test_fraction, random_state):
     call(ql.load_dataset, name, n_samples=n_samples, noise=noise, test_fraction=test_fraction,

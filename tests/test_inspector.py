@@ -83,11 +83,12 @@ def test_with_the_viewer_show_pushes_the_data_and_opens_it(weak_chains, monkeypa
     assert storage.problem_store[pid]["answer"] == inspector_data(weak_chains)["answer"]
 
 
-def test_last_sampleset_is_the_default(weak_chains, monkeypatch):
-    monkeypatch.setattr(qpu_module, "_LAST", [weak_chains])
-    assert inspector_data()["details"]["id"] == weak_chains.info["problem_id"]
-    monkeypatch.setattr(qpu_module, "_LAST", [None])
-    with pytest.raises(ValueError, match="none was sampled yet"):
+def test_the_sample_set_alone_carries_what_the_inspector_needs(weak_chains):
+    assert not hasattr(qpu_module, "last_sampleset")       # no module-level state shared across threads
+    other = ql.get_sampler("mock-qpu", topology="zephyr").sample(dimod.BQM({"a": 1.0}, {}, 0, "SPIN"), num_reads=2)
+    assert inspector_data(weak_chains)["details"]["id"] == weak_chains.info["problem_id"]     # not the latest one
+    assert inspector_data(other)["details"]["id"] == other.info["problem_id"] != weak_chains.info["problem_id"]
+    with pytest.raises(TypeError):
         inspector_data()
 
 

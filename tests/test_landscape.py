@@ -154,7 +154,8 @@ def test_trainer_records_the_probe_landscape_every_epoch(xor):
         assert record["probe_seconds"] > 0
     assert sum(tr.history_[0]["landscape_initial"]["gap_counts"]) == 40
     assert json.loads(json.dumps(tr.history_)) == tr.history_
-    start = landscape_metrics(net, xor.X_train[:10], xor.y_train[:10], tr.sampler_, 4, seed=0).to_dict()
+    start = landscape_metrics(net, xor.X_train[:10], xor.y_train[:10], tr.sampler_, 4, margin=tr.margin_,
+                              head_rule=tr.head_rule, seed=0).to_dict()
     assert tr.history_[0]["landscape_initial"] == start                # the untrained network, same seed
 
 
@@ -186,3 +187,49 @@ def test_digits_training_moves_the_landscape_from_glass_to_order():
     assert start["distinct_minima"] > 2 * end["distinct_minima"]
     assert start["overlap_distribution"][-1] < 0.5 < end["overlap_distribution"][-1]
     assert start["head_below_target"] > 0.8 > 0.5 > end["head_below_target"]
+
+
+# ------------------------------------------------------------------ melting temperature of the trained order
+def test_melting_temperature_of_free_spins_in_a_field_is_h_over_artanh_half():
+    """Spins in a field h alone: q(T) = tanh(h / T), so the overlap falls below 1/2 at T = h / artanh(1/2)."""
+    from qnn_lab.training.landscape import melting_temperature
+
+    h = 0.7
+    net = ql.Network([2, 4, 2], random_state=0)
+    net.weights = [np.zeros_like(W) for W in net.weights]
+    net.biases = [np.full(4, h), h * net.target_codes([0])[0]]
+    X, y = np.zeros((64, 2)), np.zeros(64, dtype=int)
+    t_melt, temperatures, q = melting_temperature(net, X, y, num_reads=64, temperatures=40, seed=0)
+    assert t_melt == pytest.approx(h / np.arctanh(0.5), rel=0.04)
+    assert q[0] > 0.99 and q[-1] < 0.45 and temperatures == sorted(temperatures)
+
+
+def test_melting_temperature_is_none_without_order():
+    from qnn_lab.training.landscape import melting_temperature
+
+    net = ql.Network([2, 4, 2], random_state=0)
+    net.biases[-1] = -10 * net.target_codes([0])[0]                    # the free outputs flip away from t(0)
+    net.weights[-1] = np.zeros_like(net.weights[-1])
+    net.weights[0] = np.zeros_like(net.weights[0])
+    net.biases[0] = np.array([5.0, -5.0, 5.0, -5.0])
+    X = np.zeros((4, 2))
+    # hidden spins follow their field (q = +1 on 4 spins), the outputs sit at -t(0) (q = -1 on 2): mean q = 1/3
+    assert melting_temperature(net, X, np.zeros(4, dtype=int), seed=0)[0] is None
+
+
+def test_training_records_a_rising_melting_temperature(xor):
+    ds = ql.load_dataset("circles", random_state=0)
+    net = ql.Network([2, 64, 2], output_replicas=2, random_state=0)
+    tr = ql.ContrastiveTrainer(net, batch_size=4, epochs=4, keep_best=False, random_state=0).fit(ds.X_train, ds.y_train)
+    melt = [tr.history_[0]["melting_temperature_initial"]] + [r["melting_temperature"] for r in tr.history_]
+    assert all(isinstance(m, float) for m in melt)
+    assert min(melt[1:]) > melt[0]
+
+
+@pytest.mark.slow
+def test_digits_training_raises_the_melting_temperature():
+    ds = ql.load_dataset("digits", random_state=0)
+    net = ql.Network([64, 120, 10], output_replicas=4, random_state=0)
+    tr = ql.ContrastiveTrainer(net, epochs=5, keep_best=False, random_state=0).fit(ds.X_train, ds.y_train)
+    melt = [tr.history_[0]["melting_temperature_initial"]] + [r["melting_temperature"] for r in tr.history_]
+    assert melt[-1] > 1.2 * melt[0] and max(melt[:2]) < melt[-1]

@@ -196,3 +196,104 @@ def test_single_layer_models_keep_their_fields(small_net):
     states = LayeredAnnealer().sample_model(model, num_reads=2, num_sweeps=50, seed=0)
     np.testing.assert_array_equal(model.fields[0], before)
     np.testing.assert_array_equal(states[0][0, 0], np.where(before[0] >= 0, 1, -1))
+
+
+def _chi_square_pvalue(counts, p):
+    from scipy import stats
+    expected = counts.sum() * p
+    big = expected >= 5
+    _, pvalue = stats.chisquare(np.append(counts[big], counts[~big].sum()),
+                                np.append(expected[big], expected[~big].sum()))
+    return pvalue
+
+
+#: Layer 0: six spins pinned (three up, three down) by fields far past the skip bound, two free ones.
+PINNED = [np.array([[60.0, -60.0, 60.0, -60.0, 60.0, -60.0, 0.3, -0.2]]), np.array([[0.1, -0.4, 0.2]])]
+PINNED_W = np.array([[0.5, -0.3, 0.8, 0.4, -0.2, 0.1, 0.6, -0.5],
+                     [-0.6, 0.2, 0.3, -0.7, 0.4, 0.3, -0.4, 0.9],
+                     [0.4, 0.9, -0.5, 0.1, -0.3, 0.2, 0.7, 0.2]])
+
+
+@pytest.mark.parametrize("update", ["heat-bath", "metropolis"])
+def test_spins_past_the_skip_bound_keep_the_boltzmann_distribution(update):
+    """Spins with 2 beta s f > SKIP_BOUND get no random draw; the state distribution is still exp(-beta E)/Z."""
+    from qnn_lab.samplers.kernel import SKIP_BOUND
+    from qnn_lab.samplers.layered import anneal
+    beta = 0.5
+    model = LayeredModel(PINNED, [PINNED_W])
+    assert 2 * beta * (60 - np.abs(PINNED_W).sum(0)[:6]).min() > SKIP_BOUND
+    states = np.array([[int(c) * 2 - 1 for c in np.binary_repr(i, 11)] for i in range(2**11)])
+    energy = model.energy([states[:, None, :8], states[:, None, 8:]])[:, 0]
+    p = np.exp(-beta * (energy - energy.min()))
+    p /= p.sum()
+    n = 20_000
+    s0, s1 = anneal(model, n, np.full(20, beta), update=update, seed=3)
+    assert np.all(s0[:, 0, :6] == np.sign(PINNED[0][0, :6]))
+    index = (np.concatenate([s0[:, 0], s1[:, 0]], axis=1) > 0) @ (2 ** np.arange(10, -1, -1))
+    assert _chi_square_pvalue(np.bincount(index, minlength=len(p)), p) > 1e-3
+
+
+def test_the_skip_bound_changes_which_draws_are_used():
+    """The bound is in effect: without it (skip=inf) the pinned spins draw too, so the same seed gives
+    other samples (the pinned spins stay pinned either way)."""
+    from qnn_lab.samplers.kernel import anneal_rows
+    betas = np.full(5, 0.5)
+    a = anneal_rows(PINNED, [PINNED_W], 200, betas, heat_bath=False, rng=np.random.default_rng(0))
+    b = anneal_rows(PINNED, [PINNED_W], 200, betas, heat_bath=False, rng=np.random.default_rng(0), skip=np.inf)
+    assert np.all(a[0][:, 0, :6] == b[0][:, 0, :6])
+    assert not np.array_equal(a[0], b[0])
+
+
+def test_the_kernel_exp_is_exact_to_two_ulp():
+    from qnn_lab.samplers.kernel import EXP_CAP, exp_neg
+    x = np.concatenate([np.linspace(0, EXP_CAP, 200_001), np.random.default_rng(0).uniform(0, 1e-3, 10_000)])
+    np.testing.assert_array_less(np.abs(exp_neg(x) - np.exp(-x)), 2 * np.spacing(np.exp(-x)) + 1e-300)
+
+
+def test_the_kernel_result_does_not_depend_on_the_thread_count(small_net, rng):
+    from qnn_lab.samplers import kernel
+    model = LayeredModel.from_network(small_net, rng.normal(size=(5, 3)))
+    runs = []
+    for threads in (1, 3):
+        kernel.set_kernel_threads(threads)
+        try:
+            runs.append(LayeredAnnealer().sample_model(model, num_reads=7, num_sweeps=40, seed=9))
+        finally:
+            kernel.set_kernel_threads(kernel.default_threads())
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("update", ["heat-bath", "metropolis"])
+def test_the_torch_path_samples_the_boltzmann_distribution(small_net, update):
+    """The GPU path (torch matrix products), run here on the CPU, against exp(-beta E)/Z."""
+    from qnn_lab.samplers.layered import anneal_torch
+    X = np.array([[0.3, -1.0, 0.5]])
+    model = LayeredModel.from_network(small_net, X)
+    beta = 0.7
+    sizes = model.layer_sizes
+    states = np.array([[int(c) * 2 - 1 for c in np.binary_repr(i, sum(sizes))] for i in range(2 ** sum(sizes))])
+    parts = np.split(states, np.cumsum(sizes)[:-1], axis=1)
+    energy = model.energy([s[:, None, :] for s in parts])[:, 0]
+    p = np.exp(-beta * (energy - energy.min()))
+    p /= p.sum()
+    out = anneal_torch(model, 20_000, np.full(30, beta), update=update, rng=np.random.default_rng(0), device="cpu")
+    index = (np.concatenate([s[:, 0] for s in out], axis=1) > 0) @ (2 ** np.arange(sum(sizes) - 1, -1, -1))
+    assert _chi_square_pvalue(np.bincount(index, minlength=len(p)), p) > 1e-3
+
+
+def test_cuda_without_a_gpu_is_refused_by_name(tiny_model):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    with pytest.raises(ValueError, match="'device' should be 'cpu' here .*: value = 'cuda'"):
+        ql.get_sampler("layered", device="cuda").sample(tiny_model.bqm)
+
+
+def test_the_dimod_path_reports_the_energies_of_its_samples(tiny_model):
+    for bqm in (tiny_model.bqm, tiny_model.bqm.binary):
+        bqm = bqm.copy()
+        bqm.offset += 1.25
+        ss = ql.get_sampler("layered", num_reads=6, num_sweeps=3, seed=2).sample(bqm)
+        assert_sampleset_energies(ss, bqm)
+        assert ss.variables == bqm.variables

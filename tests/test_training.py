@@ -205,3 +205,99 @@ def test_keyboard_interrupt_leaves_weights_and_history_at_the_last_completed_ste
     tr.callback = None
     tr.partial_fit(xor.X_train, xor.y_train)                          # training resumes from there
     assert tr.epoch_ == 1 and tr.n_steps_ == 2 + 15
+
+
+def test_find_heads_margin_rule_ignores_wrong_class_states_far_above_the_target():
+    states = np.array([[[1, -1]], [[-1, 1]]], float)
+    energies = np.array([[-1.0], [-4.5]])                               # read 0: wrong class, 4 above the target
+    targets = np.array([[False], [False]])
+    classes = np.array([[1], [0]])
+    args = (states, energies, targets, classes, np.array([0]), np.array([-5.0]), 1.0, 2)
+    assert find_heads(*args, rule="class")[:, 0].tolist() == [0.5, 0.5]
+    assert find_heads(*args, rule="margin")[:, 0].tolist() == [0.0, 1.0]
+
+
+def test_default_margin_is_per_spin_of_the_network():
+    from qnn_lab.training.contrastive import MARGIN_PER_SPIN
+    tr = ql.ContrastiveTrainer(ql.Network([2, 10, 2], output_replicas=3), epochs=0)
+    tr.fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    assert tr.margin_ == pytest.approx(MARGIN_PER_SPIN * 16)
+    tr = ql.ContrastiveTrainer(ql.Network([2, 10, 2]), margin=2.5, epochs=0)
+    assert tr.fit(np.zeros((4, 2)), [0, 1, 0, 1]).margin_ == 2.5
+
+
+def _one_step(**params):
+    """A trainer after one _update with a single sample whose only read is a head."""
+    tr = ql.ContrastiveTrainer(ql.Network([2, 3, 2], random_state=0), num_reads=1, **params)
+    tr._check_params()
+    tr._initialize()
+    X = np.array([[0.5, -1.0]])
+    pos = [np.ones((1, 1, 3)), np.array([[[1.0, -1.0]]])]
+    neg = [-np.ones((1, 1, 3)), np.array([[[-1.0, 1.0]]])]
+    return tr, X, pos, neg
+
+
+def test_adam_first_step_is_eta_times_the_sign_of_the_gradient():
+    tr, X, pos, neg = _one_step(optimizer="adam")
+    before = tr.network_.weights[0].copy()
+    tr._update(X, pos, neg, np.ones((1, 1)), 0.01)
+    np.testing.assert_allclose(tr.network_.weights[0] - before, 0.01 * np.sign(np.outer(np.ones(3), X[0])), rtol=1e-6)
+
+
+def test_momentum_repeats_and_accumulates_the_step():
+    tr, X, pos, neg = _one_step(optimizer="momentum")
+    w0 = tr.network_.weights[0].copy()
+    tr._update(X, pos, neg, np.ones((1, 1)), 0.1)
+    w1 = tr.network_.weights[0].copy()
+    tr._update(X, pos, neg, np.ones((1, 1)), 0.1)
+    np.testing.assert_allclose(tr.network_.weights[0] - w1, 1.9 * (w1 - w0))
+
+
+def test_weight_decay_and_normalize_bound_the_layers():
+    tr, X, pos, neg = _one_step(normalize=True)
+    norms = [np.sqrt(np.sum(W ** 2) + np.sum(b ** 2)) for W, b in zip(tr.network_.weights, tr.network_.biases)]
+    for _ in range(5):
+        tr._update(X, pos, neg, np.ones((1, 1)), 1.0)
+    after = [np.sqrt(np.sum(W ** 2) + np.sum(b ** 2)) for W, b in zip(tr.network_.weights, tr.network_.biases)]
+    np.testing.assert_allclose(after, norms)
+    tr, X, pos, neg = _one_step(weight_decay=0.5)
+    before = tr.network_.weights[1].copy()
+    tr._update(X, pos, neg, np.zeros((1, 1)), 0.1)                    # no heads: decay alone
+    np.testing.assert_allclose(tr.network_.weights[1], before * 0.95)
+
+
+def test_cosine_schedule_starts_at_eta_and_falls_towards_zero():
+    tr = ql.ContrastiveTrainer(ql.Network([2, 3, 2]), learning_rate=0.1, lr_schedule="cosine", epochs=10)
+    tr._check_params()
+    tr._initialize()
+    assert tr._eta() == pytest.approx(0.1)
+    tr.epoch_ = 9
+    assert tr._eta() == pytest.approx(0.1 * 0.5 * (1 + np.cos(0.9 * np.pi)))
+
+
+def test_zero_temperature_free_phase_is_made_of_local_minima(xor):
+    net = ql.Network([2, 8, 2], random_state=0)
+    tr = ql.ContrastiveTrainer(net, zero_temperature=True, sampler_params={"num_sweeps": 2}, random_state=0)
+    tr._check_params()
+    tr._initialize()
+    states, _ = tr._free_phase(xor.X_train[:4])
+    R = states[0].shape[0]
+    again = tr.network_.descend(np.tile(xor.X_train[:4], (R, 1)), [s.reshape(R * 4, -1) for s in states])
+    for s, a in zip(states, again):
+        np.testing.assert_array_equal(s.reshape(R * 4, -1), a)
+
+
+@pytest.mark.parametrize("kwargs, exc, words", [
+    ({"head_rule": "energy"}, ValueError, ["'head_rule'", "'class', 'margin'", "energy"]),
+    ({"optimizer": "lbfgs"}, ValueError, ["'optimizer'", "'sgd', 'momentum', 'adam'", "lbfgs"]),
+    ({"lr_schedule": "step"}, ValueError, ["'lr_schedule'", "'inverse', 'cosine'", "step"]),
+    ({"weight_decay": -1}, ValueError, ["'weight_decay'", "-1"]),
+    ({"normalize": "yes"}, TypeError, ["'normalize'", "True or False", "yes"]),
+    ({"zero_temperature": 1}, TypeError, ["'zero_temperature'", "True or False", "1"]),
+])
+def test_bad_remedy_parameters_are_named(kwargs, exc, words):
+    tr = ql.ContrastiveTrainer(ql.Network([2, 4, 2]), **kwargs)
+    with pytest.raises(exc) as info:
+        tr.fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    for word in words:
+        assert word in str(info.value)

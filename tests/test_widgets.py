@@ -338,6 +338,16 @@ def test_the_qubo_view_redraws_only_for_what_it_shows(lab, monkeypatch):
 
 
 # ---------------------------------------------------------------- LabState owns every setting
+def test_digits_in_the_lab_keep_every_image_and_take_no_features():
+    state = LabState(dataset="digits", hidden=[4])          # the lab's n_samples and noise are the 2-D sets'
+    assert len(state.data.y_train) + len(state.data.y_test) == 1797
+    with pytest.raises(LabValueError, match="'features' should be empty for dataset 'digits'"):
+        state.features = ["x1"]
+    state.dataset = "spiral"
+    state.features = ["x1", "x2", "sin(x1)"]
+    assert state.data.n_features == 3 and state.network.layers[0] == 3
+
+
 def test_every_setting_is_a_tagged_trait_and_refusals_name_the_setting():
     assert set(SETTINGS) == set(LabState.class_trait_names(setting=True))
     state = LabState(dataset="xor", hidden=[4], n_samples=60)
@@ -350,7 +360,7 @@ def test_every_setting_is_a_tagged_trait_and_refusals_name_the_setting():
                                ("trainer_params", {"learning_rate": -1.0}, "'learning_rate'"),
                                ("trainer_params", {"rate": 1.0}, "should only hold"),
                                ("sampler_params", {"num_reads": 3}, "'sample_reads' per Sample click"),
-                               ("features", ["x1"], "'features' should be empty"),
+                               ("features", ["x1", "r"], "'features' should name each feature once, from x1"),
                                ("mode", "wizard", "'mode' should be one of")]:
         before = getattr(state, name)
         with pytest.raises(LabValueError, match=words):

@@ -8,8 +8,7 @@ pytest.importorskip("ipywidgets")
 
 import ipywidgets as w
 
-from qnn_lab.data import datasets as data_module
-from qnn_lab.data import load_dataset
+from qnn_lab.data import dataset_spec, list_datasets, load_dataset
 from qnn_lab.samplers import list_samplers, sampler_spec
 from qnn_lab.samplers.registry import QPU_SPEC
 from qnn_lab.training import list_trainers, trainer_spec
@@ -41,7 +40,7 @@ def test_every_trainer_parameter_has_words():
 def test_every_dataset_option_has_words():
     keywords = [n for n, p in inspect.signature(load_dataset).parameters.items()
                 if p.kind is inspect.Parameter.KEYWORD_ONLY]
-    options = {o for opts in data_module._OPTIONS.values() for o in opts}
+    options = {p.name for name in list_datasets() for p in dataset_spec(name).parameters}
     assert keywords and options
     for name in [*keywords, *sorted(options)]:
         assert one_line(words.explain("dataset", name)), name

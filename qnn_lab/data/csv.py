@@ -5,6 +5,7 @@ commas (or by semicolons or tabs, when the first row has no comma); blank rows a
 Every problem raises ``DataError`` naming the row (the file's line, from 1) and the column
 (from 1, with its header name): a value that is not a number, NaN or infinity, a wrong number
 of columns, one class only, more than ``MAX_CLASSES`` classes, more than ``MAX_ROWS`` rows.
+Registered as the data set ``csv`` (parameters ``path`` or ``data``).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import os
 
 import numpy as np
 
-from .datasets import MAX_ROWS, DataError, Dataset, encode_labels
+from ..parameters import Parameter
+from .datasets import MAX_ROWS, DataError, Dataset, DatasetSpec, encode_labels, load_dataset, register_dataset
 
 __all__ = ["parse_csv", "read_csv"]
 
@@ -22,7 +24,7 @@ _DELIMITERS = (",", ";", "\t")
 
 
 def read_csv(source, *, test_fraction=0.25, random_state=0) -> Dataset:
-    """A Dataset (named "csv") from a CSV file's path, or its contents as bytes.
+    """A Dataset (named "csv") from a CSV file's path, or its contents as bytes: ``load_dataset("csv", ...)``.
 
     A path is kept in ``spec`` so that ``load_dataset(**ds.spec)`` reads the file again.
 
@@ -31,20 +33,8 @@ def read_csv(source, *, test_fraction=0.25, random_state=0) -> Dataset:
         >>> ds.n_features, ds.classes, len(ds.y_train) + len(ds.y_test)
         (2, ('a', 'b'), 6)
     """
-    spec = {}
-    if isinstance(source, (str, os.PathLike)):
-        try:
-            with open(source, "rb") as f:
-                data = f.read()
-        except OSError as exc:
-            raise DataError(f"'path' should be a readable CSV file: value = {str(source)!r} "
-                            f"({exc.strerror or exc})") from None
-        spec["path"] = str(source)
-    else:
-        data = source
-    X, labels, header = parse_csv(data)
-    codes, classes = encode_labels(labels, f"{_column(X.shape[1], header)}, the labels,")
-    return Dataset._split("csv", X, codes, classes, test_fraction, random_state, spec)
+    key = "path" if isinstance(source, (str, os.PathLike)) else "data"
+    return load_dataset("csv", test_fraction=test_fraction, random_state=random_state, **{key: source})
 
 
 def parse_csv(data, n_features=None):
@@ -141,3 +131,49 @@ def _integer(cell):
 
 def _column(j, header):
     return f"column {j + 1}" + (f" ({header[j]!r})" if header else "")
+
+
+def _check_path(name, path):
+    """None, or the path (as a string) of a file that can be read."""
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name!r} should be the path of a CSV file: value = {path!r}")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise DataError(f"{name!r} should be a readable CSV file: value = {str(path)!r} "
+                        f"({exc.strerror or exc})") from None
+    return str(path)
+
+
+def _check_data(name, data):
+    """None, or a CSV file's contents as bytes (text is encoded as UTF-8)."""
+    if data is None or isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        return data.encode()
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"{name!r} should be None or a CSV file's contents (bytes or text): "
+                    f"type = {type(data).__name__}")
+
+
+def _load(rng, path, data):
+    """The ``csv`` loader: features, label codes, the number of classes and their names."""
+    if (path is None) == (data is None):
+        raise TypeError("load_dataset('csv') needs either 'path' (the CSV file to read) or 'data' (its bytes)")
+    if path is not None:
+        with open(path, "rb") as f:
+            data = f.read()
+    X, labels, header = parse_csv(data)
+    codes, classes = encode_labels(labels, f"{_column(X.shape[1], header)}, the labels,")
+    return X, codes, len(classes), tuple(classes)
+
+
+register_dataset(DatasetSpec(
+    "csv", "One's own data: a CSV file of numeric feature columns, the label (integers or strings) last.",
+    (Parameter("path", "object", None, check=_check_path, doc="The CSV file to read."),
+     Parameter("data", "object", None, check=_check_data, doc="The CSV file's contents (instead of 'path').")),
+    _load))

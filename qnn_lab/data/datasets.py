@@ -1,38 +1,33 @@
-"""Small classification data sets (2-D toy sets, 8x8 digits, teacher perceptron) with train/test splits."""
+"""Small classification data sets with train/test splits, and their registry.
+
+Every data set is a ``DatasetSpec`` in ``DATASETS``: a name, a one-line doc, its Parameter
+specs and a loader. ``load_dataset`` checks the parameters against the specs, draws the
+data and splits it; ``register_dataset`` adds a data set (qnn_lab's own below, and
+extensions), which then shows in the CLI, the lab and the studies.
+"""
 from __future__ import annotations
 
 import functools
 import numbers
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import (
-    QnnLabError,
-    check_choice,
-    check_float,
-    check_int,
-    check_random_state,
-    warn_unknown_kwargs,
-)
+from ..exceptions import QnnLabError, check_float, check_int, check_random_state, warn_unknown_kwargs
+from ..parameters import Parameter, Registry
 
-__all__ = ["DATASETS", "MAX_CLASSES", "MAX_ROWS", "DataError", "Dataset", "encode_labels", "load_dataset"]
-
-DATASETS = ("xor", "circles", "gauss", "spiral", "moons", "digits", "teacher", "csv")
+__all__ = ["DATASETS", "FEATURES", "MAX_CLASSES", "MAX_ROWS", "DataError", "Dataset", "DatasetSpec", "dataset_spec",
+           "encode_labels", "list_datasets", "load_dataset", "playground_features", "register_dataset"]
 
 #: Largest number of samples and of classes of one's own data (arrays or a CSV file): the lab stays responsive.
 MAX_ROWS = 10_000
 MAX_CLASSES = 20
 
-_TOY = ("xor", "circles", "gauss", "spiral", "moons")
-_DEFAULT_N_SAMPLES = 400
 _MIN_SAMPLES = 4
-_DIGIT_ENCODINGS = ("scaled", "binary")
-_OPTIONS = {name: () for name in _TOY}
-_OPTIONS["digits"] = ("encoding", "classes")
-_OPTIONS["teacher"] = ("n_inputs", "alpha")
-_OPTIONS["csv"] = ("path", "data")
+#: Input features of the 2-D sets, as TensorFlow Playground offers them.
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+#: Playground draws its data in [-5, 5]; ours lies in about [-1, 1].
+PLAYGROUND_SCALE = 5.0
 
 
 class DataError(QnnLabError, ValueError):
@@ -86,22 +81,29 @@ class Dataset:
         if len(X) > MAX_ROWS:
             raise DataError(f"'X' should have at most {MAX_ROWS} rows: {len(X)} rows")
         codes, classes = encode_labels(y.tolist(), "'y'")
-        return cls._split(name, X, codes, classes, test_fraction, random_state, {})
-
-    @classmethod
-    def _split(cls, name, X, y, classes, test_fraction, random_state, spec):
-        """Stratified split of checked arrays; ``spec`` gets the split's settings."""
         test_fraction = check_float("test_fraction", test_fraction, low=0.0, high=1.0, low_open=True,
                                     high_open=True)
         random_state = check_int("random_state", random_state, low=0)
-        rng = np.random.default_rng(random_state)
+        spec = {"name": name, "test_fraction": test_fraction, "random_state": random_state}
+        return cls._split(name, X, codes, len(classes), classes, np.random.default_rng(random_state), spec,
+                          f"{len(X)} samples")
+
+    @classmethod
+    def _split(cls, name, X, y, n_classes, classes, rng, spec, size):
+        """Stratified split of checked arrays; ``size`` describes the data when a part would be empty.
+
+        That is a DataError for one's own data (``classes`` names its classes), else a ValueError.
+        """
         try:
-            train, test = _stratified_split(y, test_fraction, rng, f"{len(y)} samples")
+            train, test = _stratified_split(y, spec["test_fraction"], rng, size)
         except ValueError as exc:
+            if not classes:
+                raise
             raise DataError(f"too few rows: {exc}") from None
-        arrays = _frozen(X[train], y[train], X[test], y[test])
-        spec = {"name": name, **spec, "test_fraction": test_fraction, "random_state": random_state}
-        return cls(name, *arrays, n_classes=len(classes), spec=spec, classes=tuple(classes))
+        arrays = [np.ascontiguousarray(a) for a in (X[train], y[train], X[test], y[test])]
+        for arr in arrays:
+            arr.setflags(write=False)
+        return cls(name, *arrays, n_classes=n_classes, spec=spec, classes=tuple(classes))
 
     @property
     def n_features(self) -> int:
@@ -124,42 +126,84 @@ class Dataset:
                 f"n_features={self.n_features}, n_classes={self.n_classes})")
 
 
-def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random_state=0, **options) -> Dataset:
-    """Build a named classification data set and split it into train and test parts.
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A registered data set: its name, one-line doc, Parameter specs and loader.
+
+    ``loader(rng, **params)`` gets a numpy Generator and every parameter, checked, and
+    returns ``(X, y, n_classes)``: features (P, n_features), labels 0..n_classes-1 (P,).
+    A loader of one's own data returns the class names too, ``(X, y, n_classes, classes)``
+    (``Dataset.classes``; a split that leaves a part empty is then a DataError).
+    """
+
+    name: str
+    doc: str
+    parameters: tuple
+    loader: object = field(repr=False)
+
+    def defaults(self):
+        return {p.name: p.default for p in self.parameters}
+
+    def resolve(self, params):
+        """Every parameter, checked (defaults filled in); unknown names warn (UserWarning) and are dropped."""
+        params = warn_unknown_kwargs(f"load_dataset({self.name!r})", params, [p.name for p in self.parameters])
+        return {p.name: p.validate(params.get(p.name, p.default)) for p in self.parameters}
+
+
+#: The registered data sets (iterate it for their names).
+DATASETS = Registry("dataset")
+
+
+def register_dataset(spec):
+    """Add a DatasetSpec to the registry (qnn_lab's own data sets and extensions); returns it."""
+    return DATASETS.register(spec)
+
+
+def list_datasets():
+    """Names of the registered data sets."""
+    return DATASETS.names()
+
+
+def dataset_spec(name):
+    """The DatasetSpec (doc and parameters) of data set ``name``."""
+    return DATASETS.lookup(name, "name")
+
+
+def load_dataset(name, *, test_fraction=0.25, random_state=0, **params) -> Dataset:
+    """Build a registered classification data set and split it into train and test parts.
 
     The 2-D toy sets (``xor``, ``circles``, ``gauss``, ``spiral``, ``moons``) have two
     balanced-ish classes and features scaled to about [-1, 1] before the noise is added.
     ``digits`` is scikit-learn's shipped 8x8 digits set (64 features in [-1, 1]).
     ``teacher`` labels random +-1 inputs with a random +-1 teacher perceptron:
     label 1 where ``X @ w_teacher >= 0`` (ties, possible for even ``n_inputs``, give 1).
-    ``csv`` reads one's own data from the file ``path`` (see ``qnn_lab.data.csv``).
+    ``csv`` is one's own data: the CSV file ``path`` or its contents ``data`` (see ``qnn_lab.data.csv``).
 
     Args:
-        name: One of ``DATASETS``.
-        n_samples: Total number of points before the split. ``None`` means the data set's
-            default: 400 for the toy sets, all available samples for ``digits``. For
-            ``digits`` an int draws that many samples at random (at most the number
-            available). Ignored by ``teacher`` (its size is ``round(alpha * n_inputs)``).
-            Must be >= 4.
-        noise: Standard deviation of gaussian noise added to the toy sets' features
-            (feature units), >= 0. Ignored by ``digits`` and ``teacher``.
+        name: One of ``list_datasets()``.
         test_fraction: Fraction of the points put in the test part, in (0, 1). The
             split is stratified by class; both parts get at least one point.
         random_state: None, an int seed >= 0 or a numpy Generator. None and a Generator
             are turned into an int seed (drawn from them), which is stored in ``spec``.
-        **options: Data-set options. ``digits``: ``encoding`` (``"scaled"``:
-            ``pixel / 16 * 2 - 1``; ``"binary"``: +1 where pixel > 8 else -1) and
-            ``classes`` (None or distinct digits 0..9; labels are remapped to
-            ``0..len(classes)-1`` in the given order). ``teacher``: ``n_inputs``
-            (default 64, >= 1) and ``alpha`` (``P / n_inputs``, default 2.0, > 0).
-            ``csv``: ``path`` or ``data`` (the file's contents; ``n_samples`` and ``noise`` do not apply).
-            Unknown options are ignored with a UserWarning.
+        **params: The data set's parameters (``dataset_spec(name).parameters``). The toy
+            sets: ``n_samples`` (points before the split, >= 4, default 400) and ``noise``
+            (standard deviation of gaussian noise added to the features, >= 0, default 0.05)
+            and ``features``, the input columns as TensorFlow Playground offers them (names
+            from ``FEATURES``, comma-separated or a list; default ``"x1,x2"``; see
+            ``playground_features``).
+            ``digits``: ``n_samples`` (None: all 1797; an int draws that many at random),
+            ``encoding`` (``"scaled"``: ``pixel / 16 * 2 - 1``; ``"binary"``: +1 where
+            pixel > 8 else -1) and ``classes`` (None or distinct digits 0..9; labels are
+            remapped to ``0..len(classes)-1`` in the given order). ``teacher``: ``n_inputs``
+            (default 64, >= 1) and ``alpha`` (``P / n_inputs``, default 2.0, > 0); its size
+            is ``round(alpha * n_inputs)``. Parameters the data set does not take are
+            ignored with a UserWarning.
 
     Returns:
         Dataset: float64 features, int64 labels; ``load_dataset(**ds.spec) == ds``.
 
     Raises:
-        UnknownNameError: ``name`` is not one of ``DATASETS``.
+        UnknownNameError: ``name`` is not one of ``list_datasets()``.
         DataError: a ``csv`` file that cannot be used (the message names its row and column).
         TypeError, ValueError: A parameter has the wrong type or is out of range.
 
@@ -172,8 +216,7 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
         >>> load_dataset("digits", classes=[3, 5], encoding="binary").n_classes
         2
     """
-    name = check_choice("name", name, DATASETS)
-    noise = check_float("noise", noise, low=0.0)
+    entry = dataset_spec(name)
     test_fraction = check_float("test_fraction", test_fraction, low=0.0, high=1.0,
                                 low_open=True, high_open=True)
     rng = check_random_state(random_state)
@@ -182,50 +225,17 @@ def load_dataset(name, *, n_samples=None, noise=0.05, test_fraction=0.25, random
         rng = np.random.default_rng(random_state)
     else:
         random_state = int(random_state)
-    options = warn_unknown_kwargs(f"load_dataset({name!r})", options, _OPTIONS[name])
-    spec = {"name": name, "test_fraction": test_fraction, "random_state": random_state}
-    if name == "csv":
-        from .csv import read_csv
-
-        if ("path" in options) == ("data" in options):
-            raise TypeError("load_dataset('csv') needs either 'path' (the CSV file to read) or 'data' (its bytes)")
-        source = options["path"] if "path" in options else options["data"]
-        if isinstance(source, str) and "data" in options:
-            source = source.encode()
-        return read_csv(source, test_fraction=test_fraction, random_state=random_state)
-
-    if name in _TOY:
-        n_samples = _DEFAULT_N_SAMPLES if n_samples is None else n_samples
-        n_samples = check_int("n_samples", n_samples, low=_MIN_SAMPLES)
-        X, y = _TOY_MAKERS[name](n_samples, rng)
-        X = X + noise * rng.standard_normal(X.shape)
-        n_classes = 2
-        size = f"'n_samples' = {n_samples}"
-        spec.update(n_samples=n_samples, noise=noise)
-    elif name == "digits":
-        X, y, n_classes, opts = _digits(n_samples, rng, **options)
-        size = f"'n_samples' = {opts['n_samples']!r} ({len(y)} samples)"
-        spec.update(opts)
-    else:
-        if n_samples is not None:
-            warnings.warn(f"load_dataset('teacher') ignores 'n_samples' = {n_samples!r}: the size "
-                          f"is round(alpha * n_inputs)", UserWarning, stacklevel=2)
-        X, y, opts = _teacher(rng, **options)
-        n_classes = 2
-        size = (f"'alpha' = {opts['alpha']!r}, 'n_inputs' = {opts['n_inputs']} "
-                f"(round(alpha * n_inputs) = {len(y)} samples)")
-        spec.update(opts)
-
-    train, test = _stratified_split(y, test_fraction, rng, size)
-    return Dataset(name, *_frozen(X[train], y[train], X[test], y[test]), n_classes=n_classes, spec=spec)
+    params = entry.resolve(params)
+    X, y, n_classes, *classes = entry.loader(rng, **params)
+    size = ", ".join(f"{k!r} = {_short(v)}" for k, v in params.items()) + f" ({len(y)} samples)"
+    spec = {"name": entry.name, "test_fraction": test_fraction, "random_state": random_state, **params}
+    return Dataset._split(entry.name, X, y, n_classes, classes[0] if classes else (), rng, spec, size)
 
 
-def _frozen(*arrays):
-    """Contiguous read-only copies."""
-    out = [np.ascontiguousarray(a) for a in arrays]
-    for arr in out:
-        arr.setflags(write=False)
-    return out
+def _short(value, limit=60):
+    """repr of a parameter's value for an error, cut to ``limit`` characters (a CSV file's contents)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def encode_labels(labels, where):
@@ -248,6 +258,36 @@ def encode_labels(labels, where):
                         f"({', '.join(map(repr, names[:MAX_CLASSES + 1]))}, ...)")
     index = {n: i for i, n in enumerate(names)}
     return np.array([index[v] for v in values], dtype=np.int64), names
+
+
+def playground_features(X, features):
+    """The columns ``features`` (names from ``FEATURES``) of 2-D points X (P, 2).
+
+    As TensorFlow Playground computes them on its data in [-5, 5] (u = 5 x), each divided
+    by its largest value there, so every column stays in about [-1, 1]: x1, x1^2 = u1^2 / 25,
+    x1*x2 = u1 u2 / 25 and sin(x1) = sin(u1) = sin(5 x1).
+
+    Examples:
+        >>> playground_features(np.array([[0.5, -1.0]]), "x1,x1*x2,x2^2").tolist()
+        [[0.5, -0.5, 1.0]]
+    """
+    names = _check_features("features", features).split(",")
+    x1, x2 = X[:, 0], X[:, 1]
+    columns = {"x1": x1, "x2": x2, "x1^2": x1 ** 2, "x2^2": x2 ** 2, "x1*x2": x1 * x2,
+               "sin(x1)": np.sin(PLAYGROUND_SCALE * x1), "sin(x2)": np.sin(PLAYGROUND_SCALE * x2)}
+    return np.column_stack([columns[n] for n in names])
+
+
+def _check_features(name, features):
+    """``features`` (a comma-separated string or a sequence of names) as "a,b,..." of distinct FEATURES."""
+    allowed = f"a non-empty list (or comma-separated string) of distinct names from {', '.join(FEATURES)}"
+    names = features.split(",") if isinstance(features, str) else features
+    if not hasattr(names, "__iter__"):
+        raise TypeError(f"{name!r} should be {allowed}: value = {features!r}")
+    names = tuple(n.strip() if isinstance(n, str) else n for n in names)
+    if not names or len(set(names)) != len(names) or any(n not in FEATURES for n in names):
+        raise ValueError(f"{name!r} should be {allowed}: value = {features!r}")
+    return ",".join(names)
 
 
 def _stratified_split(y, test_fraction, rng, size):
@@ -322,7 +362,22 @@ def _moons(n, rng):
     return X, y.astype(np.int64)
 
 
-_TOY_MAKERS = {"xor": _xor, "circles": _circles, "gauss": _gauss, "spiral": _spiral, "moons": _moons}
+def _toy(make):
+    """The loader of a 2-D toy set: ``make(n, rng)`` draws the points, then the noise is added."""
+    def load(rng, n_samples, noise, features):
+        X, y = make(n_samples, rng)
+        return playground_features(X + noise * rng.standard_normal(X.shape), features), y, 2
+    return load
+
+
+_TOY_PARAMETERS = (
+    Parameter("n_samples", "int", 400, _MIN_SAMPLES, doc="Points before the train/test split."),
+    Parameter("noise", "float", 0.05, 0.0, doc="Standard deviation of gaussian noise added to the features."),
+    Parameter("features", "object", "x1,x2", check=_check_features,
+              doc="Input columns as TensorFlow Playground has them: x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2)."),
+)
+for _make in (_xor, _circles, _gauss, _spiral, _moons):
+    register_dataset(DatasetSpec(_make.__name__[1:], _make.__doc__, _TOY_PARAMETERS, _toy(_make)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -338,52 +393,65 @@ def _digit_arrays():
     return pixels, target
 
 
-def _digits(n_samples, rng, encoding="scaled", classes=None):
-    encoding = check_choice("encoding", encoding, _DIGIT_ENCODINGS, error=ValueError)
+def _digits(rng, n_samples, encoding, classes):
     pixels, target = _digit_arrays()
     if classes is None:
-        classes_spec, keep, y = None, np.arange(len(target)), target
-        n_classes = 10
+        keep, y, n_classes = np.arange(len(target)), target, 10
     else:
-        classes = _check_classes(classes)
         lookup = np.full(10, -1, dtype=np.int64)
         lookup[list(classes)] = np.arange(len(classes))
         y_all = lookup[target]
         keep = np.flatnonzero(y_all >= 0)
-        y = y_all[keep]
-        classes_spec, n_classes = classes, len(classes)
-    available = len(keep)
+        y, n_classes = y_all[keep], len(classes)
     if n_samples is not None:
-        n_samples = check_int("n_samples", n_samples, low=_MIN_SAMPLES, high=available)
-        pick = np.sort(rng.choice(available, size=n_samples, replace=False))
+        if n_samples > len(keep):
+            raise ValueError(f"'n_samples' should be None or an integer in [{_MIN_SAMPLES}, {len(keep)}] (the digits "
+                             f"of the chosen classes): value = {n_samples!r}")
+        pick = np.sort(rng.choice(len(keep), size=n_samples, replace=False))
         keep, y = keep[pick], y[pick]
     X = pixels[keep]
     X = X / 16.0 * 2.0 - 1.0 if encoding == "scaled" else np.where(X > 8, 1.0, -1.0)
-    opts = {"n_samples": n_samples, "encoding": encoding, "classes": classes_spec}
-    return X, np.asarray(y, dtype=np.int64), n_classes, opts
+    return X, np.asarray(y, dtype=np.int64), n_classes
 
 
-def _check_classes(classes):
-    """Return ``classes`` as a tuple of >= 2 distinct digits 0..9."""
+def _check_classes(name, classes):
+    """Return ``classes`` as None or a tuple of >= 2 distinct digits 0..9."""
+    if classes is None:
+        return None
     allowed = "None or a sequence of at least two distinct digits 0..9"
     if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
-        raise TypeError(f"'classes' should be {allowed}: value = {classes!r}")
+        raise TypeError(f"{name!r} should be {allowed}: value = {classes!r}")
     values = list(classes)
     for i, c in enumerate(values):
         if isinstance(c, bool) or not isinstance(c, numbers.Integral) or not 0 <= c <= 9:
             error = ValueError if isinstance(c, numbers.Integral) and not isinstance(c, bool) else TypeError
-            raise error(f"'classes' should be {allowed}: value = {classes!r} (classes[{i}] = {c!r})")
+            raise error(f"{name!r} should be {allowed}: value = {classes!r} ({name}[{i}] = {c!r})")
     values = tuple(int(c) for c in values)
     if len(values) < 2 or len(set(values)) != len(values):
-        raise ValueError(f"'classes' should be {allowed}: value = {classes!r}")
+        raise ValueError(f"{name!r} should be {allowed}: value = {classes!r}")
     return values
 
 
-def _teacher(rng, n_inputs=64, alpha=2.0):
-    n_inputs = check_int("n_inputs", n_inputs, low=1)
-    alpha = check_float("alpha", alpha, low=0.0, low_open=True)
+register_dataset(DatasetSpec(
+    "digits", "scikit-learn's shipped 8x8 digits (1797 images, 64 features in [-1, 1], 10 classes).",
+    (Parameter("n_samples", "int", None, _MIN_SAMPLES, doc="Images drawn at random; None: all of them."),
+     Parameter("encoding", "choice", "scaled", choices=("scaled", "binary"),
+               doc="scaled: pixel / 16 * 2 - 1; binary: +1 where pixel > 8, else -1."),
+     Parameter("classes", "object", None, check=_check_classes,
+               doc="None (all ten) or distinct digits, relabelled 0.. in the given order.")),
+    _digits))
+
+
+def _teacher(rng, n_inputs, alpha):
     n_patterns = int(round(alpha * n_inputs))
     X = rng.choice(np.array([-1.0, 1.0]), size=(n_patterns, n_inputs))
     w_teacher = rng.choice(np.array([-1.0, 1.0]), size=n_inputs)
     y = (X @ w_teacher >= 0).astype(np.int64)
-    return X, y, {"n_inputs": n_inputs, "alpha": alpha}
+    return X, y, 2
+
+
+register_dataset(DatasetSpec(
+    "teacher", "Random +-1 inputs labelled by a random +-1 teacher perceptron (round(alpha * n_inputs) samples).",
+    (Parameter("n_inputs", "int", 64, 1, doc="Inputs of the perceptron (features)."),
+     Parameter("alpha", "float", 2.0, 0.0, low_open=True, doc="Samples per input: P = round(alpha * n_inputs).")),
+    _teacher))

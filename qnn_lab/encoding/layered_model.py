@@ -61,21 +61,21 @@ class LayeredModel:
         for l in range(L):
             m = layer == l
             fields[l][sample[m], unit[m]] = -ldata[m]
-        lo = np.minimum(layer[irow], layer[icol])
-        a_is_lo = layer[irow] == lo
-        u_lo, u_hi = np.where(a_is_lo, irow, icol), np.where(a_is_lo, icol, irow)
-        if np.any(sample[irow] != sample[icol]) or np.any(layer[u_hi] - layer[u_lo] != 1):
+        # every coupling gets a slot (sample, l, upper unit, lower unit) in one flat (P, sum n_l n_{l-1}) table
+        li, lj = layer[irow], layer[icol]
+        if np.any(sample[irow] != sample[icol]) or np.any(np.abs(li - lj) != 1):
             raise ValueError("the 'layered' sampler needs couplings only between adjacent layers of "
                              "the same sample (no couplings inside a layer)")
-        couplings = []
-        for l in range(1, L):
-            m = layer[u_hi] == l
-            W = np.zeros((P, sizes[l], sizes[l - 1]))
-            W[sample[u_hi[m]], unit[u_hi[m]], unit[u_lo[m]]] = -qdata[m]
-            if not np.all(W == W[:1]):
-                raise ValueError("the 'layered' sampler needs the same couplings for every sample "
-                                 "(as encode_neurons makes)")
-            couplings.append(W[0])
+        block = np.concatenate([[0], np.cumsum(sizes[1:] * sizes[:-1])])        # W_l's slots start at block[l-1]
+        per_sample = int(block[-1])
+        upper = sample * per_sample + block[np.maximum(layer - 1, 0)] + unit * sizes[np.maximum(layer - 1, 0)]
+        up = li > lj
+        table = np.zeros((P, per_sample))
+        table.flat[upper[np.where(up, irow, icol)] + unit[np.where(up, icol, irow)]] = -qdata
+        if not np.all(table == table[:1]):
+            raise ValueError("the 'layered' sampler needs the same couplings for every sample "
+                             "(as encode_neurons makes)")
+        couplings = [table[0, block[l - 1]:block[l]].reshape(sizes[l], sizes[l - 1]) for l in range(1, L)]
         model = cls(fields, couplings)
         model.variable_index = (sample, layer, unit)
         return model

@@ -1,6 +1,7 @@
 """Open a "mock-qpu" or "qpu" problem in D-Wave's problem inspector (dwave-inspector).
 
-``show_inspector(sampleset)`` hands the inspector the embedded problem, the embedding,
+``show_inspector(sampleset)`` hands the inspector what the sample set's ``info`` holds
+(nothing is kept between calls): the embedded problem, the embedding,
 the chain strength, the physical reads (so broken chains show as broken) and the
 logical reads. ``inspector_data(sampleset)`` is the same data without opening anything;
 dwave-inspector's own adapter (``from_bqm_sampleset``) builds it, then the physical reads
@@ -35,7 +36,6 @@ __all__ = ["INSTALL_VIEWER", "InspectorViewerMissing", "inspector_data", "show_i
 
 INSTALL_VIEWER = "dwave install inspector"
 _PROXY_SETTING = "DWAVE_INSPECTOR_JUPYTER_SERVER_PROXY_EXTERNAL_URL"
-_SOLVERS = {}
 
 
 class InspectorViewerMissing(QnnLabError, RuntimeError):
@@ -51,10 +51,12 @@ def viewer_installed():
 
 
 def _solver(qpu):
-    """The dwave-cloud StructuredSolver of ``qpu``: its own, or one built from a mock's properties (cached)."""
-    if getattr(qpu, "solver", None) is not None:
-        return qpu.solver
-    if id(qpu) not in _SOLVERS:
+    """The dwave-cloud StructuredSolver of ``qpu``: its own, or one built from a mock's properties.
+
+    A mock gets the one built as its ``solver`` attribute (what ``from_bqm_sampleset`` looks
+    for on a DWaveSampler), so it is built once per mock.
+    """
+    if getattr(qpu, "solver", None) is None:
         from dwave.cloud.solver import StructuredSolver
         from dwave.cloud.testing.mocks import structured_solver_data
 
@@ -62,27 +64,17 @@ def _solver(qpu):
         data = structured_solver_data(name=f"{props.get('chip_id', 'mock')}-{props['topology']['type']}",
                                       properties=props, qubits=list(qpu.nodelist),
                                       couplers=[list(e) for e in qpu.edgelist])
-        _SOLVERS[id(qpu)] = (qpu, StructuredSolver(client=None, data=data))
-    return _SOLVERS[id(qpu)][1]
+        qpu.solver = StructuredSolver(client=None, data=data)
+    return qpu.solver
 
 
-def _last_sampleset():
-    from .qpu import last_sampleset
-    sampleset = last_sampleset()
-    if sampleset is None:
-        raise ValueError("'sampleset' should be a sample set from the 'mock-qpu' or 'qpu' sampler: none was "
-                         "sampled yet in this session")
-    return sampleset
-
-
-def inspector_data(sampleset=None):
+def inspector_data(sampleset):
     """The problem data dwave-inspector hands its viewer, for a sample set of "mock-qpu" or "qpu".
 
     Args:
-        sampleset: the logical SampleSet a "mock-qpu" or "qpu" sampler returned; None: the
-            last one sampled in this session.
+        sampleset: the logical SampleSet a "mock-qpu" or "qpu" sampler returned; its ``info``
+            holds everything needed (the models, the QPU, the physical reads, the embedding).
     """
-    sampleset = _last_sampleset() if sampleset is None else sampleset
     info = getattr(sampleset, "info", None)
     needed = ("bqm", "qpu", "physical", "embedding_context")
     if not isinstance(info, dict) or any(k not in info for k in needed):
@@ -93,9 +85,7 @@ def inspector_data(sampleset=None):
     except ImportError as exc:
         raise ImportError(f"the inspector bridge needs the qpu extra: pip install 'qnn_lab[qpu]' ({exc})") from None
     qpu, physical = info["qpu"], info["physical"]
-    solver = _solver(qpu)
-    if getattr(qpu, "solver", None) is None:
-        qpu.solver = solver                       # what from_bqm_sampleset looks for on a DWaveSampler
+    _solver(qpu)
     data = from_bqm_sampleset(info["bqm"], sampleset, qpu, embedding_context=info["embedding_context"],
                               params=dict(physical.info["params"]))
     answer = data["answer"]
@@ -106,8 +96,8 @@ def inspector_data(sampleset=None):
     return data
 
 
-def show_inspector(sampleset=None, *, block="never"):
-    """Open ``sampleset`` (default: the last "mock-qpu"/"qpu" one) in the problem inspector; returns its URL.
+def show_inspector(sampleset, *, block="never"):
+    """Open ``sampleset`` (from "mock-qpu" or "qpu") in the problem inspector; returns its URL.
 
     Raises ``InspectorViewerMissing`` (with the install command) when the viewer app is
     not installed. ``block``: "never", "once" (until the viewer loaded it) or "forever".
@@ -120,7 +110,7 @@ def show_inspector(sampleset=None, *, block="never"):
             hint = f"; on JupyterHub/Binder also set {_PROXY_SETTING} (see qnn_lab.samplers.inspector)"
         raise InspectorViewerMissing(f"dwave-inspector's viewer app is not installed: run `{INSTALL_VIEWER}` "
                                      f"(the problem has {len(data['answer']['active_variables'])} qubits and is "
-                                     f"ready: qnn_lab.samplers.inspector.inspector_data(){hint})")
+                                     f"ready: qnn_lab.samplers.inspector.inspector_data(sampleset){hint})")
     import dwave.inspector
     from dwave.inspector.storage import push_inspector_data
     return dwave.inspector.open_problem(push_inspector_data(data), block=block)

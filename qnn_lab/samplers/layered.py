@@ -1,11 +1,13 @@
-"""A batched annealer for layered spin models: whole layers update at once.
+"""An annealer for layered spin models: the layer structure makes every update cheap.
 
 A network's model has no couplings inside a layer and only adjacent layers couple, so
 given the odd layers the even ones are independent (and vice versa). One sweep updates
-the even layers, then the odd ones, for every sample and read at once with a few
-matrix products (torch, all CPU cores, or a GPU when present). The beta schedule means
-what it means for dwave-samplers' SimulatedAnnealingSampler: one beta per sweep,
-linear or geometric between beta_range, with the same default range.
+the even layers, then the odd ones. On the CPU a fused numba kernel (``kernel.py``) runs
+every read of every sample as its own chain, 64 chains at a time, and spends work only on
+spins that can still change; on a GPU whole layers update at once with torch matrix
+products. The beta schedule means what it means
+for dwave-samplers' SimulatedAnnealingSampler: one beta per sweep, linear or geometric
+between beta_range, with the same default range.
 """
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import time
 
 import dimod
 import numpy as np
-import torch
 
 from ..encoding import LayeredModel
 from ..parameters import Parameter, resolve_parameters
@@ -43,24 +44,34 @@ def beta_schedule(beta_range, num_sweeps, kind="geometric"):
     return np.geomspace(lo, hi, num_sweeps)
 
 
-def _device():
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+def anneal(model, num_reads, betas, *, update="metropolis", seed=None, device="cpu"):
+    """Anneal every sample of ``model`` ``num_reads`` times; returns spins [(R, P, n_l)] as int8 numpy.
+
+    On the CPU the fused kernel (``kernel.anneal_rows``) runs each read of each sample as one
+    chain; on any other torch device (a GPU) whole layers update at once with matrix products
+    (``anneal_torch``). Both start from random spins drawn from ``seed`` (numpy's PCG64).
+    """
+    rng = np.random.default_rng(seed)
+    if device == "cpu":
+        from .kernel import anneal_rows
+        return anneal_rows([np.asarray(f) for f in model.fields], [np.asarray(W) for W in model.couplings],
+                           num_reads, betas, heat_bath=update == "heat-bath", rng=rng)
+    return anneal_torch(model, num_reads, betas, update=update, rng=rng, device=device)
 
 
-#: Sweeps whose random numbers are drawn in one call (bounds the noise buffer's memory).
+#: Sweeps whose random numbers anneal_torch draws in one call (bounds the noise buffer's memory).
 NOISE_CHUNK = 32
 
 
-def anneal(model, num_reads, betas, *, update="metropolis", seed=None, dtype=torch.float32, device=None):
-    """Anneal every sample of ``model`` ``num_reads`` times; returns spins [(R, P, n_l)] as int8 numpy.
-
-    States are (R * P, n_l) matrices, so each layer update is two fused matrix products and
-    a comparison with noise drawn for NOISE_CHUNK sweeps at once (numpy's PCG64): heat-bath
-    sets s = +1 where 2 beta f > logistic noise (P = sigmoid(2 beta f)); Metropolis flips
-    where 2 beta s f < exponential noise (P = min(1, exp(-2 beta s f))).
+def anneal_torch(model, num_reads, betas, *, update, rng, device, dtype=None):
+    """The GPU path: states are (R * P, n_l) matrices, so each layer update is two fused matrix
+    products and a comparison with noise drawn for NOISE_CHUNK sweeps at once: heat-bath sets
+    s = +1 where 2 beta f > logistic noise (P = sigmoid(2 beta f)); Metropolis flips where
+    2 beta s f < exponential noise (P = min(1, exp(-2 beta s f))).
     """
-    device = device or _device()
-    rng = np.random.default_rng(seed)             # PCG64: faster than torch's CPU generator
+    import torch
+
+    dtype = dtype or torch.float32
     P, L, R = model.n_samples, len(model.fields), num_reads
     fields = [torch.tensor(np.asarray(f), dtype=dtype, device=device).repeat(R, 1) for f in model.fields]
     Ws = [None] + [torch.tensor(np.asarray(W), dtype=dtype, device=device) for W in model.couplings]
@@ -107,6 +118,8 @@ LAYERED_PARAMETERS = (
     Parameter("update", "choice", "metropolis", choices=("metropolis", "heat-bath"),
               doc="Metropolis (as dwave-samplers SA) or heat-bath (Gibbs) update of each layer."),
     Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy."),
+    Parameter("device", "choice", "cpu", choices=("cpu", "cuda"),
+              doc="cpu: the fused numba kernel; cuda: whole layers as torch matrix products on a GPU."),
 )
 
 
@@ -138,12 +151,15 @@ class LayeredAnnealer(dimod.Sampler):
         flat = np.concatenate([s.reshape(len(s), -1) for s in states], axis=1)
         starts = np.concatenate([[0], np.cumsum([s.shape[1] * s.shape[2] for s in states])])
         samples = flat[:, starts[layer] + sample * np.asarray(model.layer_sizes)[layer] + unit]
+        energy = model.energy(states).sum(-1) + bqm.spin.offset     # the model's arrays: no BQM pass
         if bqm.vartype is dimod.BINARY:
             samples = (samples + 1) // 2
-        ss = dimod.SampleSet.from_samples_bqm((samples, list(bqm.variables)), bqm)
-        ss.info.update(timing={"anneal_ns": t1 - t0, "total_ns": time.perf_counter_ns() - t0},
-                       beta_range=params["beta_range"])
-        return ss
+        record = np.rec.array(np.zeros(len(samples), dtype=[("sample", np.int8, (samples.shape[1],)),
+                                                            ("energy", float), ("num_occurrences", np.int64)]))
+        record["sample"], record["energy"], record["num_occurrences"] = samples, energy, 1
+        info = {"timing": {"anneal_ns": t1 - t0, "total_ns": time.perf_counter_ns() - t0},
+                "beta_range": params["beta_range"]}
+        return dimod.SampleSet(record, bqm.variables, info, bqm.vartype)
 
     @staticmethod
     def resolve(model, params):
@@ -152,6 +168,10 @@ class LayeredAnnealer(dimod.Sampler):
                   **resolve_parameters("layered", LAYERED_PARAMETERS, params, stacklevel=4)}
         if params["beta_range"] is None:
             params["beta_range"] = default_beta_range(model)
+        if params["device"] == "cuda":
+            import torch
+            if not torch.cuda.is_available():
+                raise ValueError("'device' should be 'cpu' here (torch finds no CUDA device): value = 'cuda'")
         return params
 
     def sample_model(self, model, **params):
@@ -166,4 +186,5 @@ class LayeredAnnealer(dimod.Sampler):
             betas = beta_schedule_from(params["anneal_schedule"], params["num_sweeps"], params["beta_range"][1])
         else:
             betas = beta_schedule(params["beta_range"], params["num_sweeps"], params["beta_schedule_type"])
-        return anneal(model, params["num_reads"], betas, update=params["update"], seed=params["seed"])
+        return anneal(model, params["num_reads"], betas, update=params["update"], seed=params["seed"],
+                      device=params["device"])

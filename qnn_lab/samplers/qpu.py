@@ -35,7 +35,7 @@ from .embedding import DEFAULT_SHAPES, TOPOLOGIES, embed, qpu_graph
 from .schedules import check_schedule
 
 __all__ = ["MOCK_QPU_PARAMETERS", "QPU_PARAMETERS", "MockQpuSampler", "QpuSampler", "QpuUnavailableError",
-           "last_sampleset", "mock_dwave_sampler", "qpu_beta_max", "qpu_credentials"]
+           "mock_dwave_sampler", "qpu_beta_max", "qpu_credentials"]
 
 CHAIN_BREAK_METHOD = "majority_vote"
 #: Effective temperature of an Advantage-class QPU in millikelvin (D-Wave reports 12 to 16 mK).
@@ -88,14 +88,6 @@ def qpu_credentials():
     return next((p for p in (os.path.join(d, "dwave.conf") for d in dirs) if os.path.isfile(p)), None)
 
 
-_LAST = [None]
-
-
-def last_sampleset():
-    """The last sample set a "mock-qpu" or "qpu" sampler returned in this session (None before the first)."""
-    return _LAST[0]
-
-
 class _EmbeddedSampler(dimod.Sampler):
     """Embed, sample the physical model on a structured QPU sampler, unembed by majority vote."""
 
@@ -132,7 +124,6 @@ class _EmbeddedSampler(dimod.Sampler):
             embedding_context={"embedding": emb.chains, "chain_strength": chain_strength,
                                "chain_break_method": CHAIN_BREAK_METHOD},
             **{k: physical.info[k] for k in ("problem_id", "timing") if k in physical.info})
-        _LAST[0] = logical
         return logical
 
     def _check_schedule(self, qpu, schedule):

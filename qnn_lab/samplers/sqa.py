@@ -32,8 +32,6 @@ from collections.abc import Mapping
 
 import dimod
 import numpy as np
-from scipy import sparse
-from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
 from ..parameters import Parameter, resolve_parameters
@@ -120,6 +118,8 @@ SQA_PARAMETERS = (
 
 def _colour_classes(adjacency):
     """Greedy colouring in breadth-first order (two colours for a bipartite graph); returns colours."""
+    from scipy.sparse import csgraph
+
     n = adjacency.shape[0]
     _, component = csgraph.connected_components(adjacency, directed=False)
     firsts = np.unique(component, return_index=True)[1]
@@ -144,6 +144,8 @@ class _PathIntegralModel:
     """The spin model in colour order: couplings J (sparse, symmetric), fields h, colour ranges."""
 
     def __init__(self, bqm, auto_scale_model):
+        from scipy import sparse
+
         spin = bqm.spin
         h, (row, col, q), _ = spin.to_numpy_vectors(variable_order=list(bqm.variables))
         n = len(h)

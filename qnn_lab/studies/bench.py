@@ -1,10 +1,12 @@
 """Benchmarks B1-B6 of the annealing engine, measured side by side in one run (``qnn-lab bench``).
 
-B1 annealer throughput and energy: layered vs dwave-samplers SA at equal sweeps.
+B1 annealer throughput and energy: layered vs dwave-samplers SA at equal sweeps, ns per spin
+   update, and the roofline: the same model's two matrix products per sweep as a plain matmul.
 B2 time to 0.93 test accuracy on digits: contrastive (layered, sa) and backprop.
 B3 share of training wall time spent inside the annealer.
 B4 encoding time against dimod's own from-numpy construction (the floor).
-B5 peak memory of a 30-epoch digits training (a fresh process).
+B5 a light kernel: import time, memory after import and after ``ql.Lab()`` (fresh processes),
+   peak memory of a 30-epoch digits training.
 B6 time per epoch against hidden width and batch size.
 Times are medians over repeats; ratios come from runs interleaved in the same process.
 """
@@ -20,7 +22,6 @@ import time
 
 import dimod
 import numpy as np
-import torch
 
 from ..data import load_dataset
 from ..encoding import LayeredModel, WeightEncoding, encode_neurons, encode_weights
@@ -40,44 +41,87 @@ def _median_time(fn, repeats):
     return statistics.median(times), out
 
 
+def _interleaved(fns, repeats):
+    """Median seconds and last result of each of ``fns``, run in turn ``repeats`` times (ratios side by side)."""
+    times, outs = [[] for _ in fns], [None] * len(fns)
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            outs[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times], outs
+
+
 def machine():
-    """What the numbers were measured on."""
+    """What the numbers were measured on, and how busy the machine was (load average)."""
+    import numba
+    import torch
+
+    from ..samplers import kernel
     return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
             "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "cuda": torch.cuda.is_available(), "dimod": dimod.__version__}
+            "cuda": torch.cuda.is_available(), "dimod": dimod.__version__, "numba": numba.__version__,
+            "kernel_threads": kernel.default_threads(), "load_average_1min": os.getloadavg()[0]}
+
+
+def _gemm_floor(model, reads, repeats):
+    """Seconds per sweep of the model's two matrix products as plain float32 matmuls (numpy's BLAS)."""
+    W = np.asarray(model.couplings[0], np.float32)
+    rows = reads * model.n_samples
+    s_lo, s_hi = (np.ones((rows, n), np.float32) for n in model.layer_sizes)
+    (t,), _ = _interleaved([lambda: (s_hi @ W, s_lo @ W.T)], repeats)
+    return t
 
 
 def b1_throughput(quick):
-    """Spin updates per second and mean final energy, layered vs SA, on 64 digits samples of 64-120-40."""
+    """Layered (array and dimod paths) vs SA on 64 digits samples of 64-120-40: seconds, ns per spin update,
+    mean final energy; the GEMM floor and the kernel's share of it."""
     from dwave.samplers import SimulatedAnnealingSampler
+
+    from ..samplers import kernel
     ds = load_dataset("digits", random_state=0)
     net = Network([64, 120, 10], output_replicas=4, random_state=0)
     X = ds.X_train[:64]
     enc = encode_neurons(net, X)
-    beta_range = default_beta_range(LayeredModel.from_network(net, X))
-    sa, layered = SimulatedAnnealingSampler(), LayeredAnnealer()
-    reads, repeats = (4, 1) if quick else (10, 3)
     model = LayeredModel.from_network(net, X)
+    beta_range = default_beta_range(model)
+    sa, layered = SimulatedAnnealingSampler(), LayeredAnnealer()
+    reads, repeats = (4, 1) if quick else (10, 5)
+    layered.sample_model(model, num_reads=1, num_sweeps=1)             # numba loads the compiled kernel
+    floor_per_sweep = _gemm_floor(model, reads, 3 if quick else 50)
+
+    def one_thread(p):
+        kernel.set_kernel_threads(1)
+        try:
+            return layered.sample_model(model, **p)
+        finally:
+            kernel.set_kernel_threads(kernel.default_threads())
+
     rows = []
     for sweeps in ((10, 100) if quick else (10, 100, 1000)):
-        params = {"num_reads": reads, "num_sweeps": sweeps, "beta_range": beta_range, "seed": 1}
-        t_sa, ss_sa = _median_time(lambda p=params: sa.sample(enc.bqm, **p), repeats)
-        t_la, ss_la = _median_time(lambda p=params: layered.sample(enc.bqm, **p), repeats)
-        t_fast, _ = _median_time(lambda p=params: layered.sample_model(model, **p), repeats)
-        t_metro, ss_metro = _median_time(lambda p=params: layered.sample(enc.bqm, update="metropolis", **p), repeats)
-        updates = reads * sweeps * enc.bqm.num_variables
+        p = {"num_reads": reads, "num_sweeps": sweeps, "beta_range": beta_range, "seed": 1}
+        (t_sa, t_la, t_fast, t_one), (ss_sa, ss_la, _, _) = _interleaved(
+            [lambda p=p: sa.sample(enc.bqm, **p), lambda p=p: layered.sample(enc.bqm, **p),
+             lambda p=p: layered.sample_model(model, **p), lambda p=p: one_thread(p)], repeats)
+        per_update = 1e9 / (reads * sweeps * enc.bqm.num_variables)
         rows.append({
             "sweeps": sweeps, "reads": reads, "spins": enc.bqm.num_variables,
             "sa_seconds": t_sa, "layered_seconds": t_la, "layered_array_seconds": t_fast,
-            "sa_updates_per_s": updates / t_sa, "layered_updates_per_s": updates / t_la,
-            "layered_array_updates_per_s": updates / t_fast,
+            "layered_array_1thread_seconds": t_one,
+            "sa_ns_per_update": t_sa * per_update, "layered_ns_per_update": t_la * per_update,
+            "layered_array_ns_per_update": t_fast * per_update,
+            "layered_array_1thread_ns_per_update": t_one * per_update,
             "speedup_dimod_path": t_sa / t_la, "speedup_array_path": t_sa / t_fast,
+            "speedup_array_path_1thread": t_sa / t_one,
             "sa_mean_energy": float(ss_sa.record.energy.mean()),
             "layered_mean_energy": float(ss_la.record.energy.mean()),
-            "layered_metropolis_seconds": t_metro,
-            "layered_metropolis_mean_energy": float(ss_metro.record.energy.mean()),
+            "gemm_floor_seconds": floor_per_sweep * sweeps,
+            "array_path_over_gemm_floor": t_fast / (floor_per_sweep * sweeps),
         })
     return {"model": "64 samples x (120 + 40) spins, 64-120-40 network on digits", "beta_range": beta_range,
+            "gemm_floor": {"what": "per sweep: (R*P x 40) @ (40 x 120) and (R*P x 120) @ (120 x 40), float32, numpy",
+                           "seconds_per_sweep": floor_per_sweep,
+                           "ns_per_update": 1e9 * floor_per_sweep / (reads * enc.bqm.num_variables)},
             "rows": rows}
 
 
@@ -160,20 +204,31 @@ def b4_encoding(quick):
             "floor": "dimod.BQM.from_numpy_vectors with the same arrays and variable_order=labels"}
 
 
-def b5_peak_memory(quick):
-    """Peak resident memory of a fresh process that trains on digits for 30 epochs (layered)."""
+def _fresh(code):
+    """stdout of ``code`` run in a fresh interpreter."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+
+def b5_light_kernel(quick):
+    """Import time and memory of a fresh process: after import, after ``ql.Lab()``, peak of a digits training."""
     epochs = 2 if quick else 30
-    # VmHWM (peak RSS of this address space) resets at exec; ru_maxrss would carry the parent's over
-    peak_line = "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
-    code = ("import qnn_lab as ql\n"
-            "ds = ql.load_dataset('digits', random_state=0)\n"
-            "net = ql.Network([64, 120, 10], output_replicas=4, random_state=0)\n"
-            f"ql.ContrastiveTrainer(net, epochs={epochs}, random_state=0).fit(ds.X_train, ds.y_train)\n"
-            + peak_line)
-    baseline = "import qnn_lab\n" + peak_line
-    peak = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-    base = int(subprocess.run([sys.executable, "-c", baseline], capture_output=True, text=True, check=True).stdout)
-    return {"epochs": epochs, "peak_rss_mib": peak / 1024, "import_rss_mib": base / 1024}
+    # VmRSS now, VmHWM peak RSS of this address space (resets at exec; ru_maxrss would carry the parent's)
+    rss = ("print(*[int(l.split()[1]) / 1024 for l in open('/proc/self/status') "
+           "if l.startswith(('VmRSS', 'VmHWM'))])\n")
+    timed = "import time\nt0 = time.perf_counter()\nimport qnn_lab as ql\nprint(time.perf_counter() - t0)\n"
+    imports = [float(_fresh(timed).split()[0]) for _ in range(3 if quick else 7)]
+    import_rss = float(_fresh("import qnn_lab\n" + rss).split()[0])
+    try:
+        lab_rss = float(_fresh("import qnn_lab as ql\nlab = ql.Lab()\n" + rss).split()[0])
+    except subprocess.CalledProcessError:
+        lab_rss = None                  # no lab extra (ipywidgets) installed
+    train = ("import qnn_lab as ql\n"
+             "ds = ql.load_dataset('digits', random_state=0)\n"
+             "net = ql.Network([64, 120, 10], output_replicas=4, random_state=0)\n"
+             f"ql.ContrastiveTrainer(net, epochs={epochs}, random_state=0).fit(ds.X_train, ds.y_train)\n" + rss)
+    peak = float(_fresh(train).split()[1])
+    return {"import_seconds": statistics.median(imports), "import_rss_mib": import_rss,
+            "lab_rss_mib": lab_rss, "epochs": epochs, "peak_rss_mib": peak}
 
 
 def b6_scaling(quick):
@@ -211,7 +266,7 @@ def run_benchmarks(quick=False, only=None):
     if "B4" in only:
         result["B4_encoding"] = b4_encoding(quick)
     if "B5" in only:
-        result["B5_peak_memory"] = b5_peak_memory(quick)
+        result["B5_light_kernel"] = b5_light_kernel(quick)
     if "B6" in only:
         result["B6_scaling"] = b6_scaling(quick)
     return result

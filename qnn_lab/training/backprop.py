@@ -1,10 +1,12 @@
-"""The baseline: the same architecture with tanh hidden units, trained by backpropagation."""
+"""The baseline: the same architecture with tanh hidden units, trained by backpropagation.
+
+torch is imported on first use, so ``import qnn_lab`` stays light.
+"""
 from __future__ import annotations
 
 import time
 
 import numpy as np
-import torch
 
 from ..exceptions import check_choice, check_float
 from .base import Trainer
@@ -38,11 +40,13 @@ class BackpropTrainer(Trainer):
 
     def _check_params(self):
         super()._check_params()
-        self.optimizer = check_choice("optimizer", self.optimizer, ("adam", "sgd"), error=ValueError)
-        self.learning_rate = check_float("learning_rate", self.learning_rate, low=0, low_open=True)
-        self.weight_decay = check_float("weight_decay", self.weight_decay, low=0)
+        check_choice("optimizer", self.optimizer, ("adam", "sgd"), error=ValueError)
+        check_float("learning_rate", self.learning_rate, low=0, low_open=True)
+        check_float("weight_decay", self.weight_decay, low=0)
 
     def _initialize(self):
+        import torch
+
         super()._initialize()
         net = self.network_
         torch.manual_seed(int(self._rng.integers(2**31)))
@@ -60,11 +64,15 @@ class BackpropTrainer(Trainer):
         self._optim = opt(self.model_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
 
     def _logits(self, X):
+        import torch
+
         out = self.model_(torch.tensor(X, dtype=torch.float64))
         net = self.network_
         return out.reshape(len(X), net.n_classes, net.output_replicas).mean(-1)
 
     def _step(self, X, y):
+        import torch
+
         t0 = time.perf_counter()
         self._optim.zero_grad()
         loss = torch.nn.functional.cross_entropy(self._logits(X), torch.as_tensor(y))
@@ -78,6 +86,8 @@ class BackpropTrainer(Trainer):
 
     def predict(self, X):
         """argmax of the torch model's class logits."""
+        import torch
+
         self._check_fitted()
         X = self.network.check_X(X)
         with torch.no_grad():

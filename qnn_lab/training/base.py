@@ -4,14 +4,19 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from ..exceptions import check_int, check_random_state
 
 __all__ = ["Trainer"]
 
 
-class Trainer:
-    """scikit-learn-shaped trainer of a ``Network``.
+class Trainer(BaseEstimator):
+    """A scikit-learn estimator that trains a ``Network``.
+
+    scikit-learn's contract: ``__init__`` stores its arguments as they are, ``fit`` checks
+    them and never changes them (what it derives ends in an underscore), so
+    ``get_params``, ``set_params`` and ``sklearn.base.clone`` work.
 
     ``fit`` starts from the initial network, ``partial_fit`` runs one more epoch;
     the trained network is ``network_`` (the one passed in is never changed).
@@ -40,8 +45,13 @@ class Trainer:
         return X, y
 
     def _check_params(self):
-        self.epochs = check_int("epochs", self.epochs, low=0)
-        self.batch_size = check_int("batch_size", self.batch_size, low=1)
+        """Check the parameters (raising errors that name them); derived values go to underscore attributes."""
+        check_int("epochs", self.epochs, low=0)
+        self._batch_size = self._resolve_batch_size()
+
+    def _resolve_batch_size(self):
+        """Samples per minibatch, as ``fit`` uses it."""
+        return check_int("batch_size", self.batch_size, low=1)
 
     def _initialize(self):
         self.network_ = self.network.copy()
@@ -85,10 +95,10 @@ class Trainer:
         t0 = time.perf_counter()
         stats = []
         order = self._rng.permutation(len(X))
-        for start in range(0, len(X), self.batch_size):
+        for start in range(0, len(X), self._batch_size):
             if self._stop_requested:
                 break
-            idx = order[start:start + self.batch_size]
+            idx = order[start:start + self._batch_size]
             t_step = time.perf_counter()
             stats.append(self._step(X[idx], y[idx]))
             self.train_seconds_ += time.perf_counter() - t_step

@@ -12,11 +12,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..encoding import LayeredModel
 from ..exceptions import check_int
+from ..samplers import default_beta_range
 from .phases import find_heads, free_phase, polish
 
-__all__ = ["GAP_EDGES", "OVERLAP_EDGES", "LandscapeMetrics", "distinct_counts", "energy_gaps",
-           "landscape_metrics", "lowest_share", "overlap_distribution", "overlaps"]
+__all__ = ["GAP_EDGES", "OVERLAP_EDGES", "LandscapeMetrics", "distinct_counts", "energy_gaps", "landscape_metrics",
+           "lowest_share", "melting_temperature", "order_overlaps", "overlap_distribution", "overlaps"]
 
 #: Bins of E - E_clamped per free spin (the gaps of different networks and samples compare).
 GAP_EDGES = np.linspace(-0.5, 0.5, 41)
@@ -112,15 +114,15 @@ class LandscapeMetrics:
         return asdict(self)
 
 
-def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, seed=None, sampler_params=None,
-                      gap_edges=GAP_EDGES, overlap_edges=OVERLAP_EDGES):
+def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, head_rule="class", seed=None,
+                      sampler_params=None, gap_edges=GAP_EDGES, overlap_edges=OVERLAP_EDGES):
     """Anneal the free network on the probe set (X, y), polish the reads, measure the landscape.
 
     Args:
         network: the ``Network``; X (P, n_inputs), y (P,): the probe inputs and their labels.
         sampler: a dimod sampler (the layered annealer takes its array fast path).
         num_reads: reads per probe sample (>= 2, overlaps need pairs).
-        margin: the trainer's head margin (for ``heads_per_sample``).
+        margin, head_rule: the trainer's head margin and rule (for ``heads_per_sample``).
         seed: sampler seed; sampler_params: extra parameters of the sampler call.
 
     Returns:
@@ -147,7 +149,7 @@ def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, seed
     head_gaps = np.where(is_target, np.inf, gaps).min(axis=0)
     has_head = np.isfinite(head_gaps)
     weights = find_heads(flat, energies, is_target, network.decode_outputs(states[-1]), y, clamped, margin,
-                         num_reads)
+                         num_reads, head_rule)
     q = overlaps(flat)
     clipped = np.clip(gaps, gap_edges[0], gap_edges[-1])
     wrong = network.decode_outputs(states[-1]) != y[None, :]
@@ -175,3 +177,64 @@ def energy_gaps(network, X, y, sampler, num_reads=8, seed=None):
     free = network.energy(X, free_phase(network, X, sampler, num_reads, seed))
     clamped = network.energy(X, network.clamped_state(X, y))
     return np.asarray(free - clamped[None, :])
+
+
+#: Temperatures of the melting scan, and sweeps of each anneal down to one of them.
+MELT_TEMPERATURES = 12
+MELT_DECADES = 3
+MELT_SWEEPS = 100
+
+
+def order_overlaps(network, X, y, betas, num_reads=8, *, num_sweeps=MELT_SWEEPS, seed=None):
+    """Mean overlap q(beta) = <s . s_clamped> / N of the free network's spins with the clamped state.
+
+    For each beta every read starts in the clamped state (the trained order) and runs
+    ``num_sweeps`` Metropolis sweeps of the free network at that beta (even layers, then odd
+    ones, every beta at once); q averages every spin of every read and sample. Returns an
+    array like ``betas``.
+    """
+    X = network.check_X(X)
+    clamped = network.clamped_state(X, network.check_y(y, len(X)))
+    model = LayeredModel.from_network(network, X)
+    rng = np.random.default_rng(seed)
+    beta = np.asarray(betas, dtype=float)[:, None, None]
+    states = [np.tile(s, (len(beta), num_reads, 1)) for s in clamped]           # (T, R * P, n_l)
+    fields = [np.tile(f, (num_reads, 1)) for f in model.fields]
+    W, L = model.couplings, len(states)
+    for _ in range(num_sweeps):
+        for l in [l for l in range(L) if l % 2 == 0] + [l for l in range(L) if l % 2 == 1]:
+            f = fields[l] + (states[l - 1] @ W[l - 1].T if l > 0 else 0) + (states[l + 1] @ W[l] if l + 1 < L else 0)
+            flip = 2 * beta * states[l] * f < rng.exponential(size=states[l].shape)
+            states[l] = np.where(flip, -states[l], states[l])
+    reference = np.concatenate([np.tile(s, (num_reads, 1)) for s in clamped], axis=-1)
+    return np.mean(np.concatenate(states, axis=-1) * reference[None], axis=(1, 2))
+
+
+def melting_temperature(network, X, y, num_reads=8, *, temperatures=MELT_TEMPERATURES, seed=None):
+    """The temperature where the probe's mean overlap with the clamped state falls below 1/2.
+
+    A short scan of ``temperatures`` temperatures spaced geometrically over MELT_DECADES
+    decades below T_hot, the hot end of the model's default beta range (dwave-samplers':
+    50 % flips of the spin with the strongest fields), in the units of the couplings; the
+    crossing is interpolated linearly in log T. None when the overlap stays below 1/2 at
+    the coldest temperature of the scan (no order to melt); T_hot when it is still above
+    1/2 there.
+
+    Returns:
+        (T_melt, temperatures, overlaps): T_melt a float or None, the scan as lists.
+    """
+    X = network.check_X(X)
+    hot = default_beta_range(LayeredModel.from_network(network, X))[0]
+    betas = hot * np.logspace(MELT_DECADES, 0, check_int("temperatures", temperatures, low=2))    # cold to hot
+    q = order_overlaps(network, X, y, betas, num_reads, seed=seed)
+    T = 1 / betas
+    below = np.flatnonzero(q < 0.5)
+    if len(below) == 0:
+        t_melt = float(T[-1])
+    elif below[0] == 0:
+        t_melt = None
+    else:
+        i = below[0]                                          # q[i-1] >= 1/2 > q[i]
+        f = (q[i - 1] - 0.5) / (q[i - 1] - q[i])
+        t_melt = float(np.exp(np.log(T[i - 1]) + f * (np.log(T[i]) - np.log(T[i - 1]))))
+    return t_melt, T.tolist(), q.tolist()

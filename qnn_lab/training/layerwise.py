@@ -11,10 +11,13 @@ outside it are fixed to deterministic states, those the deployed network compare
   class of lowest E_min(c | x); the window's spins are the sampler's reads of the window
   with that outside fixed.
 
-Heads are picked among the reads as in ``ContrastiveTrainer``; a window without the
-output layer keeps the rival's outputs, so its distinct reads are heads. Only the
-weights touching the window change: W_l into every window layer, W out of the window's
-top layer, and the window layers' biases.
+Heads are picked among the reads as in ``ContrastiveTrainer``: with the default
+``head_rule="margin"`` a read is a head only while it lies less than ``margin`` above
+the positive state, so a window stops updating once the rival cannot get within the
+margin of the true class through it (with "class", a window without the output layer
+keeps the rival's outputs, every distinct read is a head and updates never stop). Only
+the weights touching the window change: W_l into every window layer, W out of the
+window's top layer, and the window layers' biases.
 
 Schedule: every minibatch sweeps the window top-down over all L - k + 1 positions (one
 sampler call each, the states recomputed after each update), so every layer is trained
@@ -93,8 +96,17 @@ class LayerwiseTrainer(ContrastiveTrainer):
         (1, [4, 8, 8])
     """
 
-    def __init__(self, network, sampler="layered", sampler_params=None, *, window=None, **params):
-        super().__init__(network, sampler, sampler_params, **params)
+    def __init__(self, network, sampler="layered", sampler_params=None, *, window=None, num_reads=4,
+                 heads_per_sample=2, learning_rate=0.02, lr_decay=0.3, lr_schedule="inverse", margin=None,
+                 head_rule="margin", optimizer="sgd", weight_decay=0.0, normalize=False, zero_temperature=False,
+                 variant="contrastive", nudge=4.0, batch_size=32, epochs=20, keep_best=True, random_state=None,
+                 callback=None, probe_size=32, probe_reads=8):
+        super().__init__(network, sampler, sampler_params, num_reads=num_reads, heads_per_sample=heads_per_sample,
+                         learning_rate=learning_rate, lr_decay=lr_decay, lr_schedule=lr_schedule, margin=margin,
+                         head_rule=head_rule, optimizer=optimizer, weight_decay=weight_decay, normalize=normalize,
+                         zero_temperature=zero_temperature, variant=variant, nudge=nudge, batch_size=batch_size,
+                         epochs=epochs, keep_best=keep_best, random_state=random_state, callback=callback,
+                         probe_size=probe_size, probe_reads=probe_reads)
         self.window = window
 
     def _check_params(self):
@@ -126,7 +138,7 @@ class LayerwiseTrainer(ContrastiveTrainer):
 
         t0 = time.perf_counter()
         window_reads = window_phase(net, X, window, outside, self.sampler_, self.num_reads,
-                                    int(self._rng.integers(MAX_SEED)), getattr(self, "_extra_params", {}))
+                                    int(self._rng.integers(MAX_SEED)), self._extra_params)
         sampler_seconds = time.perf_counter() - t0
         self._count_sampler_call(len(X))
         R = len(window_reads[0])
@@ -137,9 +149,8 @@ class LayerwiseTrainer(ContrastiveTrainer):
         classes = net.decode_outputs(negative[-1])
         flat = np.concatenate(window_reads, axis=-1)
         weights = find_heads(flat, energies, np.all(negative[-1] == t[None], -1), classes, y,
-                             e_positive, self.margin, self.heads_per_sample)
-        eta = self.learning_rate / (1.0 + self.lr_decay * self.epoch_)
+                             e_positive, self.margin_, self.heads_per_sample, self.head_rule)
         positive = [np.broadcast_to(c, s.shape) for c, s in zip(positive, negative)]   # non-heads weigh 0
-        self._update(X, positive, negative, weights, eta / len(X), window)
+        self._update(X, positive, negative, weights, self._eta(), window)
         return {"free_energy": float(energies.min(0).mean()), "clamped_energy": float(e_positive.mean()),
                 "heads_per_sample": float((weights > 0).sum(0).mean()), "sampler_seconds": sampler_seconds}

@@ -9,18 +9,23 @@ from ..samplers import ConfiguredSampler, LayeredAnnealer, default_beta_range
 __all__ = ["find_heads", "free_phase", "polish", "sampler_call_params"]
 
 
-def find_heads(states, energies, targets, classes, y, clamped_energy, margin, max_heads):
+def find_heads(states, energies, targets, classes, y, clamped_energy, margin, max_heads, rule="class"):
     """Pick up to ``max_heads`` deepest distinct heads per sample.
 
     Args:
         states: spins (R, P, N) of every read; energies, classes: (R, P).
         targets: the output part is compared via ``targets`` (R, P) bool: outputs == t(y).
+        rule: "class": a non-target read is a head if it decodes to a wrong class or lies
+            less than ``margin`` above the clamped energy; "margin": only if it lies less than
+            ``margin`` above the clamped energy, whatever its class.
     Returns:
         weights (R, P): 1/k for the k heads of a sample, 0 elsewhere.
     """
     R, P, N = states.shape
     key = states.astype(np.float64) @ np.random.default_rng(0).standard_normal(N)   # state fingerprint
-    is_head = ~targets & ((classes != y[None, :]) | (energies < clamped_energy[None, :] + margin))
+    is_head = ~targets & (energies < clamped_energy[None, :] + margin)
+    if rule == "class":
+        is_head |= ~targets & (classes != y[None, :])
     order = np.lexsort((energies, key, ~is_head), axis=0)          # per sample: heads first, by state
     key_s = np.take_along_axis(key, order, 0)
     head_s = np.take_along_axis(is_head, order, 0)

@@ -13,11 +13,15 @@ __all__ = ["QuboTrainer"]
 
 
 class QuboTrainer(Trainer):
-    """Layer-wise training with weights as qubits (DESIGN 2.2).
+    """Layer-wise training with weights as qubits.
 
     A step fits the layers from the output down: each layer's targets come from the
     clamped phase of the current network (t(y) for the output layer), its K-bit weights
-    from the best read per output unit of one sampler call on the weight QUBO.
+    from the best read per output unit of one sampler call on the weight QUBO: the loss
+    ||A W - T||^2 + reg ||W||^2 of the layer's inputs A (with a bias column) against its
+    targets T, each weight written as K bits on a uniform grid over [-r, r]. The loss is
+    exactly quadratic in the bits, one independent block per output unit, so the QUBO's
+    energy equals the loss for every bit string (``encode_weights``).
 
     Args:
         network: the ``Network`` to start from (copied).
@@ -56,15 +60,16 @@ class QuboTrainer(Trainer):
         self.random_state = random_state
         self.callback = callback
 
+    def _resolve_batch_size(self):
+        return 2**62 if self.batch_size is None else super()._resolve_batch_size()
+
     def _check_params(self):
-        if self.batch_size is None:
-            self.batch_size = 2**62
         super()._check_params()
-        self.bits = check_int("bits", self.bits, low=1, high=8)
-        self.reg = check_float("reg", self.reg, low=0)
+        check_int("bits", self.bits, low=1, high=8)
+        check_float("reg", self.reg, low=0)
         if self.weight_range is not None:
-            self.weight_range = check_float("weight_range", self.weight_range, low=0, low_open=True)
-        self.num_reads = check_int("num_reads", self.num_reads, low=1)
+            check_float("weight_range", self.weight_range, low=0, low_open=True)
+        check_int("num_reads", self.num_reads, low=1)
         params = {"num_sweeps": 200} if self.sampler == "sa" else {}
         params.update(self.sampler_params or {})
         if self.sampler == "layered":

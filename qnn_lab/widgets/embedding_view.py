@@ -360,9 +360,8 @@ class EmbeddingView(BackgroundJob, w.VBox):
         try:
             result = inspector(self.sampleset)
         except InspectorViewerMissing as exc:
-            raise InspectorViewerMissing(f"{exc}. The lab shows the same problem without it: the chains of these "
-                                         f"reads here (broken ones ringed in red), and each read in "
-                                         f"4. Energies of the reads") from None
+            raise InspectorViewerMissing(f"{exc}; the lab shows it too: chains here (broken ones ringed in red), "
+                                         f"each read in 4. Energies of the reads") from None
         self.status.value = html.escape(f"inspector: {result}" if result else "opened in the inspector")
 
     # ------------------------------------------------------------ drawing

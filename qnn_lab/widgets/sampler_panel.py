@@ -13,7 +13,7 @@ from .schedule_editor import ScheduleEditor
 from .state import kept_parameters
 from .words import add_tooltip, shown_parameters
 
-__all__ = ["SamplerPanel", "control_for", "preset_name"]
+__all__ = ["SamplerPanel", "control_for", "parse_value", "preset_name", "shown_value"]
 
 
 CUSTOM = "(drawn)"      # the schedule preset box when the schedule is none of the presets
@@ -31,6 +31,8 @@ def control_for(p, value):
     """An ipywidget for one schema Parameter (None for callables, which have no control)."""
     style = {"description_width": "140px"}
     common = {"description": p.name, "tooltip": p.doc, "style": style}
+    if p.kind in ("int", "float") and p.default is None:     # text: empty means None (the owner's choice)
+        return w.Text(value=shown_value(p, value), placeholder="auto", **common)
     if p.kind == "int":
         return w.BoundedIntText(value=value, min=p.low, max=p.high, **common)
     if p.kind == "float":
@@ -49,7 +51,7 @@ def control_for(p, value):
     return None
 
 
-def _parse(p, value):
+def parse_value(p, value):
     """A control's value as the parameter's value (text forms of seeds, ranges and schedules)."""
     if p.kind == "schedule":
         return None if value == "(none)" else AnnealSchedule.preset(value).to_list()
@@ -62,10 +64,17 @@ def _parse(p, value):
             return tuple(float(v) for v in value.split(","))
         except ValueError:
             return value
+    if p.kind in ("int", "float") and p.default is None:
+        if not value.strip():
+            return None
+        try:
+            return (int if p.kind == "int" else float)(value)
+        except ValueError:
+            return value
     return value
 
 
-def _shown(p, value):
+def shown_value(p, value):
     """A parameter's value in its control's form (the inverse of ``_parse``)."""
     if p.kind == "schedule":
         return preset_name(value)
@@ -73,6 +82,8 @@ def _shown(p, value):
         return "" if value is None else str(value)
     if p.kind == "range":
         return "" if value is None else ", ".join(f"{v:g}" for v in value)
+    if p.kind in ("int", "float") and p.default is None:
+        return "" if value is None else f"{value:g}"
     return value
 
 
@@ -153,7 +164,7 @@ class SamplerPanel(w.VBox):
         if p.kind == "schedule" and value == CUSTOM:      # the drawn schedule: nothing to set
             return
         try:
-            parsed = _parse(p, value)
+            parsed = parse_value(p, value)
             if parsed != self.state.sampler_params.get(p.name):
                 self.state.sampler_params = {**self.state.sampler_params, p.name: parsed}
         except Exception as exc:     # the rule it breaks, beside the control; the last valid parameters stay
@@ -176,8 +187,8 @@ class SamplerPanel(w.VBox):
     def _show_params(self, change):
         """Controls follow the setting (a load, a link, another panel)."""
         for name, control in self.widgets.items():
-            shown = _shown(self.params[name], change["new"].get(name))
-            if name in change["new"] and control.value != shown and _parse(self.params[name], control.value) \
+            shown = shown_value(self.params[name], change["new"].get(name))
+            if name in change["new"] and control.value != shown and parse_value(self.params[name], control.value) \
                     != change["new"][name]:
                 control.value = shown
 

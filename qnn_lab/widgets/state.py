@@ -10,8 +10,8 @@ import contextlib
 import numpy as np
 import traitlets as tl
 
-from .. import data as data_stage
-from ..data import load_dataset
+from ..data import dataset_spec, list_datasets, load_dataset
+from ..data.datasets import FEATURES
 from ..encoding import encode_neurons, encode_weights
 from ..encoding.layered_model import LayeredModel
 from ..exceptions import check_choice, check_float, check_int
@@ -40,16 +40,12 @@ class LabValueError(tl.TraitError, ValueError):
 
 def dataset_names():
     """The registered datasets (the dropdown reads them when it is drawn)."""
-    names = getattr(data_stage, "list_datasets", None)
-    return list(names()) if names else list(data_stage.DATASETS)
+    return list_datasets()
 
 
 def dataset_parameters(name):
     """Names of the options dataset ``name`` takes (n_samples, noise, features, ...)."""
-    spec = getattr(data_stage, "dataset_spec", None)
-    if spec is not None:
-        return {p.name for p in spec(name).parameters}
-    return set() if name in ("digits", "teacher", "csv") else {"n_samples", "noise"}
+    return {p.name for p in dataset_spec(name).parameters}
 
 
 def kept_parameters(spec):
@@ -172,8 +168,9 @@ class LabState(tl.HasTraits):
         if value and "features" not in dataset_parameters(self.dataset):
             raise LabValueError(f"'features' should be empty for dataset {self.dataset!r} (it takes no input "
                                 f"features): value = {value!r}")
-        if len(set(value)) != len(value):
-            raise LabValueError(f"'features' should name each feature once: value = {value!r}")
+        if len(set(value)) != len(value) or not set(value) <= set(FEATURES):
+            raise LabValueError(f"'features' should name each feature once, from {', '.join(FEATURES)}: "
+                                f"value = {value!r}")
         return value
 
     @tl.validate("n_samples")
@@ -366,7 +363,11 @@ class LabState(tl.HasTraits):
         data with the old network (a 64-input dataset on a 2-input network).
         """
         takes = dataset_parameters(self.dataset)
-        opts = {k: getattr(self, k) for k in ("n_samples", "noise", "features") if k in takes}
+        # the lab's size and noise are the 2-D sets' (digits' n_samples defaults to None: all images)
+        opts = {p.name: getattr(self, p.name) for p in dataset_spec(self.dataset).parameters
+                if p.name in ("n_samples", "noise") and p.default is not None}
+        if self.features and "features" in takes:         # none chosen: the dataset's own (x1, x2)
+            opts["features"] = list(self.features)
         if self.dataset == "csv":
             opts["data"] = self.own_data
         self.data = load_dataset(self.dataset, test_fraction=self.test_fraction, random_state=self.seed, **opts)

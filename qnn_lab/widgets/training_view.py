@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from ..training import list_trainers, trainer_spec
 from .common import BLUE, GREEN, GREY, ORANGE, BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
-from .sampler_panel import control_for
+from .sampler_panel import control_for, parse_value, shown_value
 from .words import add_tooltip
 
 __all__ = ["TrainingView"]
@@ -112,6 +112,7 @@ class TrainingView(BackgroundJob, w.VBox):
         spec = trainer_spec(self.state.trainer)
         self.trainer_doc.value = f"<i>{spec.doc}</i>"
         self.param_widgets = {}
+        self.param_specs = {p.name: p for p in spec.parameters}
         for p in spec.parameters:
             if self.state.mode == "simple" and p.name not in SIMPLE:
                 continue
@@ -121,7 +122,7 @@ class TrainingView(BackgroundJob, w.VBox):
             control.layout.width = "250px"
             with contextlib.suppress(KeyError):           # a parameter of a trainer registered elsewhere
                 add_tooltip(control, "trainer", p.name)
-            control.observe(lambda ch, name=p.name: self._on_param(name, ch["new"]), "value")
+            control.observe(lambda ch, p=p: self._on_param(p.name, parse_value(p, ch["new"])), "value")
             self.param_widgets[p.name] = control
         self.param_box.children = list(self.param_widgets.values())
 
@@ -136,8 +137,9 @@ class TrainingView(BackgroundJob, w.VBox):
 
     def _show_params(self, change):
         for name, control in self.param_widgets.items():
-            if name in change["new"] and control.value != change["new"][name]:
-                control.value = change["new"][name]
+            shown = shown_value(self.param_specs[name], change["new"].get(name))
+            if name in change["new"] and control.value != shown:
+                control.value = shown
 
     # ------------------------------------------------------------------ control
     @property

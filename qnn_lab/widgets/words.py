@@ -47,6 +47,7 @@ SETTINGS = {
     "noise": "How much random jitter is added to the 2-D points; more noise makes the classes overlap.",
     "test_fraction": "Share of the data held back to test the network on examples it never trained on.",
     "features": "Extra inputs computed from x1, x2 (like x1^2 or sin(x1)), as in TensorFlow Playground.",
+    "own_data": "Your own data (the dataset csv): the text of an uploaded CSV file and the points added by clicks.",
     "seed": "Random seed of the data and the initial weights: the same seed gives the same lab.",
     "hidden": "Sizes of the hidden layers; every hidden neuron is one spin.",
     "replicas": "Output spins per class: the class whose output spins vote +1 most is the answer.",
@@ -101,6 +102,8 @@ SAMPLER_PARAMETERS = {
     "embedding_method": "How neurons are placed on qubits: clique (a fixed pattern for dense models), heuristic "
                         "(minorminer's search), or auto.",
     "embedding_seed": "Seed of the heuristic embedding search; the same seed gives the same chains.",
+    "device": "Where the layered annealer runs: cpu (a compiled kernel) or cuda (whole layers as matrix products "
+              "on a GPU).",
     "topology": "The qubit graph of the mock QPU: pegasus (Advantage, 5640 qubits) or zephyr (Advantage2, 4800 "
                 "qubits).",
 }
@@ -118,6 +121,10 @@ TRAINER_PARAMETERS = {
     "window": "How many consecutive layers are annealed together in one call; the rest of a deep network stays "
               "fixed.",
     "bits": "Bits per weight in the weight QUBO: K bits give 2^K possible values per weight.",
+    "head_rule": "Which wrong states count as heads: margin (only those within the margin of the right answer's "
+                 "energy) or class (also every state with a wrong class).",
+    "margin": "How far above the right answer's energy a wrong state still counts as a head; empty: 0.03 per "
+              "spin.",
 }
 
 #: Options of load_dataset (and the data settings they come from), by name.
@@ -132,6 +139,8 @@ DATASET_OPTIONS = {
     "classes": "Which digits to keep (for example 0 and 1); empty: all ten.",
     "n_inputs": "Number of +-1 inputs of the teacher perceptron.",
     "alpha": "Examples per input of the teacher set: alpha x n_inputs examples in all.",
+    "path": "The CSV file of your own data: numeric feature columns, the label last.",
+    "data": "The contents of a CSV file of your own data (instead of its path).",
 }
 
 #: Physics words of the lab, each in one to three plain sentences.
