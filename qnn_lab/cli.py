@@ -1,4 +1,4 @@
-"""The ``qnn-lab`` command: open the lab, train a network, run the scaling study, list samplers."""
+"""The ``qnn-lab`` command: open the lab, train, export and run a network, run the scaling study, list samplers."""
 from __future__ import annotations
 
 import argparse
@@ -102,6 +102,7 @@ def build_parser():
 
     train = sub.add_parser("train", help="train a network and report its accuracy")
     train.add_argument("--dataset", default="digits", help=f"one of {_names(DATASETS)} (default digits)")
+    train.add_argument("--data", metavar="PATH", help="the CSV file of --dataset csv: feature columns, label last")
     train.add_argument("--dataset-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                        help="a parameter of the dataset, e.g. classes=[3,5] (repeatable; `qnn-lab datasets`)")
     train.add_argument("--n-samples", type=int, default=None, help="the dataset's n_samples (default: its own)")
@@ -121,7 +122,19 @@ def build_parser():
                        help="a sampler parameter, e.g. num_sweeps=50 (repeatable; `qnn-lab samplers`)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--json", metavar="PATH", help="write the result as JSON to PATH ('-' for stdout)")
+    train.add_argument("--save", metavar="PATH", help="write the trained network as JSON (Network.to_dict)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    export = sub.add_parser("export", help="turn a saved network (JSON) into a torch state file or ONNX")
+    export.add_argument("network", help="a network JSON file written by 'qnn-lab train --save'")
+    export.add_argument("--format", required=True, help="torch or onnx")
+    export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
+
+    predict = sub.add_parser("predict", help="print the class of each row of a CSV file")
+    predict.add_argument("network", help="a network JSON file written by 'qnn-lab train --save'")
+    predict.add_argument("--data", required=True, metavar="PATH",
+                         help="CSV: the network's feature columns (a label column last is ignored)")
+    predict.add_argument("--json", action="store_true", help="print a JSON list instead of one class per line")
 
     bench = sub.add_parser("bench", help="run the benchmarks B1-B6 and report JSON")
     bench.add_argument("--quick", action="store_true", help="small sizes (CI keeps it working, no timing gate)")
@@ -179,9 +192,12 @@ def _dataset(args):
 
     name = DATASETS.lookup(args.dataset, "--dataset").name
     given = _pairs("--dataset-param", args.dataset_param)
-    for key, option in (("n_samples", "--n-samples"), ("noise", "--noise")):
-        if getattr(args, key) is not None:
-            given[key] = (option, getattr(args, key))
+    for key, option, value in (("n_samples", "--n-samples", args.n_samples), ("noise", "--noise", args.noise),
+                               ("path", "--data", args.data)):
+        if value is not None:
+            given[key] = (option, value)
+    if name == "csv" and not {"path", "data"} & set(given):
+        raise CliError("'--data' should be given with --dataset csv: the CSV file to read")
     params = _checked("dataset", name, DATASETS[name].parameters, given)
     return load_dataset(name, random_state=args.seed, **params)
 
@@ -252,7 +268,60 @@ def run_train(args):
     }
     print(f"{args.trainer} on {args.dataset}: train {result['train_accuracy']:.3f}, "
           f"test {result['test_accuracy']:.3f}, {wall:.1f} s", file=sys.stderr)
+    if args.save:
+        saved = trainer.network_.to_dict()
+        if ds.classes:
+            saved["classes"] = list(ds.classes)       # the CSV's label names, for 'qnn-lab predict'
+        _write_json(saved, args.save)
     return result
+
+
+def _read_network(path):
+    """A network JSON file (``qnn-lab train --save``): the Network and its class names (or None)."""
+    from .network import Network
+
+    try:
+        data = json.loads(Path(path).read_text())
+        return Network.from_dict(data), data.get("classes")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CliError(f"'network' should be a network JSON file written by 'qnn-lab train --save': "
+                       f"value = {str(path)!r} ({type(exc).__name__}: {exc})") from None
+
+
+def run_export(args):
+    """``qnn-lab export``: the network as a torch state file or an ONNX model."""
+    from .exceptions import check_choice
+
+    fmt = check_choice("--format", args.format, ("torch", "onnx"), error=CliError)
+    net, _ = _read_network(args.network)
+    if fmt == "onnx":
+        try:
+            net.to_onnx(args.output)
+        except ImportError as exc:
+            raise CliError(f"'--format onnx' needs onnx: {exc}") from None
+    else:
+        import torch
+        torch.save(net.to_torch().state_dict(), args.output)
+    print(f"qnn-lab: wrote {fmt} model of {net!r} to {args.output}", file=sys.stderr)
+
+
+def run_predict(args):
+    """``qnn-lab predict``: one class per CSV row (the label names the network was trained with)."""
+    from .data.csv import parse_csv
+
+    net, classes = _read_network(args.network)
+    try:
+        data = Path(args.data).read_bytes()
+    except OSError as exc:
+        raise CliError(f"'--data' should be a readable CSV file: value = {args.data!r} ({exc.strerror})") from None
+    X, _, _ = parse_csv(data, n_features=net.n_inputs)
+    predicted = net.predict(X).tolist()
+    if classes:
+        predicted = [classes[c] for c in predicted]
+    if args.json:
+        _write_json(predicted, "-")
+    else:
+        sys.stdout.write("".join(f"{c}\n" for c in predicted))
 
 
 def _window(text):
@@ -384,9 +453,9 @@ def run_lab(args):
 
 def _check_outputs(args):
     """Refuse an unwritable --json / --html path before a long run, so no result is lost."""
-    for option in ("json", "html", "results"):
+    for option in ("json", "html", "results", "save", "output"):
         path = getattr(args, option, None)
-        if path is None or path == "-":
+        if not isinstance(path, str) or path == "-":
             continue
         folder = Path(path).resolve().parent
         if not folder.is_dir() or not os.access(folder, os.W_OK) or Path(path).is_dir():
@@ -431,6 +500,12 @@ def main(argv=None):
             if bad:
                 raise CliError(f"'--only' should list names from B1..B6: value = {args.only!r}")
             _write_json(run_benchmarks(quick=args.quick, only=only), args.json)
+            return 0
+        if args.command == "export":
+            run_export(args)
+            return 0
+        if args.command == "predict":
+            run_predict(args)
             return 0
         result = run_scaling(args) if args.command == "scaling" else run_train(args)
         if args.json:

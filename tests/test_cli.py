@@ -39,7 +39,7 @@ def test_train_json_to_stdout_via_the_installed_command():
 @pytest.mark.parametrize("argv, words", [
     (["train", "--sampler", "qa"], ["'--sampler' should be one of", "'layered'", "'qa'"]),
     (["train", "--trainer", "magic"], ["'--trainer' should be one of", "'layerwise'", "'magic'"]),
-    (["train", "--dataset", "nope"], ["'--dataset' should be one of 'xor', 'circles'", "'teacher': value = 'nope'"]),
+    (["train", "--dataset", "nope"], ["'--dataset' should be one of 'xor', 'circles'", "'csv': value = 'nope'"]),
     (["train", "--layers", "64,x,10"], ["'--layers'", "64,x,10"]),
     (["train", "--layers", "3,8,10"], ["'--layers'", "64 features"]),
     (["train", "--epochs", "-1", "--dataset", "xor"], ["'--epochs' should be an integer", "-1"]),

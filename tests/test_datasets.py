@@ -12,6 +12,7 @@ from qnn_lab.data.datasets import DATASETS, Dataset, list_datasets, load_dataset
 from qnn_lab.exceptions import UnknownNameError
 
 TOY = ("xor", "circles", "gauss", "spiral", "moons")
+BUILT_IN = TOY + ("digits", "teacher")          # "csv" reads a file: tests/test_csv.py
 
 
 def _assert_well_formed(ds, n_features, n_classes):
@@ -27,7 +28,7 @@ def _assert_well_formed(ds, n_features, n_classes):
 
 
 def test_datasets_lists_all_names():
-    assert list_datasets() == ["xor", "circles", "gauss", "spiral", "moons", "digits", "teacher"]
+    assert list_datasets() == ["xor", "circles", "gauss", "spiral", "moons", "digits", "teacher", "csv"]
     assert list(DATASETS) == list_datasets() and "digits" in DATASETS
 
 
@@ -139,7 +140,7 @@ def test_teacher_warns_that_n_samples_is_ignored():
     assert len(ds.y_train) + len(ds.y_test) == 16
 
 
-@pytest.mark.parametrize("name", list_datasets())
+@pytest.mark.parametrize("name", BUILT_IN)
 def test_same_random_state_gives_identical_arrays(name):
     a = load_dataset(name, random_state=11)
     b = load_dataset(name, random_state=11)
@@ -153,7 +154,7 @@ def test_different_random_state_gives_different_arrays(name):
     assert load_dataset(name, random_state=1) != load_dataset(name, random_state=2)
 
 
-@pytest.mark.parametrize("name", list_datasets())
+@pytest.mark.parametrize("name", BUILT_IN)
 def test_spec_round_trips(name):
     options = {"digits": {"encoding": "binary", "classes": [1, 4]},
                "teacher": {"n_inputs": 15, "alpha": 0.8}}.get(name, {})

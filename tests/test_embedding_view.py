@@ -204,7 +204,7 @@ def test_weak_chains_break_on_the_mock_qpu_and_are_marked(lab, pegasus):
     view.num_reads.value, view.chain_scale.value = 40, 0.02
     view.sample_button.click()
     view.wait(120)
-    assert not lab.state.message, lab.state.message
+    assert not lab.embedding.note.value, lab.embedding.note.value
     chains = view.chains                                          # the sampler's own embedding, on P16
     assert view.plot["stats"]["qubits"] == 5640 and view.sampleset.info["embedding"].chains == chains
     breaks = view.sampleset.info["embedding"].broken(view.physical)
@@ -229,17 +229,17 @@ def test_a_new_model_structure_asks_for_a_new_embedding(lab, pegasus):
 def test_open_in_inspector_calls_the_bridge_and_shows_its_message(lab, pegasus):
     view = lab.embedding
     view.inspect_button.click()
-    assert "press Embed, then Sample chains" in lab.state.message
+    assert "press Embed, then Sample chains" in lab.embedding.note.text
     view.show(model_chains(lab, pegasus), pegasus, model=lab.state.current_model())
     view.num_reads.value = 5
     view.sample(block=True)
     seen = []
     view.inspector = lambda sampleset: seen.append(sampleset) or "http://127.0.0.1:18000/?problemId=x"
     view.inspect_button.click()
-    assert seen == [view.sampleset] and lab.state.message == "inspector: http://127.0.0.1:18000/?problemId=x"
+    assert seen == [view.sampleset] and view.status.value == "inspector: http://127.0.0.1:18000/?problemId=x"
     view.inspector = lambda sampleset: (_ for _ in ()).throw(RuntimeError("no solver"))
     view.inspect_button.click()
-    assert lab.state.message == "RuntimeError: no solver" and "no solver" in lab.message.value
+    assert view.note.text == "RuntimeError: no solver"                 # beside the button
 
 
 def test_the_default_bridge_says_the_viewer_app_is_missing(lab, pegasus):
@@ -249,7 +249,8 @@ def test_the_default_bridge_says_the_viewer_app_is_missing(lab, pegasus):
     view.num_reads.value = 5
     view.sample(block=True)
     view.inspect_button.click()
-    assert lab.state.message.startswith("InspectorViewerMissing: ") and "dwave install inspector" in lab.state.message
+    assert view.note.text.startswith("InspectorViewerMissing: ") and "dwave install inspector" in view.note.text
+    assert "broken ones ringed in red" in view.note.text and "4. Energies of the reads" in view.note.text
 
 
 @pytest.mark.parametrize("topology", ["pegasus", "zephyr"])
@@ -257,7 +258,7 @@ def test_embed_button_embeds_the_current_model(lab, topology):
     view = lab.embedding
     view.topology.value = topology
     view.embed(block=True)
-    assert not lab.state.message
+    assert not lab.embedding.note.value
     bqm = lab.state.current_model().bqm
     assert set(view.chains) == set(bqm.variables) and view.plot["stats"]["topology"] == topology
     assert len(view.fig.data[3].x) == sum(len(c) for c in view.chains.values()) >= bqm.num_variables

@@ -10,10 +10,11 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("plotly")
 
 import qnn_lab as ql
+from qnn_lab.parameters import MAX_SEED
 from qnn_lab.samplers.schedules import AnnealSchedule
 from qnn_lab.widgets import Lab
-from qnn_lab.widgets.lab import STATE_VERSION
 from qnn_lab.widgets.qubo_view import coupling_matrix
+from qnn_lab.widgets.state import SETTINGS, STATE_VERSION, LabState, LabValueError
 
 
 @pytest.fixture
@@ -31,13 +32,14 @@ def test_builder_buttons_change_the_network_and_its_drawing(lab):
     b = lab.builder
     b.add_layer.click()
     assert lab.state.hidden == [6, 6] and lab.state.layers == [2, 6, 6, 2]
-    b.layer_rows.children[0].children[2].click()                  # "+" on hidden layer 1
+    b.layer_rows.children[0].children[3].click()                  # "+" on hidden layer 1
     assert lab.state.hidden == [7, 6]
+    b.layer_rows.children[1].children[1].value = 9                # typed
+    assert lab.state.hidden == [7, 9]
+    b.layer_rows.children[1].children[1].value = 6
     b.remove_layer.click()
     assert lab.state.hidden == [7]
-    n_links = 2 * 7 + 7 * 4
-    assert len(b.fig.data[2].x) == n_links and len(b.fig.data[2].text) == n_links
-    assert len(b.fig.data[3].x) == 2 + 7 + 4                        # neurons drawn
+    assert len(lab.network.drawing["links"]) == 2                  # the network view redrew: 2-7-2 has 2 layers
 
 
 def test_dataset_control_rebuilds_data_and_views(lab):
@@ -68,25 +70,34 @@ def test_qubo_view_shows_couplings_with_their_origin(lab):
 def test_sampler_panel_builds_controls_from_the_schema(lab):
     panel = lab.sampler
     panel.choice.value = "sa"
-    assert set(panel.widgets) == {"num_reads", "num_sweeps", "beta_range", "beta_schedule_type", "anneal_schedule",
-                                  "seed"}
+    assert set(panel.widgets) == {"num_sweeps", "beta_range"}                    # simple mode
+    assert "3 more settings in expert mode" in panel.controls.children[-1].value
+    lab.mode.value = "expert"
+    assert set(panel.widgets) == {"num_sweeps", "beta_range", "beta_schedule_type", "anneal_schedule", "seed"}
     panel.widgets["num_sweeps"].value = 77
-    assert lab.state.sampler_params == {"num_sweeps": 77}
+    assert lab.state.sampler_params["num_sweeps"] == 77
     panel.widgets["beta_range"].value = "2, 1"
-    assert "'beta_range' should be a pair" in panel.error.value
-    assert lab.state.sampler_params == {"num_sweeps": 77}               # the last valid parameters stay
+    assert "'beta_range' should be a pair" in panel.notes["beta_range"].text         # beside its control
+    assert lab.state.sampler_params["beta_range"] is None                  # the last valid parameters stay
     panel.widgets["beta_range"].value = "0.1, 5"
-    assert lab.state.sampler_params == {"num_sweeps": 77, "beta_range": (0.1, 5.0)} and not panel.error.value
+    assert lab.state.sampler_params["beta_range"] == (0.1, 5.0) and not panel.error
+    assert lab.state.sampler_params["num_sweeps"] == 77
+    lab.state.sampler_params = {**lab.state.sampler_params, "num_sweeps": 55}     # a load or a link
+    assert panel.widgets["num_sweeps"].value == 55
 
 
 def test_histogram_counts_every_read_and_marks_target_and_ground(lab):
     h = lab.histogram
     h.num_reads.value, h.chunk_size.value = 60, 20
+    h.run(block=True)                                                   # the probe set: 60 reads of each sample
+    counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
+    assert counts.sum() == 60 * len(h.probe()) == len(lab.state.last_reads)
+    h.view.value = "sample"
     h.run(block=True)
     counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
     assert counts.sum() == 60
-    assert set(h.marks) == {"clamped target", "exact ground state"}
-    assert min(h.energies) >= h.marks["exact ground state"] - 1e-9
+    assert set(h.marks) == {"target", "ground state"}
+    assert min(h.gaps) >= h.marks["ground state"] - 1e-9
     assert "60 of 60 reads" in h.status.value and not lab.state.running
 
 
@@ -100,39 +111,43 @@ def test_histogram_stop_keeps_what_was_drawn(lab):
     h.stop()
     h.wait(30)
     assert not h.running and not lab.state.running
-    assert 0 < len(h.energies) < 10_000 and "(stopped)" in h.status.value
+    assert 0 < len(h.gaps) < 10_000 * len(h.probe()) and "(stopped)" in h.status.value
 
 
 def test_training_step_play_and_the_views_follow(lab):
     tv = lab.training
     before = lab.state.network_version
     tv.step(block=True)
-    assert tv.trainer.epoch_ == 1 and len(tv.curves.data[0].x) == 1
+    assert tv.trainer.epoch_ == 1 and len(tv.accuracy.data[0].x) == 1
     tv.play(max_epochs=2, block=True)
-    assert list(tv.curves.data[0].x) == [1, 2, 3]
+    assert list(tv.accuracy.data[0].x) == [1, 2, 3]
     assert lab.state.network_version > before                         # network drawing and QUBO view redrawn
-    assert np.asarray(tv.curves.data[3].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
-    assert np.asarray(tv.curves.data[4].z).shape == (20, 4)             # P(q) over training
-    assert tv.boundary.data[0].z.shape == (60, 60)
+    lab.panel("landscape")                                             # built when its tab opens, from the history
+    assert np.asarray(tv.curves.data[1].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
+    assert np.asarray(tv.curves.data[2].z).shape == (20, 4)             # P(q) over training
+    assert tv.output.boundary.data[0].z.shape == (60, 60)
     tv.reset()
-    assert len(tv.curves.data[0].x) == 0
+    assert len(tv.accuracy.data[0].x) == 0 and len(tv.curves.data[0].x) == 0
 
 
 def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
     tv = lab.training
+    lab.panel("landscape")
     tv.play(max_epochs=2, block=True)
     history = tv.trainer.history_
     start, marks = history[0]["landscape_initial"], [r["landscape"] for r in history]
-    assert list(tv.curves.data[4].x) == [0, 1, 2]                      # P(q) over training, from epoch 0
-    np.testing.assert_allclose(np.asarray(tv.curves.data[4].z)[:, 0], start["overlap_distribution"])
-    assert list(tv.curves.data[5].y) == [start["lowest_share"]] + [m["lowest_share"] for m in marks]
-    assert list(tv.curves.data[7].y) == [start["head_below_target"]] + [m["head_below_target"] for m in marks]
-    assert list(tv.curves.data[8].y) == start["overlap_distribution"]
-    assert list(tv.curves.data[9].y) == marks[-1]["overlap_distribution"]
-    np.testing.assert_allclose(np.asarray(tv.curves.data[3].z).sum(0), 1.0)   # each epoch's gap column sums to 1
-    tv.trainer_choice.value = "backprop"                                 # no landscape: the panels stay empty
+    assert list(tv.curves.data[2].x) == [0, 1, 2]                      # P(q) over training, from epoch 0
+    np.testing.assert_allclose(np.asarray(tv.curves.data[2].z)[:, 0], start["overlap_distribution"])
+    assert list(tv.curves.data[3].y) == [start["lowest_share"]] + [m["lowest_share"] for m in marks]
+    assert list(tv.curves.data[5].y) == [start["head_below_target"]] + [m["head_below_target"] for m in marks]
+    assert list(tv.curves.data[6].y) == start["overlap_distribution"]
+    assert list(tv.curves.data[7].y) == marks[-1]["overlap_distribution"]
+    np.testing.assert_allclose(np.asarray(tv.curves.data[1].z).sum(0), 1.0)   # each epoch's gap column sums to 1
+    tv.trainer_choice.value = "backprop"                     # no landscape: the panels keep the earlier epochs
     tv.step(block=True)
-    assert tv.curves.data[4].z is None and len(tv.curves.data[5].y) == 0
+    assert list(tv.accuracy.data[0].x) == [1, 2, 3] and list(tv.curves.data[2].x) == [0, 1, 2]
+    tv.reset()
+    assert tv.curves.data[2].z is None and len(tv.accuracy.data[0].y) == 0
 
 
 def test_pause_stops_a_running_training(lab):
@@ -144,13 +159,14 @@ def test_pause_stops_a_running_training(lab):
 
 
 def test_a_failing_callback_shows_its_error_and_the_lab_keeps_working(lab, monkeypatch):
-    monkeypatch.setattr(lab.state, "current_model", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(lab.state, "make_sampler", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     lab.histogram.run_button.click()
-    assert lab.state.message == "RuntimeError: boom" and "boom" in lab.message.value
+    assert lab.histogram.note.text == "RuntimeError: boom" and lab.histogram.note.layout.display is None
     monkeypatch.undo()
     lab.histogram.num_reads.value = 5
-    lab.histogram.run(block=True)
-    assert lab.histogram.energies.size == 5
+    lab.histogram.run_button.click()
+    lab.histogram.wait(60)
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe()) and not lab.histogram.note.value   # cleared
 
 
 def test_bad_control_values_are_refused_with_a_message(lab):
@@ -173,14 +189,17 @@ def test_save_and_load_round_trip(lab, tmp_path):
     assert other.state.to_dict() == lab.state.to_dict()
     for a, b in zip(other.state.network.weights, saved_weights):
         np.testing.assert_array_equal(a, b)
-    assert other.loaded_history == lab.training.trainer.history_
+    assert other.training.history == lab.training.history and len(lab.training.history) == 1
+    assert list(other.training.accuracy.data[0].y) == list(lab.training.accuracy.data[0].y)   # the curves are back
     assert "token" not in path.read_text().lower()
 
 
 @pytest.mark.parametrize("edit, words", [
     (lambda d: d.update(version=STATE_VERSION + 1), "newer qnn_lab"),
     (lambda d: d.update(format="something else"), "'qnn_lab.state' file"),
-    (lambda d: d["choices"].update(hidden=[0]), "damaged"),
+    (lambda d: d.update(hidden=[0]), "damaged"),
+    (lambda d: d.update(sampler="nope"), "damaged"),
+    (lambda d: d.update(history=[{"no epoch": 1}]), "damaged"),
     (lambda d: d["network"].update(layers=[2, 9, 2]), "damaged"),
 ])
 def test_future_and_damaged_files_are_refused_and_change_nothing(lab, tmp_path, edit, words):
@@ -214,7 +233,7 @@ def test_structure_controls_are_disabled_while_running(lab):
     assert lab.builder.dataset.disabled and lab.builder.add_layer.disabled and lab.sampler.choice.disabled
     assert all(b.disabled for row in lab.builder.layer_rows.children for b in row.children[1:])
     lab.state.running = False
-    assert not lab.builder.dataset.disabled and not lab.builder.layer_rows.children[0].children[2].disabled
+    assert not lab.builder.dataset.disabled and not lab.builder.layer_rows.children[0].children[3].disabled
 
 
 def test_long_runs_are_thinned_for_display():
@@ -245,7 +264,7 @@ def test_soak_1000_training_steps_keep_memory_bounded(capsys):
             return int(next(line.split()[1] for line in status if line.startswith("VmRSS"))) / 1024
 
     lab = Lab(dataset="circles", hidden=[16])
-    lab.training.batch_size.value = 4
+    lab.state.trainer_params = {**lab.state.trainer_params, "batch_size": 4}
     lab.training.step(block=True)
     start = rss_mib()
     while lab.training.trainer.n_steps_ < 1000:
@@ -257,28 +276,34 @@ def test_soak_1000_training_steps_keep_memory_bounded(capsys):
     assert end - start < 200
 
 
-def test_schedule_editor_presets_plot_and_inline_rule(lab, tmp_path):
+def test_schedule_presets_and_the_drawn_editor_edit_one_setting(lab, tmp_path):
+    lab.state.mode = "expert"
     lab.sampler.choice.value = "sa"
-    editor = lab.sampler.widgets["anneal_schedule"]
-    editor.preset.value = "pause"
+    preset, editor = lab.sampler.widgets["anneal_schedule"], lab.sampler.schedule
+    preset.value = "pause"
     assert lab.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")
-    assert list(editor.fig.data[0].y) == [0, 0.45, 0.45, 1]
+    assert editor.text.value == "0, 0; 9, 0.45; 19, 0.45; 30, 1" and editor.valid
     editor.text.value = "0, 0; 10, 0.7; 5, 1"
-    assert "times should increase" in editor.error.value
+    assert not editor.valid and "anneal_schedule" in lab.state.refused
     assert lab.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")   # the valid one stays
+    editor.text.value = "0, 0; 10, 0.5; 20, 1"
+    assert editor.valid and not lab.state.refused and preset.value == "(drawn)"
     lab.save(tmp_path / "s.json")
-    other = Lab()
+    other = Lab(mode="expert")
     other.load(tmp_path / "s.json")
-    assert other.state.sampler_params["anneal_schedule"] == AnnealSchedule.preset("pause")
+    assert other.state.sampler_params["anneal_schedule"] == AnnealSchedule([(0, 0), (10, 0.5), (20, 1)])
+    assert other.sampler.schedule.text.value == "0, 0; 10, 0.5; 20, 1"
 
 
 def test_display_puts_every_figures_data_into_its_widget_state(lab):
     """What Voila shows: the synced state, not replayed update messages."""
-    assert lab.builder.fig._widget_data == [] or not lab.builder.fig._widget_data[0].get("x")
+    fig = lab.training.accuracy
+    lab.training.step(block=True)
+    assert not fig._widget_data or not fig._widget_data[0].get("x")
     bundle = lab._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert len(lab.builder.fig._widget_data[3]["x"]) == 2 + 6 + 4          # the neurons
-    assert lab.qubo.fig._widget_layout["title"]["text"].startswith("SPIN model")
+    assert list(fig._widget_data[0]["x"]) == [1]                          # the accuracy curve's point
+    assert lab.qubo.fig._widget_layout["title"]["text"].startswith("SPIN model")    # a tab built later: synced too
 
 
 def test_the_lab_buttons_save_load_dismiss_and_regenerate(lab, tmp_path):
@@ -287,10 +312,15 @@ def test_the_lab_buttons_save_load_dismiss_and_regenerate(lab, tmp_path):
     other = Lab()
     other.path.value = lab.path.value
     other.load_button.click()
-    assert other.state.dataset == "xor" and other.state.hidden == [6] and not other.state.message
+    assert other.state.dataset == "xor" and other.state.hidden == [6] and not other.file_note.value
+    assert str(tmp_path / "state.json") in lab.saved_note.value and "loaded" in other.saved_note.value
     other.path.value = str(tmp_path / "missing.json")
     other.load_button.click()
-    assert "missing.json" in other.state.message and other.dismiss.layout.display is None
+    assert "missing.json" in other.file_note.value and other.file_note.layout.display is None   # beside Load
+    other.path.value = lab.path.value
+    other.load_button.click()
+    assert not other.file_note.value and other.file_note.layout.display == "none"      # cleared by a success
+    other.state.message = "note"
     other.dismiss.click()
     assert other.state.message == "" and other.dismiss.layout.display == "none"
     seed, version = lab.state.seed, lab.state.data_version
@@ -305,3 +335,268 @@ def test_the_qubo_view_redraws_only_for_what_it_shows(lab, monkeypatch):
     assert calls == []
     lab.state.sample_index = 1
     assert calls == [1]
+
+
+# ---------------------------------------------------------------- LabState owns every setting
+def test_digits_in_the_lab_keep_every_image_and_take_no_features():
+    state = LabState(dataset="digits", hidden=[4])          # the lab's n_samples and noise are the 2-D sets'
+    assert len(state.data.y_train) + len(state.data.y_test) == 1797
+    with pytest.raises(LabValueError, match="'features' should be empty for dataset 'digits'"):
+        state.features = ["x1"]
+    state.dataset = "spiral"
+    state.features = ["x1", "x2", "sin(x1)"]
+    assert state.data.n_features == 3 and state.network.layers[0] == 3
+
+
+def test_every_setting_is_a_tagged_trait_and_refusals_name_the_setting():
+    assert set(SETTINGS) == set(LabState.class_trait_names(setting=True))
+    state = LabState(dataset="xor", hidden=[4], n_samples=60)
+    for name, value, words in [("dataset", "nope", "'dataset' should be one of"),
+                               ("sampler", "nope", "'sampler' should be one of"),
+                               ("trainer", "nope", "'trainer' should be one of"),
+                               ("sample_reads", 0, "'sample_reads' should be an integer"),
+                               ("chain_strength", -1.0, "'chain_strength' should be"),
+                               ("topology", "chimera", "'topology' should be one of"),
+                               ("trainer_params", {"learning_rate": -1.0}, "'learning_rate'"),
+                               ("trainer_params", {"rate": 1.0}, "should only hold"),
+                               ("sampler_params", {"num_reads": 3}, "'sample_reads' per Sample click"),
+                               ("features", ["x1", "r"], "'features' should name each feature once, from x1"),
+                               ("mode", "wizard", "'mode' should be one of")]:
+        before = getattr(state, name)
+        with pytest.raises(LabValueError, match=words):
+            setattr(state, name, value)
+        assert getattr(state, name) == before
+
+
+class _Recorder:
+    """Wraps a sampler and records the parameters of every call it gets."""
+
+    def __init__(self, sampler):
+        self.sampler, self.calls = sampler, []
+        self.parameters = sampler.parameters
+
+    def sample(self, bqm, **params):
+        self.calls.append(params)
+        return self.sampler.sample(bqm, **params)
+
+
+def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monkeypatch):
+    panel, h = lab.sampler, lab.histogram
+    lab.state.mode = "expert"
+    panel.choice.value = "sa"
+    panel.reads.value = 30                          # "reads per Sample click"
+    panel.widgets["seed"].value = "7"               # "seed (Sample clicks)"
+    panel.widgets["num_sweeps"].value = 50
+    assert h.num_reads.value == 30 and lab.state.sample_reads == 30          # one setting, two views
+    made = []
+    monkeypatch.setattr(lab.state, "make_sampler", lambda: made.append(_Recorder(LabState.make_sampler(lab.state)))
+                        or made[-1])
+    h.chunk_size.value = 10
+    h.run(block=True)
+    calls = made[-1].calls
+    assert sum(c["num_reads"] for c in calls) == 30 and len(calls) == 3
+    assert made[-1].sampler.defaults["num_sweeps"] == 50
+    assert [c["seed"] for c in calls] == list(np.random.SeedSequence(7).generate_state(3) % MAX_SEED)
+    first = h.gaps.copy()
+    h.run(block=True)
+    np.testing.assert_array_equal(h.gaps, first)                     # the seed fixes the reads
+    assert lab.state.last_reads.n_reads == 30
+
+
+def test_the_trainers_settings_reach_the_trainer(lab):
+    tv = lab.training
+    assert set(tv.param_widgets) == {"epochs", "learning_rate", "num_reads"}          # simple mode
+    lab.mode.value = "expert"
+    assert tv.param_widgets["num_reads"].description == "reads per training step"
+    tv.param_widgets["num_reads"].value = 3
+    tv.param_widgets["learning_rate"].value = 0.05
+    tv.param_widgets["batch_size"].value = 16
+    t = tv.trainer
+    assert (t.num_reads, t.learning_rate, t.batch_size, t.sampler) == (3, 0.05, 16, "layered")
+    lab.sampler.choice.value = "sa"
+    lab.sampler.widgets["num_sweeps"].value = 40
+    assert tv.trainer.sampler == "sa" and tv.trainer.sampler_params["num_sweeps"] == 40
+    tv.step(block=True)
+    assert tv.trainer.n_steps_ == -(-len(lab.state.data.X_train) // 16)
+
+
+def test_samplers_and_trainers_registered_later_appear_in_the_lab(monkeypatch):
+    from qnn_lab.parameters import Parameter
+    from qnn_lab.samplers.registry import SAMPLERS, sampler_spec
+    from qnn_lab.training.registry import TRAINERS, TrainerSpec, trainer_spec
+    spec = sampler_spec("steepest")
+    mine = type(spec)("my-steepest", "Steepest descent, registered by a test.", spec.parameters, spec.factory)
+    monkeypatch.setitem(SAMPLERS._entries, "my-steepest", mine)
+    base = trainer_spec("contrastive")
+    rate = Parameter("learning_rate", "float", 0.07, 0.0, 1.0, doc="step")
+    monkeypatch.setitem(TRAINERS._entries, "my-trainer", TrainerSpec("my-trainer", "A test's trainer.",
+                                                                     (rate,), base.cls))
+    lab = Lab(dataset="xor", hidden=[4], n_samples=60)
+    assert "my-steepest" in lab.sampler.choice.options and "my-trainer" in lab.training.trainer_choice.options
+    lab.sampler.choice.value = "my-steepest"
+    lab.training.trainer_choice.value = "my-trainer"
+    assert lab.state.sampler == "my-steepest" and lab.state.trainer_params == {"learning_rate": 0.07}
+    assert lab.training.trainer.learning_rate == 0.07 and lab.training.trainer.sampler == "my-steepest"
+    lab.histogram.num_reads.value = 5
+    lab.histogram.run(block=True)
+    assert lab.histogram.gaps.size == 5 * len(lab.histogram.probe())
+
+
+def test_save_load_save_gives_the_same_file_with_every_panels_settings(tmp_path):
+    lab = Lab(dataset="xor", hidden=[5, 3], n_samples=80, mode="expert")
+    lab.sampler.choice.value = "sa"
+    lab.sampler.widgets["num_sweeps"].value = 123
+    lab.sampler.widgets["seed"].value = "11"
+    lab.histogram.num_reads.value, lab.histogram.chunk_size.value = 40, 8
+    lab.training.param_widgets["num_reads"].value = 2
+    lab.embedding.topology.value, lab.embedding.num_reads.value = "zephyr", 25
+    lab.embedding.chain_scale.value, lab.embedding.minibatch.value = 2.5, 3
+    lab.qubo.sample.value = 4
+    lab.state.selected_label = (0, "h", 1, 2)
+    lab.training.step(block=True)
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    lab.save(first)
+    other = Lab()
+    other.load(first)
+    other.save(second)
+    assert first.read_text() == second.read_text()
+    saved = json.loads(first.read_text())
+    assert {k: saved[k] for k in ("sample_reads", "sample_chunk", "topology", "embed_reads", "chain_strength",
+                                  "embed_minibatch", "sample_index")} == {
+        "sample_reads": 40, "sample_chunk": 8, "topology": "zephyr", "embed_reads": 25, "chain_strength": 2.5,
+        "embed_minibatch": 3, "sample_index": 4}
+    assert saved["sampler_params"]["num_sweeps"] == 123 and saved["sampler_params"]["seed"] == 11
+    assert saved["trainer_params"]["num_reads"] == 2 and saved["selected_label"] == [0, "h", 1, 2]
+    assert set(SETTINGS) <= set(saved) and len(saved["history"]) == 1
+    assert other.histogram.num_reads.value == 40 and other.embedding.topology.value == "zephyr"
+    assert other.training.param_widgets["num_reads"].value == 2 and other.state.selected_label == (0, "h", 1, 2)
+    other.training.step(block=True)                                  # training goes on: epoch 2 after epoch 1
+    assert [r["epoch"] for r in other.training.history] == [1, 2]
+
+
+def test_version_1_files_migrate(tmp_path):
+    lab = Lab(dataset="xor", hidden=[6], n_samples=120)
+    v1 = {"format": "qnn_lab.state", "version": 1,
+          "choices": {"dataset": "xor", "n_samples": 120, "noise": 0.05, "test_fraction": 0.25, "seed": 0,
+                      "hidden": [6], "replicas": 2, "encoding": "neurons", "bits": 2, "sample_index": 3,
+                      "sampler": "sa", "sampler_params": {"num_sweeps": 123, "num_reads": 30}},
+          "network": lab.state.network.to_dict(),
+          "training": {"trainer": "contrastive", "learning_rate": 0.03, "batch_size": 4,
+                       "history": [{"epoch": 1, "train_accuracy": 0.5, "test_accuracy": 0.4}]}}
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(v1))
+    other = Lab()
+    other.load(path)
+    s = other.state
+    assert (s.dataset, s.hidden, s.sample_index, s.sampler, s.sample_reads) == ("xor", [6], 3, "sa", 30)
+    assert s.sampler_params["num_sweeps"] == 123
+    assert (s.trainer_params["learning_rate"], s.trainer_params["batch_size"]) == (0.03, 4)
+    assert list(other.training.accuracy.data[0].y) == [0.5]
+    assert other.to_dict()["version"] == STATE_VERSION == 2
+
+
+# ---------------------------------------------------------------- issue 13: one regression test per bug
+def test_browser_trace_updates_with_arrays_do_not_raise():
+    """plotly's _remove_overlapping_props asked `not array` (ValueError in JupyterLab's log, 417 times)."""
+    from plotly.basewidget import BaseFigureWidget
+
+    from qnn_lab.widgets.common import LabFigure, figure
+
+    def data():
+        return {"customdata": np.arange(3.0), "marker": {"color": np.arange(3.0), "size": 4}, "uid": "u"}
+
+    delta = {"customdata": {"a": 1}, "marker": {"color": {"b": 2}, "size": 5}, "uid": "u"}
+    with pytest.raises(ValueError, match="truth value"):
+        BaseFigureWidget._remove_overlapping_props(data(), delta)
+    kept = data()
+    assert LabFigure._remove_overlapping_props(kept, delta) == [("marker", "size")]
+    assert set(kept) == {"customdata", "marker", "uid"} and set(kept["marker"]) == {"color"}
+    fig = figure()
+    fig.add_scatter(x=[0, 1, 2], y=[1, 2, 3], customdata=np.arange(3.0), marker={"color": np.arange(3.0)})
+    fig._js2py_traceDeltas = {"trace_deltas": [{"uid": fig.data[0].uid, "customdata": {"a": 1},
+                                                "marker": {"color": {"b": 2}}}],
+                              "trace_edit_id": fig._last_trace_edit_id}          # as the browser sends it
+    np.testing.assert_array_equal(fig.data[0].customdata, np.arange(3.0))
+    assert fig._config["displayModeBar"] is False                                # no toolbar over titles
+
+
+def test_a_click_on_a_point_drawn_before_the_model_changed_selects_nothing(lab):
+    """IndexError in the message area after removing every hidden layer and clicking plots."""
+    from types import SimpleNamespace
+    qubo = lab.qubo
+    rows = qubo._shown_rows
+    lab.builder.remove_layer.click()                   # no hidden layer: a smaller model
+    assert lab.state.hidden == []
+    qubo._select(SimpleNamespace(point_inds=[len(rows) - 1]), rows)    # a stale click from the old drawing
+    qubo._select(SimpleNamespace(point_inds=[10_000]), qubo._shown_rows)
+    assert not qubo.note.value and lab.state.selected_label is None
+    qubo._select(SimpleNamespace(point_inds=[0]), np.arange(len(qubo.labels)))     # a field bar
+    assert lab.state.selected_label == qubo.labels[0]
+
+
+def test_switching_to_a_wide_dataset_rebuilds_data_and_network_together(lab):
+    """'X' should have shape (n_samples, 2) after switching to the 64-input teacher dataset."""
+    seen = []
+    lab.state.observe(lambda _: seen.append((lab.state.data.n_features, lab.state.network.n_inputs)),
+                      names=["data_version", "sample_index", "network_version"])
+    lab.builder.dataset.value = "teacher"
+    assert lab.state.layers[0] == 64 and seen and all(a == b for a, b in seen)
+    assert not lab.builder.note.value and not lab.training.output.note.value
+    assert lab.training.output.digit.layout.title.text.startswith("sample 0")     # its inputs and class energies
+
+
+def test_a_long_invalid_schedule_is_explained_briefly_and_blocks_sample(lab):
+    """A 2,000-character invalid schedule squeezed a panel to a sliver; a bad schedule was silently replaced."""
+    lab.state.mode = "expert"
+    lab.sampler.choice.value = "sa"
+    editor = lab.sampler.schedule
+    editor.text.value = ("0, 0; 1, x" * 200)[:2000]
+    assert 0 < len(editor.note.text) <= 300 and not editor.valid
+    assert "anneal_schedule" in lab.state.refused and lab.histogram.run_button.disabled
+    lab.histogram.run_button.click()                                    # a click on the disabled button's code path
+    assert "waiting for a valid 'anneal_schedule'" in lab.histogram.note.text
+    lab.training.step_button.click()
+    assert "waiting for a valid 'anneal_schedule'" in lab.training.note.text and not lab.state.running
+    editor.text.value = "0, 0; 10, 1"
+    assert not lab.state.refused and not editor.note.value and not lab.histogram.run_button.disabled
+    lab.histogram.num_reads.value = 4
+    lab.histogram.run_button.click()
+    lab.histogram.wait(60)
+    assert not lab.histogram.note.value and lab.histogram.gaps.size == 4 * len(lab.histogram.probe())   # cleared
+
+
+def test_pause_stops_the_qubo_trainer(lab):
+    """With the qubo trainer Pause was ignored (epoch 9 to 186)."""
+    lab.sampler.choice.value = "sa"
+    lab.training.trainer_choice.value = "qubo"
+    tv = lab.training
+    tv.play(max_epochs=10_000)
+    deadline = __import__("time").monotonic() + 60
+    while not tv.history and __import__("time").monotonic() < deadline:
+        tv.wait(0.05)
+    tv.pause_button.click()
+    tv.wait(60)
+    epochs = len(tv.history)
+    assert not tv.running and not lab.state.running and epochs < 10_000
+    assert not tv.play_button.disabled and tv.pause_button.disabled
+
+
+def test_the_sampler_list_follows_the_model_and_says_why(lab):
+    panel = lab.sampler
+    assert "layered" in panel.choice.options and "exact" in panel.choice.options     # 2-6-2 x2: 10 spins
+    lab.state.encoding = "weights"                                           # the output layer's weight QUBO
+    assert "layered" not in panel.choice.options and lab.state.sampler != "layered"
+    assert "layered is left out: anneals whole layers of a neuron model" in panel.left_out.value
+    assert "exact is left out: enumerates every state: at most 20 variables" in panel.left_out.value
+    lab.state.encoding = "neurons"
+    assert "layered" in panel.choice.options
+
+
+def test_the_first_screen_timings_are_recorded():
+    """tests/browser/test_first_screen.py measures them in the browser (medians of 5 fresh kernels)."""
+    from pathlib import Path
+    ui = json.loads((Path(__file__).parent.parent / "benchmarks" / "ui.json").read_text())
+    for key in ("first_paint_s", "first_screen_s"):
+        assert len(ui[f"{key}_all"]) == 5 and all(t > 0 for t in ui[f"{key}_all"])
+        assert ui[f"{key}_median"] == sorted(ui[f"{key}_all"])[2]
+    assert ui["first_paint_s_median"] <= ui["first_screen_s_median"] and "1366x768" in ui["first_screen_setting"]

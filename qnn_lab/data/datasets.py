@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import check_float, check_random_state, warn_unknown_kwargs
+from ..exceptions import QnnLabError, check_float, check_int, check_random_state, warn_unknown_kwargs
 from ..parameters import Parameter, Registry
 
-__all__ = ["DATASETS", "FEATURES", "Dataset", "DatasetSpec", "dataset_spec", "list_datasets", "load_dataset",
-           "playground_features", "register_dataset"]
+__all__ = ["DATASETS", "FEATURES", "MAX_CLASSES", "MAX_ROWS", "DataError", "Dataset", "DatasetSpec", "dataset_spec",
+           "encode_labels", "list_datasets", "load_dataset", "playground_features", "register_dataset"]
+
+#: Largest number of samples and of classes of one's own data (arrays or a CSV file): the lab stays responsive.
+MAX_ROWS = 10_000
+MAX_CLASSES = 20
 
 _MIN_SAMPLES = 4
 #: Input features of the 2-D sets, as TensorFlow Playground offers them.
@@ -26,9 +30,16 @@ FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 PLAYGROUND_SCALE = 5.0
 
 
+class DataError(QnnLabError, ValueError):
+    """One's own data cannot be used (the message names the row and column of a file)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A train/test split of a classification task (labels 0..n_classes-1)."""
+    """A train/test split of a classification task (labels 0..n_classes-1).
+
+    ``classes`` names the classes of one's own data (label ``i`` is ``classes[i]``); empty for built-in sets.
+    """
 
     name: str
     X_train: np.ndarray
@@ -37,6 +48,62 @@ class Dataset:
     y_test: np.ndarray
     n_classes: int
     spec: dict
+    classes: tuple = ()
+
+    @classmethod
+    def from_arrays(cls, X, y, *, test_fraction=0.25, random_state=0, name="arrays"):
+        """A Dataset from one's own features ``X`` (n_samples, n_features) and labels ``y``.
+
+        Labels may be integers or strings; the sorted distinct values become classes 0..K-1
+        (``classes`` keeps them). At most ``MAX_ROWS`` samples and 2..``MAX_CLASSES`` classes.
+
+        Raises:
+            DataError: wrong shapes, non-finite features, too many rows, one class or too many.
+            TypeError, ValueError: ``test_fraction`` or ``random_state`` out of range.
+
+        Examples:
+            >>> ds = Dataset.from_arrays([[0, 0], [0, 1], [1, 0], [1, 1]] * 2, ["a", "b", "b", "a"] * 2)
+            >>> ds.classes, ds.n_classes, len(ds.y_test)
+            (('a', 'b'), 2, 2)
+        """
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"'X' should be a 2-D array of numbers: {exc}") from None
+        if X.ndim != 2 or X.shape[1] < 1:
+            raise DataError(f"'X' should be a 2-D array (n_samples, n_features): shape = {X.shape}")
+        if not np.all(np.isfinite(X)):
+            row, col = np.argwhere(~np.isfinite(X))[0]
+            raise DataError(f"'X' should hold finite numbers: X[{row}, {col}] = {float(X[row, col])!r}")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise DataError(f"'y' should be 1-D with one label per row of 'X' ({len(X)}): shape = {y.shape}")
+        if len(X) > MAX_ROWS:
+            raise DataError(f"'X' should have at most {MAX_ROWS} rows: {len(X)} rows")
+        codes, classes = encode_labels(y.tolist(), "'y'")
+        test_fraction = check_float("test_fraction", test_fraction, low=0.0, high=1.0, low_open=True,
+                                    high_open=True)
+        random_state = check_int("random_state", random_state, low=0)
+        spec = {"name": name, "test_fraction": test_fraction, "random_state": random_state}
+        return cls._split(name, X, codes, len(classes), classes, np.random.default_rng(random_state), spec,
+                          f"{len(X)} samples")
+
+    @classmethod
+    def _split(cls, name, X, y, n_classes, classes, rng, spec, size):
+        """Stratified split of checked arrays; ``size`` describes the data when a part would be empty.
+
+        That is a DataError for one's own data (``classes`` names its classes), else a ValueError.
+        """
+        try:
+            train, test = _stratified_split(y, spec["test_fraction"], rng, size)
+        except ValueError as exc:
+            if not classes:
+                raise
+            raise DataError(f"too few rows: {exc}") from None
+        arrays = [np.ascontiguousarray(a) for a in (X[train], y[train], X[test], y[test])]
+        for arr in arrays:
+            arr.setflags(write=False)
+        return cls(name, *arrays, n_classes=n_classes, spec=spec, classes=tuple(classes))
 
     @property
     def n_features(self) -> int:
@@ -48,7 +115,7 @@ class Dataset:
             return NotImplemented
         arrays = ("X_train", "y_train", "X_test", "y_test")
         return (self.name == other.name and self.n_classes == other.n_classes
-                and self.spec == other.spec
+                and self.spec == other.spec and self.classes == other.classes
                 and all(getattr(self, a).dtype == getattr(other, a).dtype
                         and np.array_equal(getattr(self, a), getattr(other, a)) for a in arrays))
 
@@ -65,6 +132,8 @@ class DatasetSpec:
 
     ``loader(rng, **params)`` gets a numpy Generator and every parameter, checked, and
     returns ``(X, y, n_classes)``: features (P, n_features), labels 0..n_classes-1 (P,).
+    A loader of one's own data returns the class names too, ``(X, y, n_classes, classes)``
+    (``Dataset.classes``; a split that leaves a part empty is then a DataError).
     """
 
     name: str
@@ -108,6 +177,7 @@ def load_dataset(name, *, test_fraction=0.25, random_state=0, **params) -> Datas
     ``digits`` is scikit-learn's shipped 8x8 digits set (64 features in [-1, 1]).
     ``teacher`` labels random +-1 inputs with a random +-1 teacher perceptron:
     label 1 where ``X @ w_teacher >= 0`` (ties, possible for even ``n_inputs``, give 1).
+    ``csv`` is one's own data: the CSV file ``path`` or its contents ``data`` (see ``qnn_lab.data.csv``).
 
     Args:
         name: One of ``list_datasets()``.
@@ -134,6 +204,7 @@ def load_dataset(name, *, test_fraction=0.25, random_state=0, **params) -> Datas
 
     Raises:
         UnknownNameError: ``name`` is not one of ``list_datasets()``.
+        DataError: a ``csv`` file that cannot be used (the message names its row and column).
         TypeError, ValueError: A parameter has the wrong type or is out of range.
 
     Examples:
@@ -155,14 +226,38 @@ def load_dataset(name, *, test_fraction=0.25, random_state=0, **params) -> Datas
     else:
         random_state = int(random_state)
     params = entry.resolve(params)
-    X, y, n_classes = entry.loader(rng, **params)
-    size = ", ".join(f"{k!r} = {v!r}" for k, v in params.items()) + f" ({len(y)} samples)"
-    train, test = _stratified_split(y, test_fraction, rng, size)
-    arrays = [np.ascontiguousarray(a) for a in (X[train], y[train], X[test], y[test])]
-    for arr in arrays:
-        arr.setflags(write=False)
+    X, y, n_classes, *classes = entry.loader(rng, **params)
+    size = ", ".join(f"{k!r} = {_short(v)}" for k, v in params.items()) + f" ({len(y)} samples)"
     spec = {"name": entry.name, "test_fraction": test_fraction, "random_state": random_state, **params}
-    return Dataset(entry.name, *arrays, n_classes=n_classes, spec=spec)
+    return Dataset._split(entry.name, X, y, n_classes, classes[0] if classes else (), rng, spec, size)
+
+
+def _short(value, limit=60):
+    """repr of a parameter's value for an error, cut to ``limit`` characters (a CSV file's contents)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def encode_labels(labels, where):
+    """Labels (ints or strings) as codes 0..K-1 in sorted order, and the K class names.
+
+    All-integer labels keep integer names; otherwise every label is a string. ``where`` names
+    the labels in errors (e.g. "column 3 (the label column)").
+    """
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in labels):
+        names = sorted({int(v) for v in labels})
+        values = [int(v) for v in labels]
+    else:
+        values = [str(v) for v in labels]
+        names = sorted(set(values))
+    if len(names) < 2:
+        found = f"only the class {names[0]!r}" if names else "no labels"
+        raise DataError(f"{where} should hold at least 2 classes: {found}")
+    if len(names) > MAX_CLASSES:
+        raise DataError(f"{where} should hold at most {MAX_CLASSES} classes: {len(names)} distinct labels "
+                        f"({', '.join(map(repr, names[:MAX_CLASSES + 1]))}, ...)")
+    index = {n: i for i, n in enumerate(names)}
+    return np.array([index[v] for v in values], dtype=np.int64), names
 
 
 def playground_features(X, features):

@@ -29,6 +29,20 @@ class SpinNetworkModule(torch.nn.Module):
         self.n_layers = len(network.weights)
         self.register_buffer("codes", torch.as_tensor(network.target_codes(range(network.n_classes)), dtype=dtype))
 
+    @classmethod
+    def from_state_dict(cls, state, dtype=None):
+        """The module back from its ``state_dict()`` (a torch state file: ``torch.load(path)``)."""
+        from .network import Network
+
+        n_layers = sum(1 for k in state if k.startswith("W"))
+        codes = state["codes"]
+        n_classes = int(codes.shape[0])
+        layers = [int(state["W0"].shape[1])] + [int(state[f"W{l}"].shape[0]) for l in range(n_layers - 1)]
+        net = Network(layers + [n_classes], output_replicas=int(codes.shape[1]) // n_classes)
+        net.weights = [state[f"W{l}"].double().numpy().copy() for l in range(n_layers)]
+        net.biases = [state[f"b{l}"].double().numpy().copy() for l in range(n_layers)]
+        return cls(net, dtype=dtype or codes.dtype)
+
     def _W(self, l):
         return getattr(self, f"W{l}"), getattr(self, f"b{l}")
 

@@ -253,6 +253,23 @@ class Network:
             net.set_layer(l, np.hstack([np.asarray(W, float), np.asarray(b, float)[:, None]]))
         return net
 
+    def to_onnx(self, path=None):
+        """An ONNX model (``onnx.ModelProto``) with outputs ``scores`` and ``label`` (= ``predict``).
+
+        Input ``x`` is float64 (n_samples, n_inputs). Writes it to ``path`` when given.
+        Needs the ``onnx`` package (``pip install 'qnn_lab[export]'``).
+        """
+        try:
+            import onnx
+        except ImportError as exc:
+            raise ImportError(f"Network.to_onnx needs onnx: pip install 'qnn_lab[export]' ({exc})") from None
+        from .onnx_graph import network_to_onnx
+
+        model = network_to_onnx(self)
+        if path is not None:
+            onnx.save_model(model, str(path))
+        return model
+
     def to_torch(self, dtype=None):
         """A ``torch.nn.Module`` mapping x to class scores -E_min(c | x); its argmax equals ``predict``."""
         from .export import SpinNetworkModule

@@ -14,13 +14,21 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ADVANTAGE_PROPERTIES", "PRESETS", "AnnealSchedule", "EnergyScales", "beta_schedule_from", "check_schedule",
-           "sweep_s"]
+__all__ = ["ADVANTAGE_PROPERTIES", "PRESETS", "AnnealSchedule", "EnergyScales", "ScheduleError", "beta_schedule_from",
+           "check_schedule", "sweep_s"]
 
 #: Limits of an Advantage-class QPU (as dwave-system's MockDWaveSampler reports them).
 ADVANTAGE_PROPERTIES = {"annealing_time_range": [0.5, 2000.0], "max_anneal_schedule_points": 12}
 
 PRESETS = ("standard", "pause", "quench", "reverse")
+
+
+class ScheduleError(ValueError):
+    """A broken schedule rule; ``points`` are the indices of the points it concerns (two: a segment)."""
+
+    def __init__(self, message, points=()):
+        super().__init__(message)
+        self.points = tuple(int(k) for k in points)
 
 
 class AnnealSchedule:
@@ -32,7 +40,7 @@ class AnnealSchedule:
         >>> AnnealSchedule([(0, 0), (10, 0.7), (5, 1)])
         Traceback (most recent call last):
         ...
-        ValueError: 'anneal_schedule' times should increase from point to point: t = 10.0 then 5.0 (points 1 and 2)
+        qnn_lab.samplers.schedules.ScheduleError: 'anneal_schedule' times should increase ... (points 1 and 2)
     """
 
     def __init__(self, points):
@@ -44,30 +52,31 @@ class AnnealSchedule:
         for k, point in enumerate(points):
             if isinstance(point, (str, bytes)) or not hasattr(point, "__len__") or len(point) != 2 or not all(
                     isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v) for v in point):
-                raise ValueError(f"'anneal_schedule' point {k} should be a pair of finite numbers (t_us, s): "
-                                 f"value = {point!r}")
+                raise ScheduleError(f"'anneal_schedule' point {k} should be a pair of finite numbers (t_us, s): "
+                                    f"value = {point!r}", [k])
             parsed.append((float(point[0]), float(point[1])))
         if len(parsed) < 2:
             raise ValueError(f"'anneal_schedule' should have at least 2 points: it has {len(parsed)}")
         t, s = np.array(parsed).T
         if t[0] != 0:
-            raise ValueError(f"'anneal_schedule' should start at t = 0: t = {t[0]:g}")
+            raise ScheduleError(f"'anneal_schedule' should start at t = 0: t = {t[0]:g}", [0])
         bad = np.flatnonzero(np.diff(t) <= 0)
         if bad.size:
             k = int(bad[0])
-            raise ValueError(f"'anneal_schedule' times should increase from point to point: t = {t[k]} then "
-                             f"{t[k + 1]} (points {k} and {k + 1})")
+            raise ScheduleError(f"'anneal_schedule' times should increase from point to point: t = {t[k]} then "
+                                f"{t[k + 1]} (points {k} and {k + 1})", [k, k + 1])
         if np.any((s < 0) | (s > 1)):
             k = int(np.flatnonzero((s < 0) | (s > 1))[0])
-            raise ValueError(f"'anneal_schedule' s should lie in [0, 1]: s = {s[k]:g} at point {k}")
+            raise ScheduleError(f"'anneal_schedule' s should lie in [0, 1]: s = {s[k]:g} at point {k}", [k])
         if s[-1] != 1:
-            raise ValueError(f"'anneal_schedule' should end at s = 1: s = {s[-1]:g}")
+            raise ScheduleError(f"'anneal_schedule' should end at s = 1: s = {s[-1]:g}", [len(s) - 1])
         if s[0] not in (0, 1):
-            raise ValueError(f"'anneal_schedule' should start at s = 0 (forward) or s = 1 (reverse): s = {s[0]:g}")
+            raise ScheduleError(f"'anneal_schedule' should start at s = 0 (forward) or s = 1 (reverse): s = {s[0]:g}",
+                                [0])
         if s[0] == 0 and np.any(np.diff(s) < 0):
             k = int(np.flatnonzero(np.diff(s) < 0)[0])
-            raise ValueError(f"'anneal_schedule' s should never decrease in a forward anneal: s = {s[k]:g} then "
-                             f"{s[k + 1]:g} (points {k} and {k + 1})")
+            raise ScheduleError(f"'anneal_schedule' s should never decrease in a forward anneal: s = {s[k]:g} then "
+                                f"{s[k + 1]:g} (points {k} and {k + 1})", [k, k + 1])
         self.points = parsed
         self.t, self.s = t, s
 
@@ -107,13 +116,13 @@ class AnnealSchedule:
             raise ValueError(f"'anneal_schedule' should have at most {max_points} points on this sampler: "
                              f"it has {len(self.points)}")
         if self.duration > hi:
-            raise ValueError(f"'anneal_schedule' should last at most {hi:g} us on this sampler: it lasts "
-                             f"{self.duration:g} us")
+            raise ScheduleError(f"'anneal_schedule' should last at most {hi:g} us on this sampler: it lasts "
+                                f"{self.duration:g} us", [len(self.points) - 1])
         slopes = np.abs(np.diff(self.s) / np.diff(self.t))
         if np.round(slopes.max(), 10) > 1.0 / lo:
             k = int(np.argmax(slopes))
-            raise ValueError(f"'anneal_schedule' slope |ds/dt| should be at most {1 / lo:g} per us on this sampler: "
-                             f"{slopes[k]:g} between points {k} and {k + 1}")
+            raise ScheduleError(f"'anneal_schedule' slope |ds/dt| should be at most {1 / lo:g} per us on this "
+                                f"sampler: {slopes[k]:g} between points {k} and {k + 1}", [k, k + 1])
         if self.kind == "reverse" and initial_state is False:
             raise ValueError("a reverse 'anneal_schedule' needs an initial state to start from (initial_state)")
         return self

@@ -82,6 +82,7 @@ class LandscapeMetrics:
 
     Attributes:
         gap_edges, gap_counts: histogram of (E_read - E_clamped) / N over every read.
+        gap_counts_wrong: the part of ``gap_counts`` whose reads decode to a wrong class.
         overlap_edges, overlap_distribution: P(q) over read pairs of the same input.
         mean_overlap: mean q over those pairs.
         distinct_minima: distinct polished states per sample (mean).
@@ -96,6 +97,7 @@ class LandscapeMetrics:
 
     gap_edges: list
     gap_counts: list
+    gap_counts_wrong: list
     overlap_edges: list
     overlap_distribution: list
     mean_overlap: float
@@ -149,9 +151,12 @@ def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, head
     weights = find_heads(flat, energies, is_target, network.decode_outputs(states[-1]), y, clamped, margin,
                          num_reads, head_rule)
     q = overlaps(flat)
+    clipped = np.clip(gaps, gap_edges[0], gap_edges[-1])
+    wrong = network.decode_outputs(states[-1]) != y[None, :]
     return LandscapeMetrics(
         gap_edges=[round(float(e), 9) for e in gap_edges],
-        gap_counts=np.histogram(np.clip(gaps, gap_edges[0], gap_edges[-1]), gap_edges)[0].tolist(),
+        gap_counts=np.histogram(clipped, gap_edges)[0].tolist(),
+        gap_counts_wrong=np.histogram(clipped[wrong], gap_edges)[0].tolist(),
         overlap_edges=[round(float(e), 9) for e in overlap_edges],
         overlap_distribution=overlap_distribution(flat, overlap_edges).tolist(),
         mean_overlap=float(q.mean()),

@@ -1,142 +1,93 @@
-"""NetworkBuilder: dataset, layers and neurons, replicas, bits, seed; a drawing of the network."""
+"""NetworkBuilder: the controls of the dataset and the network (layers typed or stepped, replicas, seed)."""
 from __future__ import annotations
 
 import ipywidgets as w
-import numpy as np
-import plotly.graph_objects as go
 
-from ..data import DATASETS
-from .common import figure, shows_errors
-from .state import MAX_HIDDEN, MAX_LAYERS
+from ..parameters import MAX_SEED
+from .common import ErrorNote, bind, shows_errors
+from .state import MAX_HIDDEN, MAX_LAYERS, dataset_names
+from .words import add_tooltip
 
-__all__ = ["NetworkBuilder", "network_drawing"]
-
-MAX_DRAWN_NODES = 64   # a layer wider than this is drawn with its first nodes only
-
-
-def network_drawing(network):
-    """Node positions and link segments of a network (plain arrays, for the figure and tests)."""
-    sizes = network.layers[:-1] + [network.n_outputs]
-    shown = [min(n, MAX_DRAWN_NODES) for n in sizes]
-    ys = [np.linspace(-1, 1, n) if n > 1 else np.zeros(1) for n in shown]
-    nodes = [(np.full(n, l, float), ys[l]) for l, n in enumerate(shown)]
-    pos_x, pos_y, neg_x, neg_y, mid_x, mid_y, text = [], [], [], [], [], [], []
-    for l, W in enumerate(network.weights):
-        Wl = W[:shown[l + 1], :shown[l]]
-        j, i = np.indices(Wl.shape)
-        x0, x1 = np.full(Wl.size, l, float), np.full(Wl.size, l + 1, float)
-        y0, y1 = ys[l][i.ravel()], ys[l + 1][j.ravel()]
-        values = Wl.ravel()
-        for sign, xs, ys_ in ((values >= 0, pos_x, pos_y), (values < 0, neg_x, neg_y)):
-            n = int(sign.sum())
-            xs.append(np.column_stack([x0[sign], x1[sign], np.full(n, np.nan)]).ravel())
-            ys_.append(np.column_stack([y0[sign], y1[sign], np.full(n, np.nan)]).ravel())
-        mid_x.append((x0 + x1) / 2)
-        mid_y.append((y0 + y1) / 2)
-        text += [f"W{l + 1}[{a},{b}] = {v:.3g}" for a, b, v in zip(j.ravel(), i.ravel(), values)]
-    cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)    # noqa: E731
-    return {"nodes": nodes, "positive": (cat(pos_x), cat(pos_y)), "negative": (cat(neg_x), cat(neg_y)),
-            "midpoints": (cat(mid_x), cat(mid_y)), "text": text}
-
+__all__ = ["NetworkBuilder"]
 
 class NetworkBuilder(w.VBox):
-    """Controls that build the dataset and the network, and the network drawn with its weights."""
+    """Controls that build the dataset and the network (the NetworkView draws it)."""
 
     def __init__(self, state):
         self.state = state
-        guard = shows_errors(state)
-        self.dataset = w.Dropdown(options=DATASETS, value=state.dataset, description="dataset")
-        self.noise = w.FloatSlider(value=state.noise, min=0, max=0.5, step=0.01, description="noise")
-        self.n_samples = w.IntSlider(value=state.n_samples, min=40, max=2000, step=20, description="points")
-        self.test_fraction = w.FloatSlider(value=state.test_fraction, min=0.1, max=0.5, step=0.05,
-                                           description="test share")
-        self.seed = w.BoundedIntText(value=state.seed, min=0, max=2**31 - 2, description="seed")
+        self.note = ErrorNote()
+        guard = shows_errors(state, self.note)
+        self.dataset = w.Dropdown(options=dataset_names(), description="dataset")
+        self.noise = w.FloatSlider(min=0, max=0.5, step=0.01, description="noise")
+        self.n_samples = w.IntSlider(min=40, max=2000, step=20, description="points")
+        self.test_fraction = w.FloatSlider(min=0.1, max=0.5, step=0.05, description="test share")
+        self.seed = w.BoundedIntText(min=0, max=MAX_SEED - 1, description="seed")
         self.regenerate = w.Button(description="regenerate", tooltip="new data with the next seed")
-        self.replicas = w.BoundedIntText(value=state.replicas, min=1, max=16, description="replicas")
-        self.bits = w.BoundedIntText(value=state.bits, min=1, max=8, description="weight bits")
+        self.replicas = w.BoundedIntText(min=1, max=16, description="replicas")
         self.add_layer = w.Button(description="+ layer")
         self.remove_layer = w.Button(description="- layer")
         self.layer_rows = w.VBox()
-        for name in ("dataset", "noise", "n_samples", "test_fraction", "seed", "replicas", "bits"):
-            getattr(self, name).observe(guard(lambda ch, n=name: setattr(state, n, ch["new"])), "value")
+        for name in ("dataset", "noise", "n_samples", "test_fraction", "seed", "replicas"):
+            control = getattr(self, name)
+            control.style, control.layout = {"description_width": "70px"}, w.Layout(width="260px")
+            add_tooltip(control, "setting", name)
+            bind(state, name, control, self.note)
+        self.seed.layout.width = "170px"
+        self.regenerate.layout = w.Layout(width="auto")
+        for button in (self.add_layer, self.remove_layer):
+            button.layout = w.Layout(width="auto")
         self.regenerate.on_click(guard(lambda _: setattr(state, "seed", state.seed + 1)))
         self.add_layer.on_click(guard(lambda _: self._set_hidden([*state.hidden, state.hidden[-1] if state.hidden
                                                                    else 8])))
         self.remove_layer.on_click(guard(lambda _: self._set_hidden(state.hidden[:-1])))
-        self.fig = figure(height=320, title="network", showlegend=False,
-                          xaxis={"visible": False}, yaxis={"visible": False})
-        self.fig.add_traces([
-            go.Scatter(mode="lines", line={"color": "rgba(31,119,180,0.35)", "width": 1}, hoverinfo="skip",
-                       name="w > 0"),
-            go.Scatter(mode="lines", line={"color": "rgba(214,39,40,0.35)", "width": 1}, hoverinfo="skip",
-                       name="w < 0"),
-            go.Scatter(mode="markers", marker={"size": 6, "opacity": 0}, hoverinfo="text", name="weights"),
-            go.Scatter(mode="markers", marker={"size": 9, "color": "#333"}, hoverinfo="text", name="neurons"),
-        ])
-        state.observe(self._sync_controls, names=["dataset", "noise", "n_samples", "test_fraction", "seed",
-                                                  "replicas", "bits"])
         state.observe(lambda _: self.redraw(), names="network_version")
         state.observe(self._lock, names="running")
-        super().__init__([w.HBox([self.dataset, self.regenerate]), self.noise, self.n_samples, self.test_fraction,
-                          self.seed, w.HBox([self.add_layer, self.remove_layer]), self.layer_rows, self.replicas,
-                          self.bits, self.fig])
+        super().__init__([self.dataset, self.noise, self.n_samples, self.test_fraction,
+                          w.HBox([self.seed, self.regenerate]), self.layer_rows,
+                          w.HBox([self.add_layer, self.remove_layer]), self.replicas, self.note])
         self.redraw()
 
     def _lock(self, change):
         """No structural change while sampling or training runs."""
         controls = [self.dataset, self.noise, self.n_samples, self.test_fraction, self.seed, self.regenerate,
-                    self.replicas, self.bits, self.add_layer, self.remove_layer]
+                    self.replicas, self.add_layer, self.remove_layer]
         for control in controls:
             control.disabled = change["new"]
         if not change["new"]:
             self.redraw()                      # restores the +/- buttons' own limits
         else:
             for row in self.layer_rows.children:
-                row.children[1].disabled = row.children[2].disabled = True
+                for control in row.children[1:]:
+                    control.disabled = True
 
     def _set_hidden(self, hidden):
         self.state.hidden = hidden
 
-    def _sync_controls(self, change):
-        control = getattr(self, change["name"])
-        if control.value != change["new"]:
-            control.value = change["new"]
-
     def _layer_row(self, l):
-        guard = shows_errors(self.state)
+        guard = shows_errors(self.state, self.note)
+        size = w.BoundedIntText(min=1, max=MAX_HIDDEN, layout={"width": "70px"})
         minus = w.Button(description="-", layout={"width": "32px"})
         plus = w.Button(description="+", layout={"width": "32px"})
 
-        def change(delta):
+        def change(n):
             hidden = list(self.state.hidden)
-            hidden[l] = hidden[l] + delta
-            self.state.hidden = hidden
+            if l < len(hidden) and hidden[l] != n:
+                hidden[l] = n
+                self.state.hidden = hidden
 
-        minus.on_click(guard(lambda _: change(-1)))
-        plus.on_click(guard(lambda _: change(+1)))
-        return w.HBox([w.Label(), minus, plus])
+        size.observe(guard(lambda ch: change(ch["new"])), "value")
+        minus.on_click(guard(lambda _: change(self.state.hidden[l] - 1)))
+        plus.on_click(guard(lambda _: change(self.state.hidden[l] + 1)))
+        return w.HBox([w.Label(f"hidden {l + 1}", layout={"width": "70px"}), size, minus, plus])
 
     def redraw(self):
-        """Redraw layer controls and the network figure from the state."""
+        """Layer controls from the state (new rows only when layers come or go)."""
         state = self.state
         if len(self.layer_rows.children) != len(state.hidden):       # new widgets only when layers come or go
             self.layer_rows.children = [self._layer_row(l) for l in range(len(state.hidden))]
         for row, n in zip(self.layer_rows.children, state.hidden):
-            label, minus, plus = row.children
-            label.value = f"hidden {self.layer_rows.children.index(row) + 1}: {n} neurons"
+            _, size, minus, plus = row.children
+            size.value, size.disabled = n, state.running
             minus.disabled, plus.disabled = n <= 1 or state.running, n >= MAX_HIDDEN or state.running
         self.add_layer.disabled = len(state.hidden) >= MAX_LAYERS or state.running
         self.remove_layer.disabled = not state.hidden or state.running
-        d = network_drawing(state.network)
-        nx = np.concatenate([x for x, _ in d["nodes"]])
-        ny = np.concatenate([y for _, y in d["nodes"]])
-        names = ["input"] + [f"h{l + 1}" for l in range(len(state.hidden))] + ["output"]
-        node_text = [f"{names[int(x)]}[{k}]" for x, nodes in zip(range(len(d["nodes"])), d["nodes"])
-                     for k in range(len(nodes[0]))]
-        with self.fig.batch_update():
-            self.fig.data[0].x, self.fig.data[0].y = d["positive"]
-            self.fig.data[1].x, self.fig.data[1].y = d["negative"]
-            self.fig.data[2].x, self.fig.data[2].y = d["midpoints"]
-            self.fig.data[2].text = d["text"]
-            self.fig.data[3].x, self.fig.data[3].y, self.fig.data[3].text = nx, ny, node_text
-            self.fig.layout.title.text = f"network {'-'.join(map(str, state.layers))} x{state.replicas} replicas"

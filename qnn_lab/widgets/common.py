@@ -2,28 +2,137 @@
 from __future__ import annotations
 
 import functools
+import html
+import re
 import threading
 import time
 import traceback
+import weakref
+from copy import deepcopy
 
+import ipywidgets as w
 import plotly.graph_objects as go
+from plotly.basewidget import BaseFigureWidget
 
-__all__ = ["BackgroundJob", "Throttle", "figure", "shows_errors"]
+from .words import explain
+
+__all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "THEME_CSS", "BackgroundJob", "ErrorNote",
+           "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below", "shows_errors",
+           "sync_figures"]
+
+#: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
+BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
+#: Diverging scale from orange (negative) through white to blue (positive), the same meaning everywhere.
+DIVERGING = [[0.0, ORANGE], [0.5, "#f7f7f7"], [1.0, BLUE]]
+#: No toolbar over titles; zoom, pan and hover still work.
+CONFIG = {"displayModeBar": False, "displaylogo": False}
+
+#: The lab follows JupyterLab's light and dark themes: figures have transparent backgrounds and take their
+#: text and grid colours from the theme's CSS variables (Voila and JupyterLab set them on the page).
+THEME_CSS = """<style>
+.qnn-lab .js-plotly-plot .main-svg text { fill: var(--jp-ui-font-color1, #333) !important; }
+.qnn-lab .js-plotly-plot .gridlayer path, .qnn-lab .js-plotly-plot .zerolinelayer path {
+  stroke: var(--jp-border-color2, #e0e0e0) !important; }
+.qnn-lab .js-plotly-plot .legend .bg { fill: transparent !important; }
+.qnn-lab .qnn-note { color: var(--jp-ui-font-color2, #666); font-size: 12px; line-height: 1.3; }
+.qnn-lab .qnn-error { color: var(--jp-error-color1, #c00) !important; }
+.qnn-lab .qnn-network .widget-html-content { font-size: 12px; line-height: 1.35; }
+.qnn-lab .widget-hbox { flex-wrap: wrap; }
+.qnn-lab .widget-inline-hbox { max-width: 100%; }
+.qnn-lab .qnn-box { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 4px; padding: 4px; }
+.qnn-lab .widget-tab > .p-TabBar .p-TabBar-tab, .qnn-lab .widget-tab > .lm-TabBar .lm-TabBar-tab { min-width: 0; }
+</style>"""
 
 
-def shows_errors(state):
-    """Decorator: an exception in a callback goes to ``state.message``; the lab keeps working."""
+MAX_NOTE = 300     # characters an error note shows
+
+#: The controls bound to each setting ("name", or "name.key" for a dict entry), per LabState.
+_CONTROLS = weakref.WeakKeyDictionary()
+
+
+def controls_of(state):
+    """{setting: [controls]} of the controls ``bind`` attached to ``state`` (share links hide / lock them)."""
+    return _CONTROLS.get(state, {})
+
+
+class ErrorNote(w.HTML):
+    """A red line beside a control or button: what went wrong there; hidden when empty."""
+
+    def __init__(self):
+        super().__init__(layout={"display": "none", "max_width": "100%"})
+
+    def show(self, text):
+        """Show ``text`` (cut to MAX_NOTE characters, wrapped anywhere: a 2,000-character value cannot widen
+        the panel); "" hides the note."""
+        text = text if len(text) <= MAX_NOTE else text[:MAX_NOTE - 1] + "…"
+        self.value = (f"<div class='qnn-error' style='color:#c00;overflow-wrap:anywhere;max-width:100%'>"
+                      f"{html.escape(text)}</div>") if text else ""
+        self.layout.display = None if text else "none"
+
+    @property
+    def text(self):
+        return html.unescape(re.sub("<[^>]+>", "", self.value))
+
+
+def shows_errors(state, note=None):
+    """Decorator: an exception in a callback goes to ``note`` (beside its cause) or else to
+    ``state.message``; a success clears ``note``. The lab keeps working either way."""
     def wrap(fn):
         @functools.wraps(fn)
         def call(*args, **kwargs):
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             except Exception as exc:       # shown to the user, never swallowed
-                state.message = f"{type(exc).__name__}: {exc}"
+                text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
                 state.last_traceback = traceback.format_exc()
+                if note is None:
+                    state.message = text
+                else:
+                    note.show(text)
                 return None
+            if note is not None:
+                note.show("")
+            return result
         return call
     return wrap
+
+
+def bind(state, name, control, note, *, key=None, parse=None, show=None):
+    """Show setting ``name`` (or its entry ``key``, for the dict settings) in ``control`` and
+    write the control's edits back; a refused value is explained in ``note``, the setting keeps
+    its last valid value, and the next accepted value clears the note. A control without a
+    tooltip gets the setting's plain words (``words.SETTINGS``)."""
+    if not control.tooltip:
+        control.tooltip = explain("setting", name)
+    parse = parse or (lambda v: v)
+    show = show or (lambda v: v)
+
+    def current():
+        value = getattr(state, name)
+        return value.get(key) if key is not None else value
+
+    def to_state(change):
+        try:
+            value = parse(change["new"])
+            if key is None:
+                setattr(state, name, value)
+            elif value != current():
+                setattr(state, name, {**getattr(state, name), key: value})
+        except Exception as exc:       # shown beside the control; the setting stays valid
+            note.show(str(exc))
+            return
+        note.show("")
+
+    def to_control(change=None):
+        value = show(current())
+        if control.value != value:
+            control.value = value
+
+    control.observe(to_state, "value")
+    state.observe(to_control, names=name)
+    _CONTROLS.setdefault(state, {}).setdefault(name if key is None else f"{name}.{key}", []).append(control)
+    to_control()
+    return to_control
 
 
 class Throttle:
@@ -64,9 +173,77 @@ class BackgroundJob:
             self._thread.start()
 
 
-def figure(height=300, width=None, **layout):
-    """A FigureWidget with the lab's compact layout."""
-    fig = go.FigureWidget()
-    layout = {"margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "template": "plotly_white", **layout}
+class LabFigure(go.FigureWidget):
+    """A FigureWidget without plotly's toolbar, and safe against the browser's trace updates.
+
+    plotly's ``BaseFigureWidget._remove_overlapping_props`` asks ``not value`` of a numpy array
+    when the browser sends back defaults for a trace whose property holds an array (a click, a
+    legend toggle, an autorange), and raises ValueError in the kernel's log; this version treats
+    arrays as values (issue 13, regression test in tests/test_widgets.py).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._config = CONFIG
+
+    @staticmethod
+    def _remove_overlapping_props(input_data, delta_data, prop_path=()):
+        removed = []
+        if isinstance(input_data, dict) and isinstance(delta_data, dict):
+            for p, delta_val in delta_data.items():
+                if p not in input_data:
+                    continue
+                if isinstance(delta_val, dict) or go.Figure._is_dict_list(delta_val):
+                    input_val = input_data[p]
+                    if isinstance(input_val, (dict, list)):
+                        removed.extend(LabFigure._remove_overlapping_props(input_val, delta_val, prop_path + (p,)))
+                        if len(input_val) == 0:
+                            input_data.pop(p)
+                            removed.append(prop_path + (p,))
+                elif p != "uid":
+                    input_data.pop(p)
+                    removed.append(prop_path + (p,))
+        elif isinstance(input_data, list) and isinstance(delta_data, list):
+            for i, (input_val, delta_val) in enumerate(zip(input_data, delta_data)):
+                if isinstance(input_val, (dict, list)) and (isinstance(delta_val, dict)
+                                                            or go.Figure._is_dict_list(delta_val)):
+                    removed.extend(LabFigure._remove_overlapping_props(input_val, delta_val, prop_path + (i,)))
+        return removed
+
+
+def figure(height=300, width=None, fig=None, **layout):
+    """A LabFigure with the lab's compact layout (transparent, so it follows the page's theme)."""
+    fig = LabFigure(fig)
+    layout = {"margin": {"l": 48, "r": 10, "t": 30, "b": 40}, "template": "plotly_white",
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "font": {"size": 11},
+              "title": {"font": {"size": 13}, "x": 0.02, "xanchor": "left"}, **layout}
     fig.update_layout(height=height, width=width, **layout)
     return fig
+
+
+def figures_below(widget):
+    """Every plotly FigureWidget in ``widget`` and its children."""
+    if isinstance(widget, BaseFigureWidget):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from figures_below(child)
+
+
+def sync_figures(widget):
+    """Give every figure below ``widget`` its current data as widget state.
+
+    plotly does this only when a FigureWidget is displayed on its own; inside a Box its
+    initial state stays empty (what Voila, state only, shows; and trace styles set before
+    display are lost in JupyterLab too).
+    """
+    for fig in figures_below(widget):
+        fig._widget_layout = deepcopy(fig._layout_obj._props)
+        fig._widget_data = deepcopy(fig._data)
+
+
+class FigureBox:
+    """Mixin for a Box of FigureWidgets that can be displayed on its own (see ``sync_figures``)."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        sync_figures(self)
+        return super()._repr_mimebundle_(**kwargs)

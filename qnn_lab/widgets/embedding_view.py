@@ -7,6 +7,7 @@ with ``qnn_lab.samplers.embedding.embed`` (imported when pressed).
 from __future__ import annotations
 
 import colorsys
+import html
 import weakref
 from collections.abc import Mapping
 
@@ -14,10 +15,12 @@ import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
-from ..encoding.labels import variable_name
-from ..exceptions import check_choice, check_int
+from ..encoding import NeuronEncoding
+from ..encoding.labels import locate, variable_name
+from ..exceptions import check_int
 from ..samplers.embedding import TOPOLOGIES
-from .common import BackgroundJob, figure, shows_errors
+from .common import BackgroundJob, ErrorNote, bind, figure, shows_errors
+from .reads import Reads
 
 __all__ = ["EmbeddingView", "embedding_plot_data", "label_colors", "qpu_layout", "variable_name",
            "window_spins"]
@@ -221,22 +224,28 @@ class EmbeddingView(BackgroundJob, w.VBox):
     def __init__(self, state, inspector=None):
         self.state = state
         self.inspector = inspector
-        guard = shows_errors(state)
-        self.topology = w.Dropdown(options=TOPOLOGIES, value="pegasus", description="topology")
+        self.note = ErrorNote()                    # errors of this panel's controls and buttons
+        guard = shows_errors(state, self.note)
+        self.topology = w.Dropdown(options=TOPOLOGIES, description="topology")
         self.embed_button = w.Button(description="Embed", button_style="primary", icon="project-diagram")
-        self.num_reads = w.BoundedIntText(value=50, min=1, max=10_000, description="reads")
-        self.chain_scale = w.BoundedFloatText(value=1.414, min=0.01, max=100.0, step=0.1, description="chain str.",
+        self.num_reads = w.BoundedIntText(min=1, max=10_000, description="reads on the QPU",
+                                          style={"description_width": "initial"})
+        self.chain_scale = w.BoundedFloatText(min=0.01, max=100.0, step=0.1, description="chain strength",
+                                              style={"description_width": "initial"},
                                               tooltip="chain strength prefactor (x RMS coupling per qubit); "
                                                       "small values let chains break")
         self.sample_button = w.Button(description="Sample chains", icon="play", disabled=True,
                                       tooltip="the mock QPU: simulated annealing of the embedded (physical) model")
         self.inspect_button = w.Button(description="Open in inspector", icon="external-link", disabled=True)
-        self.minibatch = w.BoundedIntText(value=8, min=1, max=10_000, description="minibatch")
+        self.minibatch = w.BoundedIntText(min=1, max=10_000, description="minibatch")
+        for name, control in (("topology", self.topology), ("embed_reads", self.num_reads),
+                              ("chain_strength", self.chain_scale), ("embed_minibatch", self.minibatch)):
+            bind(state, name, control, self.note)
         self.status, self.stats, self.windows = w.HTML(), w.HTML(), w.HTML()
         self.embed_button.on_click(guard(lambda _: self.embed()))
         self.sample_button.on_click(guard(lambda _: self.sample()))
         self.inspect_button.on_click(guard(lambda _: self.open_inspector()))
-        self.minibatch.observe(guard(lambda _: self.show_windows()), "value")
+        state.observe(guard(lambda _: self.show_windows()), names="embed_minibatch")
         self.fig = figure(height=520, title="QPU graph", showlegend=False, hovermode="closest",
                           xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"})
         # SVG for what matters (chains, their couplers, marks: at most a few thousand points), WebGL for
@@ -252,15 +261,23 @@ class EmbeddingView(BackgroundJob, w.VBox):
                        marker={"symbol": "circle-open", "size": 13, "color": BROKEN_COLOR, "line": {"width": 2}}),
             go.Scatter(mode="markers", name="selected", hoverinfo="skip",
                        marker={"symbol": "circle-open", "size": 17, "color": "#000", "line": {"width": 3}}),
+            go.Scatter(mode="markers", name="chosen read: spin up", hoverinfo="skip",
+                       marker={"symbol": "triangle-up", "size": 7, "color": "#111", "line": {"width": 0.5,
+                                                                                            "color": "#fff"}}),
+            go.Scatter(mode="markers", name="chosen read: spin down", hoverinfo="skip",
+                       marker={"symbol": "triangle-down", "size": 7, "color": "#111",
+                               "line": {"width": 0.5, "color": "#fff"}}),
         ])
         self.fig.data[3].on_click(guard(self._on_chain_click))
         self.model = self.sampleset = self.physical = self.plot = None
+        self.sample_index = state.sample_index
         self.chains, self.target = {}, None
         self._structure = None
         state.observe(lambda _: self.highlight(), names="selected_label")
+        state.observe(lambda _: self.show_read(), names=["selected_read", "last_reads"])
         state.observe(self._on_model_change, names=["network_version", "encoding", "bits", "data_version"])
         controls = [w.HBox([self.topology, self.embed_button, self.inspect_button]),
-                    w.HBox([self.num_reads, self.chain_scale, self.sample_button])]
+                    w.HBox([self.num_reads, self.chain_scale, self.sample_button]), self.note]
         try:
             _graph_library()
         except ImportError as exc:
@@ -278,12 +295,14 @@ class EmbeddingView(BackgroundJob, w.VBox):
             return
         from ..samplers.embedding import embed
         model = self.state.current_model()
-        topology = check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError)
+        topology = self.state.topology
         seed = self.state.seed
+        sample = self.state.sample_index
 
         def job():
             embedding = embed(model.bqm, topology=topology, random_state=seed)
             self.sampleset = self.physical = None
+            self.sample_index = sample
             self.show(embedding.chains, embedding.target, model=model)
 
         self._start(job, f"embedding {model.bqm.num_variables} variables on {topology} ...", block)
@@ -297,16 +316,17 @@ class EmbeddingView(BackgroundJob, w.VBox):
             return
         from ..samplers.qpu import MockQpuSampler
         model = self.model
-        params = {"topology": check_choice("topology", self.topology.value, TOPOLOGIES, error=ValueError),
-                  "num_reads": self.num_reads.value, "chain_strength_prefactor": self.chain_scale.value,
+        params = {"topology": self.state.topology, "num_reads": self.state.embed_reads,
+                  "chain_strength_prefactor": self.state.chain_strength,
                   "embedding_seed": self.state.seed, "seed": self.state.seed}
 
         def job():
             sampleset = MockQpuSampler().sample(model.bqm, **params)
             embedding, physical = sampleset.info["embedding"], sampleset.info["physical"]
             self.sampleset, self.physical = sampleset, physical
-            self.show(embedding.chains, embedding.target, model=model,
-                      broken=embedding.broken(physical))
+            broken = embedding.broken(physical)
+            self.show(embedding.chains, embedding.target, model=model, broken=broken)
+            self._publish_reads(model, sampleset, list(embedding.chains), broken)
             self.status.value = (f"{len(physical)} reads on the mock QPU, chain strength "
                                  f"{sampleset.info['chain_strength']:.3g}")
 
@@ -319,8 +339,9 @@ class EmbeddingView(BackgroundJob, w.VBox):
         def run():
             try:
                 job()
-            except Exception as exc:       # shown in the lab's message area
-                self.state.message = f"{type(exc).__name__}: {exc}"
+                self.note.show("")
+            except Exception as exc:       # shown beside the buttons
+                self.note.show(f"{type(exc).__name__}: {exc}")
                 self.status.value = ""
             finally:
                 self.embed_button.disabled = False
@@ -333,12 +354,15 @@ class EmbeddingView(BackgroundJob, w.VBox):
         """Hand the mock-QPU reads of the embedded model to the inspector bridge; its message goes to the lab."""
         if self.sampleset is None or self.model is None:
             raise ValueError("nothing to inspect yet: press Embed, then Sample chains (the inspector shows reads)")
-        if self.inspector is None:
-            from ..samplers.inspector import show_inspector as inspector
-        else:
-            inspector = self.inspector
-        result = inspector(self.sampleset)
-        self.state.message = f"inspector: {result}" if result else "opened in the inspector"
+        from ..samplers.inspector import InspectorViewerMissing, show_inspector
+
+        inspector = show_inspector if self.inspector is None else self.inspector
+        try:
+            result = inspector(self.sampleset)
+        except InspectorViewerMissing as exc:
+            raise InspectorViewerMissing(f"{exc}; the lab shows it too: chains here (broken ones ringed in red), "
+                                         f"each read in 4. Energies of the reads") from None
+        self.status.value = html.escape(f"inspector: {result}" if result else "opened in the inspector")
 
     # ------------------------------------------------------------ drawing
     def show(self, chains, target, model=None, broken=None):
@@ -350,7 +374,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         self.chains, self.target, self.plot, self.model = dict(chains), target, plot, model
         self._structure = self._model_structure() if model is not None else None
         with self.fig.batch_update():
-            couplers, chain_edges, unused, qubits, broken_trace, _ = self.fig.data
+            couplers, chain_edges, unused, qubits, broken_trace = self.fig.data[:5]
             couplers.x, couplers.y = plot["couplers"]["x"], plot["couplers"]["y"]
             chain_edges.x, chain_edges.y = plot["chain_edges"]["x"], plot["chain_edges"]["y"]
             unused.x, unused.y = plot["unused"]["x"], plot["unused"]["y"]
@@ -362,6 +386,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
             s = plot["stats"]
             self.fig.layout.title.text = f"{s['logical_variables']} variables on {s['topology']} ({s['qubits']} qubits)"
             self._zoom_to_chains(plot)
+            self.show_read()
         self.show_stats()
         self.show_windows()
         self.sample_button.disabled = self.model is None
@@ -396,12 +421,51 @@ class EmbeddingView(BackgroundJob, w.VBox):
         with self.fig.batch_update():
             self._draw_selected({"x": self.plot["qubits"]["x"][chosen], "y": self.plot["qubits"]["y"][chosen]})
 
+    def _publish_reads(self, model, sampleset, labels, broken):
+        """The mock-QPU reads as the lab's last reads (neuron models): the read stepper walks them."""
+        if not isinstance(model, NeuronEncoding):
+            return
+        i = self.sample_index
+        data = self.state.data
+        reads = Reads.decode(model.network, data.X_train[i:i + 1], data.y_train[i:i + 1], [i],
+                             model.decode(sampleset).states, chains=(labels, broken[:, None, :]),
+                             sampleset=sampleset)
+        self.state.selected_read = None
+        self.state.last_reads = reads
+
+    def show_read(self):
+        """The chosen read (``LabState.selected_read``) on the chains: its spins, and the chains broken in it."""
+        reads, k, plot = self.state.last_reads, self.state.selected_read, self.plot
+        up = down = np.zeros(0, int)
+        broken = None
+        if plot is not None and isinstance(reads, Reads) and k is not None and k < len(reads) and \
+                isinstance(self.model, NeuronEncoding) and \
+                [s.shape[-1] for s in reads.states] == self.model.network.spin_sizes:
+            r, p = reads.locate(k)
+            n_layers = len(reads.states)
+            spins = np.array([reads.states[layer][r, p, unit] if sample == 0 else 0.0
+                              for sample, layer, unit in (locate(label, n_layers) for label in plot["labels"])])
+            point = spins[plot["qubits"]["label_index"]]
+            up, down = np.flatnonzero(point > 0), np.flatnonzero(point < 0)
+            if reads.chains is not None and list(reads.chains[0]) == list(plot["labels"]):
+                broken = np.asarray(reads.chains[1][r, p])[plot["qubits"]["label_index"]]
+        q = plot["qubits"] if plot is not None else {"x": np.zeros(0), "y": np.zeros(0), "text": []}
+        with self.fig.batch_update():
+            self.fig.data[6].x, self.fig.data[6].y = q["x"][up], q["y"][up]
+            self.fig.data[7].x, self.fig.data[7].y = q["x"][down], q["y"][down]
+            if plot is not None:
+                b = plot["broken"] if broken is None else {
+                    "x": q["x"][broken], "y": q["y"][broken],
+                    "text": [f"{t} · broken in this read" for t, on in zip(q["text"], broken) if on]}
+                self.fig.data[4].x, self.fig.data[4].y, self.fig.data[4].text = b["x"], b["y"], b["text"]
+
     def _draw_selected(self, xy):
         self.fig.data[5].x, self.fig.data[5].y = xy["x"], xy["y"]
 
     def _on_chain_click(self, trace, points, selector):
-        if points.point_inds:
-            k = self.plot["qubits"]["label_index"][points.point_inds[0]]
+        index = self.plot["qubits"]["label_index"] if self.plot is not None else []
+        if points.point_inds and points.point_inds[0] < len(index):     # not a click on an old drawing
+            k = index[points.point_inds[0]]
             self.state.selected_label = self.plot["labels"][k]
 
     def _model_structure(self):
@@ -421,7 +485,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         Once a model is embedded, it also estimates the qubits at that embedding's mean chain
         length (red where the estimate exceeds the QPU's qubits).
         """
-        rows = window_spins(self.state.network.spin_sizes, self.minibatch.value)
+        rows = window_spins(self.state.network.spin_sizes, self.state.embed_minibatch)
         top = max(r["spins"] for r in rows)
         stats = self.plot["stats"] if self.plot is not None else None
         head = "<tr><th>k layers</th><th>largest window</th><th>spins</th>"

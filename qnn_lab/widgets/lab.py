@@ -1,32 +1,53 @@
-"""Lab: every panel in one layout, a message area, and save / load of the lab's state."""
+"""Lab: the core loop on one screen, the deeper views as tabs built when first opened, save / load."""
 from __future__ import annotations
 
+import html
 import json
 from copy import deepcopy
 from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
+import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
 from .builder import NetworkBuilder
-from .common import shows_errors
+from .common import THEME_CSS, ErrorNote, bind, shows_errors
 from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram
+from .lessons import LessonPlayer
+from .network_view import NetworkView
 from .qubo_view import QuboView
+from .read_stepper import ReadStepper
 from .sampler_panel import SamplerPanel
-from .state import LabState
-from .training_view import TrainingView
+from .share import ShareControl, lab_from_link
+from .state import STATE_VERSION, LabState, LabValueError, migrate
+from .training_view import TAB_WIDTH, TrainingView
+from .transfer import Browser, TransferPanel
+from .words import Glossary, explain, help_note
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "Lab"]
 
 STATE_FORMAT = "qnn_lab.state"
-STATE_VERSION = 1
+
+
+#: The deeper views under the first screen, in tab order (``LabState.tab`` names them).
+TAB_TITLES = {"model": "Ising / QUBO model", "sampler": "Sampler & schedule", "energies": "Energies",
+              "landscape": "Landscape", "qpu": "QPU", "lessons": "Lessons & glossary"}
+
+
+#: Below the save row, opened on demand: the browser-side files and the share link.
+EXTRA_TITLES = {"files": "Your files: downloads, uploads, your own data", "share": "Share: a link to this lab"}
+
+
+def _heading(title, panel):
+    return w.HBox([w.HTML(f"<b>{title}</b>"), help_note("panel", panel)], layout={"align_items": "center"})
 
 
 class Lab(w.VBox):
-    """The whole dashboard: build, encode, sample, train, embed on a QPU graph.
+    """The whole lab on one screen: data and network, the network, its answers, Play / Step / Reset and
+    the accuracy curve; under them the deeper views as tabs, each built when first opened.
 
     Examples:
         >>> lab = Lab(dataset="xor", hidden=[8])
@@ -34,38 +55,149 @@ class Lab(w.VBox):
         [2, 8, 2]
     """
 
-    def __init__(self, **choices):
-        self.state = LabState(**choices)
-        self.state.last_traceback = ""
-        self.qubo = QuboView(self.state)              # observes first: the model view redraws first
-        self.builder = NetworkBuilder(self.state)
-        self.sampler = SamplerPanel(self.state)
-        self.histogram = EnergyHistogram(self.state)
-        self.training = TrainingView(self.state)
-        self.embedding = EmbeddingView(self.state)    # .inspector: the "Open in inspector" callable
+    def __init__(self, **settings):
+        self.state = state = LabState(**settings)
+        state.last_traceback = ""
+        self.builder = NetworkBuilder(state)
+        self.network = NetworkView(state, height=350)
+        self.network.fig.layout.width = 350
+        for trace in self.network.fig.data:            # the colour bar's title within the narrow column
+            if isinstance(trace, go.Heatmap) and trace.showscale:
+                trace.colorbar.x, trace.colorbar.len = 0.5, 0.5
+        self.training = TrainingView(state)
+        self.mode = w.ToggleButtons(options=[("simple", "simple"), ("expert", "expert")],
+                                    tooltips=[explain("setting", "mode")] * 2,
+                                    style={"button_width": "64px"})
+        self.mode_note = ErrorNote()
+        bind(state, "mode", self.mode, self.mode_note)
         self.message = w.HTML()
         self.dismiss = w.Button(description="dismiss", layout={"width": "80px"})
-        self.path = w.Text(value="qnn_lab_state.json", description="file")
-        self.save_button = w.Button(description="Save", icon="save")
-        self.load_button = w.Button(description="Load", icon="folder-open")
-        guard = shows_errors(self.state)
-        self.save_button.on_click(guard(lambda _: self.save(self.path.value)))
-        self.load_button.on_click(guard(lambda _: self.load(self.path.value)))
-        self.dismiss.on_click(lambda _: setattr(self.state, "message", ""))
-        self.state.observe(self._show_message, names="message")
-        box = {"border": "1px solid #ddd", "padding": "6px", "margin": "3px"}
+        self.path = w.Text(value="qnn_lab_state.json", description="file", style={"description_width": "30px"},
+                           layout={"width": "240px"})
+        self.save_button = w.Button(description="Save", icon="save", layout={"width": "auto"})
+        self.load_button = w.Button(description="Load", icon="folder-open", layout={"width": "auto"})
+        self.file_note = ErrorNote()
+        file_guard = shows_errors(state, self.file_note)
+        self.saved_note = w.HTML()
+        self.save_button.on_click(file_guard(lambda _: self._saved(self.save(self.path.value))))
+        self.load_button.on_click(file_guard(lambda _: self._loaded(self.path.value)))
+        self.dismiss.on_click(lambda _: setattr(state, "message", ""))
+        state.observe(self._show_message, names="message")
+        column = {"flex": "0 1 auto", "margin": "0 6px 0 0"}
+        controls = w.VBox([_heading("Data and network", "network"), self.builder, _heading("Training", "training"),
+                           self.training], layout={**column, "width": "266px"}).add_class("qnn-controls")
+        network = w.VBox([self.network], layout={**column, "width": "354px"}).add_class("qnn-network")
+        output = w.VBox([_heading("Output", "output"), self.training.output,
+                         w.Box([self.training.accuracy]).add_class("qnn-accuracy")], layout=column)
+        core = w.HBox([controls, network, output.add_class("qnn-output")],
+                      layout={"flex_flow": "row wrap", "align_items": "flex-start"}).add_class("qnn-core")
+        self._panels = {}
+        self.tabs = w.Tab(children=[w.VBox() for _ in TAB_TITLES], titles=list(TAB_TITLES.values()),
+                          selected_index=None)
+        self.tabs.observe(self._on_tab, "selected_index")
+        state.observe(self._show_tab, names="tab")
+        self.browser = Browser()                      # the page side of downloads and of the Share link
+        self.extras = w.Accordion(children=[w.VBox(), w.VBox()], titles=list(EXTRA_TITLES.values()),
+                                  selected_index=None)
+        self.extras.observe(lambda ch: ch["new"] is not None and self._extra(list(EXTRA_TITLES)[ch["new"]]),
+                            "selected_index")
         super().__init__([
-            w.HTML("<h3 style='margin:4px'>qnn_lab: training a neural network by annealing</h3>"),
-            w.HBox([self.message, self.dismiss]),
-            w.HBox([w.VBox([w.HTML("<b>1. Network</b>"), self.builder], layout=box),
-                    w.VBox([w.HTML("<b>2. Ising / QUBO model</b>"), self.qubo], layout=box)]),
-            w.HBox([w.VBox([w.HTML("<b>3. Sampler</b>"), self.sampler], layout=box),
-                    w.VBox([w.HTML("<b>4. Energies of the reads</b>"), self.histogram], layout=box)]),
-            w.VBox([w.HTML("<b>5. Training</b>"), self.training], layout=box),
-            w.VBox([w.HTML("<b>6. On a QPU: minor embedding</b>"), self.embedding], layout=box),
-            w.HBox([self.path, self.save_button, self.load_button]),
+            w.HTML(THEME_CSS),
+            w.HBox([w.HTML("<b style='font-size:15px'>qnn_lab</b> <span class='qnn-note'>training a neural network "
+                           "by annealing</span>"), self.mode, self.mode_note, self.message, self.dismiss],
+                   layout={"flex_flow": "row wrap", "align_items": "center", "justify_content": "space-between"}),
+            core, self.tabs,
+            w.HBox([self.path, self.save_button, self.load_button, self.saved_note], layout={"flex_flow": "row wrap"}),
+            self.file_note, self.extras, self.browser,
         ])
+        self.add_class("qnn-lab")
         self._show_message({"new": ""})
+        self._show_tab({"new": state.tab})
+
+    # ------------------------------------------------------------ tabs, built when first opened
+    def panel(self, name):
+        """The deeper view ``name`` (a key of TAB_TITLES), built on first use."""
+        if name not in self._panels:
+            state = self.state
+            build = {"model": lambda: QuboView(state), "sampler": lambda: SamplerPanel(state),
+                     "energies": self._energies, "landscape": self.training.landscape_panel,
+                     "qpu": lambda: EmbeddingView(state),
+                     "lessons": lambda: w.VBox([LessonPlayer(state), _heading("Glossary", "glossary"), Glossary()])}
+            widget = build[name]()
+            for fig in _figures(widget):
+                if fig.layout.width is None or fig.layout.width > TAB_WIDTH:   # drawn while hidden, plotly
+                    fig.layout.width = TAB_WIDTH                              # would take 700 px
+                _sync(fig)
+            self._panels[name] = widget
+            box = self.tabs.children[list(TAB_TITLES).index(name)]
+            box.children = [w.HTML(f"<div class='qnn-note'>{explain('panel', name)}</div>"), widget]
+        return self._panels[name]
+
+    def _energies(self):
+        histogram = EnergyHistogram(state=self.state, history=lambda: self.training.history)
+        self.read_stepper = ReadStepper(self.state)
+        return w.VBox([histogram, _heading("Read stepper", "read_stepper"), self.read_stepper])
+
+    def _extra(self, name):
+        """Your files (downloads, uploads, own data) or Share (links, teacher mode), built on first open."""
+        if name not in self._panels:
+            widget = (TransferPanel if name == "files" else ShareControl)(self, self.browser)
+            self._panels[name] = widget
+            self.extras.children[list(EXTRA_TITLES).index(name)].children = [widget]
+        return self._panels[name]
+
+    @property
+    def transfer(self):
+        return self._extra("files")
+
+    @property
+    def share(self):
+        return self._extra("share")
+
+    @property
+    def lessons(self):
+        """The lesson player of the Lessons tab."""
+        return self.panel("lessons").children[0]
+
+    @property
+    def qubo(self):
+        return self.panel("model")
+
+    @property
+    def sampler(self):
+        return self.panel("sampler")
+
+    @property
+    def histogram(self):
+        return self.panel("energies").children[0]
+
+    @property
+    def embedding(self):
+        return self.panel("qpu")
+
+    def _on_tab(self, change):
+        if change["new"] is not None:
+            name = list(TAB_TITLES)[change["new"]]
+            self.panel(name)
+            self.state.tab = name
+
+    def _show_tab(self, change):
+        index = list(TAB_TITLES).index(change["new"]) if change["new"] else None
+        if self.tabs.selected_index != index:
+            self.tabs.selected_index = index
+
+    @classmethod
+    def from_link(cls, url_or_query, **defaults):
+        """The lab a share link describes (see ``qnn_lab.widgets.share``); ``defaults`` apply where it is silent.
+
+        Examples:
+            >>> lab = Lab.from_link("?dataset=xor&hidden=8,8&replicas=3&hide=qpu&colour=red")
+            >>> lab.state.layers, lab.state.replicas
+            ([2, 8, 8, 2], 3)
+            >>> lab.state.message
+            "This link: unknown key 'colour': ..."
+        """
+        return lab_from_link(cls, url_or_query, **defaults)
 
     def _repr_mimebundle_(self, **kwargs):
         """Display; first give every figure its current data as widget state.
@@ -74,9 +206,16 @@ class Lab(w.VBox):
         initial state stays empty, which Voila (state only, no replayed messages) shows.
         """
         for fig in _figures(self):
-            fig._widget_layout = deepcopy(fig._layout_obj._props)
-            fig._widget_data = deepcopy(fig._data)
+            _sync(fig)
         return super()._repr_mimebundle_(**kwargs)
+
+    def _saved(self, where):
+        self.saved_note.value = f"saved to <code>{html.escape(where)}</code>"
+
+    def _loaded(self, path):
+        self.saved_note.value = ""
+        self.load(path)
+        self.saved_note.value = f"loaded <code>{html.escape(str(Path(path).expanduser().resolve()))}</code>"
 
     def _show_message(self, change):
         text = change["new"]
@@ -85,58 +224,54 @@ class Lab(w.VBox):
 
     # ------------------------------------------------------------ save / load
     def to_dict(self):
-        """The lab's state: choices, the network with its weights, the training history (no secrets)."""
-        tr = self.training.trainer
-        return {"format": STATE_FORMAT, "version": STATE_VERSION, "choices": self.state.to_dict(),
-                "network": self.state.network.to_dict(),
-                "training": {"trainer": self.training.trainer_choice.value,
-                             "learning_rate": self.training.learning_rate.value,
-                             "batch_size": self.training.batch_size.value,
-                             "history": getattr(tr, "history_", [])}}
+        """The lab's state: every setting (``LabState.to_dict``), the network with its weights and the
+        training history (no data, no secrets)."""
+        return {"format": STATE_FORMAT, **self.state.to_dict(), "network": self.state.network.to_dict(),
+                "history": self.training.history}
 
     def save(self, path):
-        """Write the state as JSON to ``path``."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1, default=_plain))
-        self.state.message = ""
+        """Write the state as JSON to ``path``; says where in ``saved_to``."""
+        path = Path(path).expanduser().resolve()
+        path.write_text(json.dumps(self.to_dict(), indent=1, default=_plain))
+        self.saved_to = str(path)
+        return self.saved_to
 
     def load(self, path):
         """Read a state file; a damaged or newer file is refused and nothing changes."""
         try:
             data = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"'path' should be a readable qnn_lab state file: {path!r} ({exc})") from None
+            raise ValueError(f"'path' should be a readable qnn_lab state file: {str(path)!r} ({exc})") from None
         self.apply(data)
 
     def apply(self, data):
-        """Restore a state dict (as made by ``to_dict``) after checking all of it."""
+        """Restore a state dict (``to_dict()`` output of this or an older version) after checking all of it."""
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise ValueError(f"the file should be a {STATE_FORMAT!r} file: format = "
                              f"{data.get('format') if isinstance(data, dict) else type(data).__name__!r}")
-        if not isinstance(data.get("version"), int) or data["version"] > STATE_VERSION:
-            raise ValueError(f"the state file's 'version' should be <= {STATE_VERSION}: value = "
-                             f"{data.get('version')!r} (made by a newer qnn_lab?)")
+        data = dict(data)
+        data.pop("format")
         try:
-            network = Network.from_dict(data["network"])
-            choices = dict(data["choices"])
-            probe = LabState(**{k: v for k, v in choices.items() if k != "sample_index"})   # validates all
-            probe.sample_index = choices.get("sample_index", 0)
+            network = Network.from_dict(data.pop("network"))
+            history = data.pop("history", None)
+            if history is None:                                  # version 1 kept it under "training"
+                history = data.get("training", {}).get("history", [])
+            settings = migrate(data)
+            probe = LabState.from_dict(settings)                 # validates every setting
+        except LabValueError as exc:
+            if "'version'" in str(exc):
+                raise ValueError(f"the state file's {exc}") from None
+            raise ValueError(f"the state file is damaged: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"the state file is damaged: {type(exc).__name__}: {exc}") from None
         if network.layers != probe.layers:
             raise ValueError(f"the state file is damaged: network layers {network.layers} do not match the "
-                             f"choices {probe.layers}")
-        with self.state.hold_trait_notifications():
-            for key, value in choices.items():
-                if key != "sampler_params":
-                    setattr(self.state, key, value)
-        self.state.sampler_params = choices.get("sampler_params", {})
-        training = data.get("training", {})
-        self.training.trainer_choice.value = training.get("trainer", "contrastive")
-        self.training.learning_rate.value = training.get("learning_rate", self.training.learning_rate.value)
-        self.training.batch_size.value = training.get("batch_size", self.training.batch_size.value)
-        self.state.set_network(network)          # the training view resets itself on a new network
-        self.loaded_history = training.get("history", [])
-
+                             f"settings {probe.layers}")
+        if not isinstance(history, list) or not all(isinstance(r, dict) and "epoch" in r for r in history):
+            raise ValueError("the state file is damaged: 'history' should be a list of epoch records")
+        self.state.apply(settings)
+        self.state.set_network(network)          # the training view starts a new run on these weights ...
+        self.training.set_history(history)       # ... whose past is the saved history
 
 def _figures(widget):
     """Every plotly FigureWidget below ``widget``."""
@@ -144,6 +279,12 @@ def _figures(widget):
         yield widget
     for child in getattr(widget, "children", ()):
         yield from _figures(child)
+
+
+def _sync(fig):
+    """Give a figure its current data and layout as widget state (what a view drawn later starts from)."""
+    fig._widget_layout = deepcopy(fig._layout_obj._props)
+    fig._widget_data = deepcopy(fig._data)
 
 
 def _plain(obj):

@@ -7,12 +7,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..encoding import NeuronEncoding
-from ..encoding.labels import coupling_text, label_text
-from .common import shows_errors
+from ..encoding.labels import coupling_text, is_spin_label, label_text, locate
+from .common import DIVERGING, GREY, ErrorNote, bind, figure, shows_errors
+from .reads import Reads
 
 __all__ = ["QuboView", "coupling_matrix", "model_table"]
 
 MAX_SHOWN = 300   # variables drawn in the heatmap; larger models show their first block
+SPIN_UP, SPIN_DOWN = "#333333", "#c8c8c8"    # field bars of the chosen read: dark for spin up, light for down
 
 
 def model_table(enc, limit=None):
@@ -51,33 +53,41 @@ class QuboView(w.VBox):
 
     def __init__(self, state):
         self.state = state
-        guard = shows_errors(state)
-        self.encoding = w.ToggleButtons(options=[("neurons (Ising)", "neurons"), ("weights (QUBO)", "weights")],
-                                        value=state.encoding)
-        self.sample = w.IntSlider(value=state.sample_index, min=0, max=len(state.data.X_train) - 1,
-                                  description="sample")
+        self.note = ErrorNote()
+        guard = shows_errors(state, self.note)
+        self.encoding = w.ToggleButtons(options=[("neurons (Ising)", "neurons"), ("weights (QUBO)", "weights")])
+        self.sample = w.IntSlider(min=0, max=len(state.data.X_train) - 1, description="sample")
+        self.bits = w.BoundedIntText(min=1, max=8, description="weight bits", layout={"width": "160px"})
+        bind(state, "bits", self.bits, self.note)
         self.stats = w.HTML()
-        self.encoding.observe(guard(lambda ch: setattr(state, "encoding", ch["new"])), "value")
-        self.sample.observe(guard(lambda ch: setattr(state, "sample_index", ch["new"])), "value")
-        self.fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.75, 0.25], horizontal_spacing=0.08,
-                                                 subplot_titles=("couplings", "fields")))
+        bind(state, "encoding", self.encoding, self.note)
+        bind(state, "sample_index", self.sample, self.note)
+        self.fig = figure(height=380, showlegend=False, fig=make_subplots(
+            rows=1, cols=2, column_widths=[0.72, 0.28], horizontal_spacing=0.14,
+            subplot_titles=("couplings J between variables", "fields h")))
         # a heatmap of the non-zero terms only: square markers, so a sparse 200-spin model stays light
         self.fig.add_trace(go.Scatter(mode="markers", hoverinfo="text", name="couplings",
-                                      marker={"symbol": "square", "colorscale": "RdBu", "cmid": 0,
-                                              "showscale": True, "line": {"width": 0}}), row=1, col=1)
-        self.fig.add_trace(go.Bar(orientation="h", hoverinfo="text", marker={"color": "#555"}), row=1, col=2)
-        self.fig.update_layout(height=380, margin={"l": 40, "r": 10, "t": 30, "b": 30}, template="plotly_white",
-                               showlegend=False)
+                                      marker={"symbol": "square", "colorscale": DIVERGING, "cmid": 0,
+                                              "showscale": True, "line": {"width": 0}, "colorbar": {
+                                                  "thickness": 8, "x": 0.64, "len": 0.9, "title": {
+                                                      "text": "J (E = sum J s s: J < 0 makes two spins agree)",
+                                                      "side": "right", "font": {"size": 10}}}}), row=1, col=1)
+        self.fig.add_trace(go.Bar(orientation="h", hoverinfo="text", marker={"color": GREY}), row=1, col=2)
         self.fig.update_yaxes(autorange="reversed", row=1, col=1)
         self.fig.update_yaxes(autorange="reversed", row=1, col=2)
         self.fig.update_xaxes(title="variable index", row=1, col=1)
+        self.fig.update_yaxes(title="variable index", row=1, col=1)
+        self.fig.update_xaxes(title="field h", row=1, col=2)
+        self.fig.update_yaxes(title="variable", row=1, col=2)
         heat, bars = self.fig.data
         heat.on_click(guard(lambda trace, points, _: self._select(points, self._shown_rows)))
         bars.on_click(guard(lambda trace, points, _: self._select(points, np.arange(len(self.labels)))))
         state.observe(self._on_model, names=["network_version", "encoding", "sample_index", "bits"])
         state.observe(lambda _: self.highlight(), names="selected_label")
+        state.observe(lambda _: self.show_read(), names=["selected_read", "last_reads"])
         state.observe(self._on_data, names="data_version")
-        super().__init__([w.HBox([self.encoding, self.sample]), self.fig, self.stats])
+        super().__init__([w.HBox([self.encoding, self.sample, self.bits], layout={"flex_flow": "row wrap"}),
+                          self.note, self.fig, self.stats])
         self.redraw()
 
     def _on_model(self, change):
@@ -95,6 +105,7 @@ class QuboView(w.VBox):
         state = self.state
         self.encoding.value = state.encoding
         self.sample.disabled = state.encoding != "neurons"
+        self.bits.disabled = state.encoding != "weights"
         enc = state.current_model()
         t = model_table(enc, limit=MAX_SHOWN)
         s = t["stats"]
@@ -111,16 +122,41 @@ class QuboView(w.VBox):
             heat.marker.size = max(2.0, 300.0 / max(n, 1))
             heat.text = t["hover"]
             bars.x, bars.y, bars.hovertext = t["fields"], np.arange(n), t["field_text"]
-            self.fig.layout.title.text = f"{s['vartype']} model of {what}"
+            self._title = f"{s['vartype']} model of {what}"
             self.highlight()
+            self.show_read()
         self.stats.value = (f"<b>{s['variables']}</b> variables, <b>{s['interactions']}</b> interactions, "
                             f"density {s['density']:.3f}, energy in [{s['energy_range'][0]:.3g}, "
                             f"{s['energy_range'][1]:.3g}]"
                             + (f"; the heatmap shows the first {n}" if n < s["variables"] else ""))
         self.table = t
 
+    def show_read(self):
+        """Field bars coloured by the chosen read's spins (dark up, light down) when it is a read of this sample."""
+        state = self.state
+        reads, k = state.last_reads, state.selected_read
+        bars = self.fig.data[1]
+        n = self._shown
+        colors, note = GREY, ""
+        if isinstance(reads, Reads) and k is not None and k < len(reads) and state.encoding == "neurons" and \
+                [s.shape[-1] for s in reads.states] == state.network.spin_sizes:
+            r, p = reads.locate(k)
+            if reads.indices[p] == state.sample_index:
+                n_layers = len(reads.states)
+                spins = [reads.states[layer][r, p, unit] for _, layer, unit in
+                         (locate(label, n_layers) for label in self.labels[:n] if is_spin_label(label))]
+                colors = [SPIN_UP if v > 0 else SPIN_DOWN for v in spins]
+                note = " · bars: chosen read's spins (dark up, light down)"
+            else:
+                note = f" · the chosen read is of sample {reads.indices[p]}"
+        with self.fig.batch_update():
+            bars.marker.color = colors
+            self.fig.layout.title.text = self._title + note
+
     def _select(self, points, rows):
-        if points.point_inds:
+        """A click picks a variable; a click on a point drawn before the model changed picks nothing."""
+        if points.point_inds and points.point_inds[0] < len(rows) and int(rows[points.point_inds[0]]) < len(
+                self.labels):
             self.state.selected_label = self.labels[int(rows[points.point_inds[0]])]
 
     def highlight(self):

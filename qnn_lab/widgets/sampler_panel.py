@@ -1,72 +1,38 @@
 """SamplerPanel: choose a sampler; its controls come from the sampler's parameter schema."""
 from __future__ import annotations
 
+import contextlib
+import html
+
 import ipywidgets as w
-import plotly.graph_objects as go
-import traitlets as tl
 
 from ..samplers import list_samplers, sampler_spec
 from ..samplers.schedules import PRESETS, AnnealSchedule
-from .common import figure, shows_errors
+from .common import ErrorNote, bind
+from .schedule_editor import ScheduleEditor
+from .state import kept_parameters
+from .words import add_tooltip, shown_parameters
 
-__all__ = ["SamplerPanel", "ScheduleEditor", "control_for"]
-
-
-def schedule_text(schedule):
-    return "" if schedule is None else "; ".join(f"{t:g}, {s:g}" for t, s in AnnealSchedule(schedule).points)
-
-
-def parse_points(text):
-    """'0, 0; 10, 0.5; 20, 1' -> [(0, 0), (10, 0.5), (20, 1)]; blank -> None; unparsable -> the text."""
-    if not text.strip():
-        return None
-    try:
-        return [tuple(float(v) for v in point.split(",")) for point in text.split(";") if point.strip()]
-    except ValueError:
-        return text
+__all__ = ["SamplerPanel", "control_for", "parse_value", "preset_name", "shown_value"]
 
 
-class ScheduleEditor(w.VBox):
-    """Points of an anneal schedule as text, presets, a live plot of s(t), the rule a schedule breaks."""
+CUSTOM = "(drawn)"      # the schedule preset box when the schedule is none of the presets
 
-    value = tl.Unicode("")
 
-    def __init__(self, value=None, description="anneal_schedule", tooltip=""):
-        self.preset = w.Dropdown(options=["(none)", *PRESETS], value="(none)", description="schedule preset",
-                                 style={"description_width": "140px"})
-        self.text = w.Text(value=schedule_text(value), placeholder="t_us, s; ... (empty: beta_range)",
-                           description=description, tooltip=tooltip, style={"description_width": "140px"})
-        self.error = w.HTML()
-        self.fig = figure(height=160, width=360, xaxis={"title": "t (us)"}, yaxis={"title": "s", "range": [0, 1.05]},
-                          margin={"l": 40, "r": 10, "t": 10, "b": 35})
-        self.fig.add_trace(go.Scatter(mode="lines+markers"))
-        self.preset.observe(self._on_preset, "value")
-        self.text.observe(self._on_text, "value")
-        super().__init__([self.preset, self.text, self.error, self.fig])
-        self._on_text({"new": self.text.value})
-
-    def _on_preset(self, change):
-        if change["new"] != "(none)":
-            self.text.value = schedule_text(AnnealSchedule.preset(change["new"]))
-
-    def _on_text(self, change):
-        points = parse_points(change["new"])
-        try:
-            schedule = None if points is None else AnnealSchedule(points)
-        except (TypeError, ValueError) as exc:
-            self.error.value = f"<span style='color:#c00'>{exc}</span>"
-            return
-        self.error.value = ""
-        with self.fig.batch_update():
-            self.fig.data[0].x = [] if schedule is None else schedule.t
-            self.fig.data[0].y = [] if schedule is None else schedule.s
-        self.value = change["new"]
+def preset_name(schedule):
+    """The preset a schedule is ("(none)" for no schedule, CUSTOM for one drawn or typed)."""
+    if schedule is None:
+        return "(none)"
+    points = AnnealSchedule(schedule).to_list()
+    return next((name for name in PRESETS if AnnealSchedule.preset(name).to_list() == points), CUSTOM)
 
 
 def control_for(p, value):
     """An ipywidget for one schema Parameter (None for callables, which have no control)."""
     style = {"description_width": "140px"}
     common = {"description": p.name, "tooltip": p.doc, "style": style}
+    if p.kind in ("int", "float") and p.default is None:     # text: empty means None (the owner's choice)
+        return w.Text(value=shown_value(p, value), placeholder="auto", **common)
     if p.kind == "int":
         return w.BoundedIntText(value=value, min=p.low, max=p.high, **common)
     if p.kind == "float":
@@ -75,8 +41,9 @@ def control_for(p, value):
         return w.Checkbox(value=bool(value), **common)
     if p.kind == "choice":
         return w.Dropdown(options=list(p.choices), value=value, **common)
-    if p.kind == "schedule":
-        return ScheduleEditor(value, description=p.name, tooltip=p.doc)
+    if p.kind == "schedule":             # presets here; the drawing and the text form in the ScheduleEditor
+        return w.Dropdown(options=["(none)", *PRESETS, CUSTOM], value=preset_name(value),
+                          **{**common, "description": "schedule preset"})
     if p.kind in ("seed", "range"):      # text: empty means None (automatic)
         text = "" if value is None else (", ".join(map(str, value)) if p.kind == "range" else str(value))
         placeholder = "auto" if p.kind == "range" else "random"
@@ -84,10 +51,10 @@ def control_for(p, value):
     return None
 
 
-def _parse(p, control):
-    value = control.value
+def parse_value(p, value):
+    """A control's value as the parameter's value (text forms of seeds, ranges and schedules)."""
     if p.kind == "schedule":
-        return parse_points(value)
+        return None if value == "(none)" else AnnealSchedule.preset(value).to_list()
     if p.kind == "seed":
         return None if not value.strip() else int(value) if value.strip().lstrip("-").isdigit() else value
     if p.kind == "range":
@@ -97,49 +64,139 @@ def _parse(p, control):
             return tuple(float(v) for v in value.split(","))
         except ValueError:
             return value
+    if p.kind in ("int", "float") and p.default is None:
+        if not value.strip():
+            return None
+        try:
+            return (int if p.kind == "int" else float)(value)
+        except ValueError:
+            return value
+    return value
+
+
+def shown_value(p, value):
+    """A parameter's value in its control's form (the inverse of ``_parse``)."""
+    if p.kind == "schedule":
+        return preset_name(value)
+    if p.kind == "seed":
+        return "" if value is None else str(value)
+    if p.kind == "range":
+        return "" if value is None else ", ".join(f"{v:g}" for v in value)
+    if p.kind in ("int", "float") and p.default is None:
+        return "" if value is None else f"{value:g}"
     return value
 
 
 class SamplerPanel(w.VBox):
-    """Sampler dropdown and a control for each of its parameters; errors show inline."""
+    """Sampler dropdown and a control for each parameter the lab keeps; each error shows beside its control.
+
+    Reads are not a sampler setting in the lab: the "reads per Sample click" box here edits
+    ``state.sample_reads`` (the Energies panel's Sample button uses it); training steps use
+    the trainer's own reads.
+    """
 
     def __init__(self, state):
         self.state = state
-        self.guard = shows_errors(state)
-        self.choice = w.Dropdown(options=list_samplers(), value=state.sampler, description="sampler")
+        self.note = ErrorNote()
+        self.choice = w.Dropdown(options=list_samplers(), description="sampler")
         self.doc = w.HTML()
+        self.left_out = w.HTML()
+        self.reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
+                                      style={"description_width": "140px"},
+                                      tooltip="reads the Energies panel's Sample button draws")
+        self.reads_note = ErrorNote()
         self.controls = w.VBox()
-        self.error = w.HTML()
-        self.choice.observe(self.guard(lambda ch: setattr(state, "sampler", ch["new"])), "value")
-        state.observe(lambda _: self.rebuild(), names="sampler")
+        self.schedule = ScheduleEditor(state)          # s(t) drawn and typed; a broken rule blocks Sample
+        self.schedule.observe(self._on_schedule_valid, "valid")
+        self.follow_model()
+        bind(state, "sampler", self.choice, self.note)
+        state.observe(lambda _: self.follow_model(), names=["network_version", "encoding", "bits", "sample_index"])
+        bind(state, "sample_reads", self.reads, self.reads_note)
+        state.observe(lambda _: self.rebuild(), names=["sampler", "mode"])
+        state.observe(self._show_params, names="sampler_params")
         state.observe(self._lock, names="running")
-        super().__init__([self.choice, self.doc, self.controls, self.error])
+        super().__init__([self.choice, self.note, self.left_out, self.doc, self.reads, self.reads_note,
+                          self.controls, self.schedule])
         self.rebuild()
 
-    def rebuild(self):
-        """One control per parameter of the chosen sampler."""
-        spec = sampler_spec(self.state.sampler)
-        self.choice.value = spec.name
-        self.doc.value = f"<i>{spec.doc}</i>"
-        values = {**spec.defaults(), **self.state.sampler_params}
-        self.widgets = {}
-        for p in spec.parameters:
-            control = control_for(p, values.get(p.name))
-            if control is not None:
-                control.observe(self._on_change, "value")
-                self.widgets[p.name] = control
-        self.controls.children = list(self.widgets.values())
-        self.error.value = ""
+    def follow_model(self):
+        """Offer only the samplers that can sample the shown model; say why the others are left out.
 
-    def _on_change(self, change):
+        When the chosen sampler cannot take a new model, the first one that can is chosen."""
+        problems = self.state.sampler_problems()
+        usable = [name for name in list_samplers() if name not in problems]
+        self.choice.options = usable                 # a chosen sampler left out becomes the first usable one
+        if self.state.sampler not in usable and usable:
+            self.state.sampler = usable[0]
+        self.choice.value = self.state.sampler
+        self.left_out.value = "".join(f"<div class='qnn-note'>{html.escape(name)} is left out: "
+                                      f"{html.escape(why)}</div>" for name, why in problems.items())
+
+    def rebuild(self):
+        """One control per kept parameter of the chosen sampler."""
         spec = sampler_spec(self.state.sampler)
-        params = {p.name: _parse(p, self.widgets[p.name]) for p in spec.parameters if p.name in self.widgets}
+        self.doc.value = f"<i>{spec.doc}</i>"
+        self.params = {p.name: p for p in kept_parameters(spec)}
+        self.widgets, self.notes = {}, {}
+        self.state.refused = {k: v for k, v in self.state.refused.items() if k == "anneal_schedule"}
+        rows = []
+        for p in shown_parameters(spec.name, list(self.params.values()), self.state.mode):
+            control = control_for(p, self.state.sampler_params.get(p.name))
+            if control is None:
+                continue
+            if p.name == "seed":
+                control.description = "seed (Sample clicks)"
+                control.tooltip = "seed of the Sample button's reads (empty: random); training draws its seeds " \
+                                  "from the data seed"
+            with contextlib.suppress(KeyError):          # a parameter of a sampler registered elsewhere
+                add_tooltip(control, "sampler", p.name)
+            note = ErrorNote()
+            control.observe(lambda ch, p=p: self._on_change(p, ch["new"]), "value")
+            self.widgets[p.name], self.notes[p.name] = control, note
+            rows += [control, note]
+        hidden = len(self.params) - len(self.widgets)
+        more = (f"<div class='qnn-note'>simple mode: {hidden} more setting{'s' * (hidden > 1)} in expert mode</div>"
+                if hidden and self.state.mode == "simple" else "")
+        self.controls.children = rows + ([w.HTML(more)] if more else [])
+        self._lock({"new": self.state.running})
+
+    def _on_change(self, p, value):
+        if p.kind == "schedule" and value == CUSTOM:      # the drawn schedule: nothing to set
+            return
         try:
-            self.state.sampler_params = {k: v for k, v in params.items() if v != spec.parameter(k).default}
-            self.error.value = ""
-        except Exception as exc:     # the rule it breaks, inline; the last valid parameters stay
-            self.error.value = f"<span style='color:#c00'>{exc}</span>"
+            parsed = parse_value(p, value)
+            if parsed != self.state.sampler_params.get(p.name):
+                self.state.sampler_params = {**self.state.sampler_params, p.name: parsed}
+        except Exception as exc:     # the rule it breaks, beside the control; the last valid parameters stay
+            self.notes[p.name].show(str(exc))
+            self._refused(p.name, str(exc))
+            return
+        self.notes[p.name].show("")
+        self._refused(p.name, "")
+
+    def _on_schedule_valid(self, change):
+        editor = self.schedule
+        why = "" if change["new"] else (editor.note.text or editor.canvas.error or "the schedule breaks a rule")
+        self._refused("anneal_schedule", why)
+
+    def _refused(self, name, reason):
+        """Tell the state which typed sampler setting is refused (Sample and Play wait for it)."""
+        refused = {k: v for k, v in self.state.refused.items() if k != name}
+        self.state.refused = {**refused, name: reason} if reason else refused
+
+    def _show_params(self, change):
+        """Controls follow the setting (a load, a link, another panel)."""
+        for name, control in self.widgets.items():
+            shown = shown_value(self.params[name], change["new"].get(name))
+            if name in change["new"] and control.value != shown and parse_value(self.params[name], control.value) \
+                    != change["new"][name]:
+                control.value = shown
+
+    @property
+    def error(self):
+        """The first error shown beside a parameter ("" when none)."""
+        return next((n.text for n in self.notes.values() if n.value), "")
 
     def _lock(self, change):
-        for control in [self.choice, *self.widgets.values()]:
+        for control in [self.choice, self.reads, *self.widgets.values()]:
             control.disabled = change["new"]

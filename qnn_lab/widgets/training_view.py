@@ -1,19 +1,30 @@
 """TrainingView: play / pause / step / reset, accuracy curves, decision boundary, glass -> order."""
 from __future__ import annotations
 
+import contextlib
+import inspect
 import threading
+import time
 
 import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..training import BackpropTrainer, ContrastiveTrainer, QuboTrainer
-from .common import BackgroundJob, shows_errors
+from ..training import list_trainers, trainer_spec
+from .common import BLUE, GREEN, GREY, ORANGE, BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
+from .sampler_panel import control_for, parse_value, shown_value
+from .words import add_tooltip
 
 __all__ = ["TrainingView"]
 
 PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
+LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "batch_size": "batch",
+          "learning_rate": "rate", "heads_per_sample": "heads cut"}
+SIMPLE = ("epochs", "learning_rate", "num_reads")    # the trainer settings simple mode shows
+#: Width of the figures in the deeper views: they fit the lab's narrowest place (a 1000 px window with
+#: JupyterLab's file browser open leaves about 560 px), so no tab scrolls sideways.
+TAB_WIDTH = 540
 GRID = 60                # decision-boundary resolution per axis
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 
@@ -39,87 +50,139 @@ class TrainingView(BackgroundJob, w.VBox):
 
     def __init__(self, state):
         self.state = state
-        guard = shows_errors(state)
-        self.trainer_choice = w.Dropdown(options=["contrastive", "qubo", "backprop"], value="contrastive",
-                                         description="trainer")
-        self.learning_rate = w.BoundedFloatText(value=0.03, min=1e-5, max=10, step=0.005, description="rate")
-        self.batch_size = w.BoundedIntText(value=4, min=1, max=4096, description="batch")
+        self.note = ErrorNote()                    # errors of Play / Step / Reset, beside the buttons
+        self.params_note = ErrorNote()
+        guard = shows_errors(state, self.note)
+        self.trainer_choice = w.Dropdown(options=list_trainers(), description="trainer")
+        self.trainer_doc = w.HTML()
+        self.param_box = w.HBox(layout={"flex_flow": "row wrap"})
         self.play_button = w.Button(description="Play", icon="play", button_style="success")
         self.pause_button = w.Button(description="Pause", icon="pause", disabled=True)
         self.step_button = w.Button(description="Step", icon="step-forward")
-        self.reset_button = w.Button(description="Reset", icon="refresh")
+        self.reset_button = w.Button(description="Reset", icon="refresh",
+                                     tooltip="fresh initial weights (from the seed); the curves start again")
         self.epoch_label = w.HTML("epoch 0")
         self.play_button.on_click(guard(lambda _: self.play()))
         self.pause_button.on_click(guard(lambda _: self.pause()))
         self.step_button.on_click(guard(lambda _: self.step()))
         self.reset_button.on_click(guard(lambda _: self.reset()))
-        for control in (self.trainer_choice, self.learning_rate, self.batch_size):
-            control.observe(guard(lambda _: self.reset()), "value")
-        self.curves = go.FigureWidget(make_subplots(rows=2, cols=3, vertical_spacing=0.16, subplot_titles=(
-            "accuracy", "heads per sample", "(E - E_target) per spin, probe set",
-            "overlaps P(q) over training", "glass -> order", "P(q): start and now")))
-        self.curves.add_traces([go.Scatter(name="train", mode="lines+markers"),
-                                go.Scatter(name="test", mode="lines+markers")], rows=1, cols=1)
-        self.curves.add_trace(go.Scatter(name="heads", mode="lines+markers", showlegend=False), row=1, col=2)
-        self.curves.add_trace(go.Heatmap(colorscale="Viridis", showscale=False, name="gaps"), row=1, col=3)
-        self.curves.add_trace(go.Heatmap(colorscale="Viridis", showscale=False, name="P(q)"), row=2, col=1)
-        self.curves.add_traces([go.Scatter(name="reads in lowest state", mode="lines+markers"),
-                                go.Scatter(name="distinct minima / reads", mode="lines+markers"),
-                                go.Scatter(name="samples with a head below the target", mode="lines+markers")],
-                               rows=2, cols=2)
-        self.curves.add_traces([go.Scatter(name="P(q) start", mode="lines", line={"shape": "hvh", "dash": "dot"}),
-                                go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh"})], rows=2, cols=3)
-        self.curves.update_layout(height=560, width=1000, margin={"l": 40, "r": 10, "t": 30, "b": 30},
-                                  template="plotly_white", legend={"font": {"size": 10}})
-        for row, col in ((1, 1), (2, 2)):
-            self.curves.update_yaxes(range=[0, 1.02], row=row, col=col)
-        self.curves.update_xaxes(title_text="epoch", row=2, col=1)
-        self.curves.update_xaxes(title_text="epoch", row=2, col=2)
-        self.curves.update_xaxes(title_text="q", range=[-1.05, 1.05], row=2, col=3)
-        self.boundary = go.FigureWidget()
-        self.boundary.add_traces([go.Heatmap(colorscale="RdBu", showscale=False, opacity=0.5, hoverinfo="skip"),
-                                  go.Scatter(mode="markers", marker={"size": 5, "line": {"width": 0.5}},
-                                             hoverinfo="skip")])
-        self.boundary.update_layout(height=300, width=320, margin={"l": 30, "r": 10, "t": 30, "b": 30},
-                                    title="decision boundary", template="plotly_white")
-        self.boundary_box = w.Box([self.boundary])
+        bind(state, "trainer", self.trainer_choice, self.params_note)
+        state.observe(lambda _: self._param_controls(), names=["trainer", "mode"])
+        state.observe(self._show_params, names="trainer_params")
+        state.observe(lambda _: self._renew(), names=["trainer", "trainer_params", "sampler", "sampler_params"])
+        self._param_controls()
+        self.accuracy = figure(height=190, width=290, title="accuracy", showlegend=True,
+                               legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.12, "font": {"size": 10}},
+                               xaxis={"title": "epoch"}, yaxis={"title": "share right", "range": [0, 1.02]},
+                               margin={"l": 48, "r": 8, "t": 30, "b": 38})
+        self.accuracy.add_traces([go.Scatter(name="train", mode="lines+markers", line={"color": BLUE}),
+                                  go.Scatter(name="test", mode="lines+markers", line={"color": ORANGE, "dash": "dot"})])
+        self.output = OutputView(state, self)
+        self.curves = None                 # the landscape panels: built when their tab first opens
         self._pause = threading.Event()
         self._own_update = False
+        self.past = []                     # history of earlier trainers of this run (other settings, a loaded file)
         state.observe(self._on_network, names="network_version")
-        super().__init__([w.HBox([self.trainer_choice, self.learning_rate, self.batch_size]),
-                          w.HBox([self.play_button, self.pause_button, self.step_button, self.reset_button,
-                                  self.epoch_label]),
-                          w.HBox([self.curves, self.boundary_box])])
-        self.reset()
+        compact = {"width": "auto", "padding": "0 6px"}
+        for button in (self.play_button, self.pause_button, self.step_button, self.reset_button):
+            button.layout = compact
+        self.trainer_choice.layout.width = "250px"
+        self.trainer_choice.style = {"description_width": "60px"}
+        super().__init__([w.HBox([self.play_button, self.pause_button, self.step_button, self.reset_button],
+                                 layout={"flex_flow": "row wrap"}),
+                          self.epoch_label, self.note, self.trainer_choice, self.param_box, self.params_note])
+        self.param_box.layout.width = "270px"
+        self.restart()
+
+    @property
+    def boundary(self):
+        """The decision-boundary figure of the output view (clicks on it add points of one's own data)."""
+        return self.output.boundary
+
+    def landscape_panel(self):
+        """The glass -> order panels (built on first call; the Landscape tab calls it when opened)."""
+        if self.curves is None:
+            self.curves = landscape_figure()
+            self._draw()
+        return w.VBox([w.HTML(f"<div class='qnn-note'>{LANDSCAPE_NOTE}</div>"), self.curves])
+
+    # ------------------------------------------------------------------ settings
+    def _param_controls(self):
+        """One control per parameter of the chosen trainer (from its spec), labelled by what it sets."""
+        spec = trainer_spec(self.state.trainer)
+        self.trainer_doc.value = f"<i>{spec.doc}</i>"
+        self.param_widgets = {}
+        self.param_specs = {p.name: p for p in spec.parameters}
+        for p in spec.parameters:
+            if self.state.mode == "simple" and p.name not in SIMPLE:
+                continue
+            control = control_for(p, self.state.trainer_params.get(p.name, p.default))
+            control.description = LABELS.get(p.name, p.name)
+            control.style = {"description_width": "150px"}
+            control.layout.width = "250px"
+            with contextlib.suppress(KeyError):           # a parameter of a trainer registered elsewhere
+                add_tooltip(control, "trainer", p.name)
+            control.observe(lambda ch, p=p: self._on_param(p.name, parse_value(p, ch["new"])), "value")
+            self.param_widgets[p.name] = control
+        self.param_box.children = list(self.param_widgets.values())
+
+    def _on_param(self, name, value):
+        try:
+            if self.state.trainer_params.get(name) != value:
+                self.state.trainer_params = {**self.state.trainer_params, name: value}
+        except Exception as exc:           # beside the controls; the last valid parameters stay
+            self.params_note.show(str(exc))
+            return
+        self.params_note.show("")
+
+    def _show_params(self, change):
+        for name, control in self.param_widgets.items():
+            shown = shown_value(self.param_specs[name], change["new"].get(name))
+            if name in change["new"] and control.value != shown:
+                control.value = shown
 
     # ------------------------------------------------------------------ control
-    def make_trainer(self):
-        state, kind = self.state, self.trainer_choice.value
-        common = {"batch_size": self.batch_size.value, "random_state": state.seed, "epochs": 1}
-        if kind == "backprop":
-            return BackpropTrainer(state.network, learning_rate=self.learning_rate.value, **common)
-        if kind == "qubo":
-            return QuboTrainer(state.network, bits=state.bits, random_state=state.seed, epochs=1)
-        return ContrastiveTrainer(state.network, sampler=state.make_sampler(), learning_rate=self.learning_rate.value,
-                                  keep_best=False, probe_size=PROBE_SIZE, **common)
+    @property
+    def history(self):
+        """Every epoch record of this run: earlier trainers' (``past``) then the current one's, numbered on."""
+        offset = self.past[-1]["epoch"] if self.past else 0
+        return self.past + [{**r, "epoch": r["epoch"] + offset} for r in getattr(self.trainer, "history_", [])]
 
-    def reset(self):
-        """A fresh trainer on the state's current network; curves cleared."""
+    def restart(self):
+        """A fresh trainer on the state's network; the history and curves start again."""
         if self.running:
             return
-        self.trainer = self.make_trainer()
-        self.epoch_label.value = "epoch 0"
-        with self.curves.batch_update():
-            for trace in self.curves.data:
-                if isinstance(trace, go.Heatmap):
-                    trace.x, trace.y, trace.z = None, None, None
-                else:
-                    trace.x, trace.y = [], []
-        self._draw_boundary()
+        self.trainer = self.state.make_trainer(**self._extra())
+        self.past = []
+        self._draw()
+
+    def reset(self):
+        """Fresh initial weights from the seed (the views follow), curves cleared."""
+        if self.running or self.state.running:
+            return
+        self.state.rebuild_network()          # -> _on_network -> restart
+
+    def _renew(self):
+        """Settings changed between epochs: a new trainer goes on from the current weights, the curves stay."""
+        if self.running or not hasattr(self, "trainer"):
+            return
+        trainer = self.state.make_trainer(**self._extra())
+        self.past, self.trainer = self.history, trainer
+
+    def set_history(self, history):
+        """Show a history (a loaded file's) as this run's past; training goes on from the state's network."""
+        self.past = [dict(r) for r in history]
+        self._draw()
+
+    def _extra(self):
+        """Lab-only arguments the chosen trainer takes: the landscape probe of the contrastive trainers, and
+        no return to the best epoch (the lab shows the weights it has)."""
+        takes = inspect.signature(trainer_spec(self.state.trainer).cls).parameters
+        return {k: v for k, v in (("probe_size", PROBE_SIZE), ("keep_best", False)) if k in takes}
 
     def play(self, max_epochs=None, block=False):
-        """Train epoch after epoch until Pause (or ``max_epochs``); a second Play is ignored."""
-        self._start(max_epochs, block)
+        """Train up to ``max_epochs`` (the trainer's "epochs per Play") epochs until Pause; a second Play is ignored."""
+        self._start(self.state.trainer_params["epochs"] if max_epochs is None else max_epochs, block)
 
     def step(self, block=False):
         """Exactly one epoch (partial_fit)."""
@@ -134,21 +197,25 @@ class TrainingView(BackgroundJob, w.VBox):
     def _start(self, max_epochs, block):
         if self.running or self.state.running:
             return
+        self.state.check_runnable()
         self._pause.clear()
         self.state.running = True
         self._buttons(running=True)
         self._launch(lambda: self._loop(max_epochs), block)
 
     def _loop(self, max_epochs):
-        data = self.state.data
+        data, throttle = self.state.data, Throttle(rate=4)
         try:
             done = 0
             while not self._pause.is_set() and (max_epochs is None or done < max_epochs):
                 self.trainer.partial_fit(data.X_train, data.y_train, data.X_test, data.y_test)
                 done += 1
-                self._after_epoch()
-        except Exception as exc:            # shown in the lab's message area
-            self.state.message = f"{type(exc).__name__}: {exc}"
+                last = self._pause.is_set() or done == max_epochs
+                self._after_epoch(draw=throttle.ready(force=last))
+                time.sleep(0.005)            # the kernel's main thread takes clicks (Pause) between epochs
+            self.note.show("")
+        except Exception as exc:            # shown beside the buttons
+            self.note.show(f"{type(exc).__name__}: {exc}")
         finally:
             self.state.running = False
             self._buttons(running=False)
@@ -156,33 +223,47 @@ class TrainingView(BackgroundJob, w.VBox):
     def _buttons(self, running):
         self.play_button.disabled = self.step_button.disabled = self.reset_button.disabled = running
         self.pause_button.disabled = not running
-        for control in (self.trainer_choice, self.learning_rate, self.batch_size):
+        for control in (self.trainer_choice, *self.param_widgets.values()):
             control.disabled = running
 
     # ------------------------------------------------------------------ views
     def _on_network(self, change):
         if not self._own_update and not self.running:
-            self.reset()
+            self.restart()
 
-    def _after_epoch(self):
-        tr, state = self.trainer, self.state
+    def _after_epoch(self, draw=True):
+        """The trained weights go to every view; the curves redraw (at most a few times a second)."""
         self._own_update = True
         try:
-            state.set_network(tr.network_)
+            self.state.set_network(self.trainer.network_)
         finally:
             self._own_update = False
-        keep = thin(len(tr.history_))
-        h = [tr.history_[i] for i in keep]
+        if draw:
+            self._draw()
+
+    def _draw(self):
+        """Curves, epoch line and decision boundary from ``history``."""
+        history = self.history
+        keep = thin(len(history))
+        h = [history[i] for i in keep]
         epochs = [r["epoch"] for r in h]
-        with self.curves.batch_update():
-            self.curves.data[0].x, self.curves.data[0].y = epochs, [r["train_accuracy"] for r in h]
-            self.curves.data[1].x, self.curves.data[1].y = epochs, [r.get("test_accuracy") for r in h]
-            self.curves.data[2].x, self.curves.data[2].y = epochs, [r.get("heads_per_sample", 0) for r in h]
-            self._draw_landscape(landscape_series(tr.history_))
+        with self.accuracy.batch_update():
+            self.accuracy.data[0].x, self.accuracy.data[0].y = epochs, [r["train_accuracy"] for r in h]
+            self.accuracy.data[1].x, self.accuracy.data[1].y = epochs, [r.get("test_accuracy") for r in h]
+        if self.curves is not None:
+            with self.curves.batch_update():
+                for trace in self.curves.data if not history else ():
+                    if isinstance(trace, go.Heatmap):
+                        trace.x, trace.y, trace.z = None, None, None
+                    else:
+                        trace.x, trace.y = [], []
+                self.curves.data[0].x = epochs
+                self.curves.data[0].y = [r.get("heads_per_sample", 0) for r in h]
+                self._draw_landscape(landscape_series(history))
         last = h[-1] if h else {}
-        self.epoch_label.value = (f"epoch {tr.epoch_}: train {last.get('train_accuracy', 0):.3f}, "
-                                  f"test {last.get('test_accuracy', 0):.3f}")
-        self._draw_boundary()
+        self.epoch_label.value = (f"epoch {last['epoch']}: train {last.get('train_accuracy', 0):.3f}, "
+                                  f"test {last.get('test_accuracy', 0):.3f}" if last else "epoch 0")
+        self.output.redraw()
 
     def _draw_landscape(self, series):
         """The glass -> order panels from the probe landscapes of ``history_``."""
@@ -195,30 +276,139 @@ class TrainingView(BackgroundJob, w.VBox):
         gap_edges, q_edges = np.array(last["gap_edges"]), np.array(last["overlap_edges"])
         gaps = np.array([m["gap_counts"] for m in marks], float)
         d = self.curves.data
-        d[3].x, d[3].y = epochs, (gap_edges[:-1] + gap_edges[1:]) / 2
-        d[3].z = (gaps / np.maximum(gaps.sum(1, keepdims=True), 1)).T
-        d[4].x, d[4].y = epochs, (q_edges[:-1] + q_edges[1:]) / 2
-        d[4].z = np.array([m["overlap_distribution"] for m in marks]).T
-        d[5].x, d[5].y = epochs, [m["lowest_share"] for m in marks]
-        d[6].x, d[6].y = epochs, [m["distinct_minima"] / m["num_reads"] for m in marks]
-        d[7].x, d[7].y = epochs, [m["head_below_target"] for m in marks]
+        d[1].x, d[1].y = epochs, (gap_edges[:-1] + gap_edges[1:]) / 2
+        d[1].z = (gaps / np.maximum(gaps.sum(1, keepdims=True), 1)).T
+        d[2].x, d[2].y = epochs, (q_edges[:-1] + q_edges[1:]) / 2
+        d[2].z = np.array([m["overlap_distribution"] for m in marks]).T
+        d[3].x, d[3].y = epochs, [m["lowest_share"] for m in marks]
+        d[4].x, d[4].y = epochs, [m["distinct_minima"] / m["num_reads"] for m in marks]
+        d[5].x, d[5].y = epochs, [m["head_below_target"] for m in marks]
         q_mid = (q_edges[:-1] + q_edges[1:]) / 2
-        d[8].x, d[8].y = q_mid, first["overlap_distribution"]
-        d[9].x, d[9].y = q_mid, last["overlap_distribution"]
+        d[6].x, d[6].y = q_mid, first["overlap_distribution"]
+        d[7].x, d[7].y = q_mid, last["overlap_distribution"]
+
+
+
+LANDSCAPE_NOTE = ("How rugged the energy landscape of a fixed probe set is, epoch by epoch: before training many "
+                  "different deep states (a spin glass), after it one funnel to the right answer (order).")
+
+
+def landscape_figure():
+    """The glass -> order panels: heads, gap and overlap heatmaps (with colour bars), order measures, P(q).
+
+    Three rows of two, so the figure stays readable at the lab's narrowest tab width."""
+    fig = figure(height=720, width=TAB_WIDTH, fig=make_subplots(
+        rows=3, cols=2, vertical_spacing=0.11, horizontal_spacing=0.2, subplot_titles=(
+            "heads per sample", "gap to the target, per spin", "overlaps P(q) over training", "glass -> order",
+            "P(q): start and now", "")),
+        legend={"font": {"size": 10}, "x": 0.6, "y": 0.0, "yanchor": "bottom"},
+        margin={"l": 52, "r": 10, "t": 30, "b": 40})
+    fig.add_trace(go.Scatter(name="heads", mode="lines+markers", showlegend=False, line={"color": ORANGE}),
+                  row=1, col=1)
+    lay = fig.layout
+    bar = {"thickness": 8, "len": 0.25, "title": {"side": "right", "font": {"size": 10}}}
+    fig.add_trace(go.Heatmap(colorscale="Viridis", name="gaps", colorbar={
+        **bar, "x": lay.xaxis2.domain[1] + 0.01, "y": sum(lay.yaxis2.domain) / 2,
+        "title": {**bar["title"], "text": "share of reads"}}), row=1, col=2)
+    fig.add_trace(go.Heatmap(colorscale="Viridis", name="P(q)", colorbar={
+        **bar, "x": lay.xaxis3.domain[1] + 0.01, "y": sum(lay.yaxis3.domain) / 2,
+        "title": {**bar["title"], "text": "share of pairs"}}), row=2, col=1)
+    fig.add_traces([go.Scatter(name="reads in lowest state", mode="lines+markers", line={"color": BLUE}),
+                    go.Scatter(name="distinct minima / reads", mode="lines+markers", line={"color": GREEN}),
+                    go.Scatter(name="samples with a head below the target", mode="lines+markers",
+                               line={"color": ORANGE})], rows=2, cols=2)
+    fig.add_traces([go.Scatter(name="P(q) start", mode="lines", line={"shape": "hvh", "dash": "dot", "color": GREY}),
+                    go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh", "color": BLUE})], rows=3, cols=1)
+    for (row, col), title in (((1, 1), "heads"), ((1, 2), "(E - E_target) / spin"), ((2, 1), "overlap q")):
+        fig.update_xaxes(title_text="epoch", row=row, col=col)
+        fig.update_yaxes(title_text=title, row=row, col=col)
+    fig.update_xaxes(title_text="epoch", row=2, col=2)
+    fig.update_yaxes(title_text="share", range=[0, 1.02], row=2, col=2)
+    fig.update_xaxes(title_text="overlap q of two reads", range=[-1.05, 1.05], row=3, col=1)
+    fig.update_yaxes(title_text="P(q)", row=3, col=1)
+    fig.update_xaxes(visible=False, row=3, col=2)
+    fig.update_yaxes(visible=False, row=3, col=2)
+    return fig
+
+
+class OutputView(w.VBox):
+    """What the network answers now: the decision boundary over the data (2-D), or the chosen sample's
+    image and the energy of each class (digits and other wide inputs)."""
+
+    def __init__(self, state, training):
+        self.state, self.training = state, training
+        self.note = ErrorNote()
+        self.boundary = figure(height=240, width=290, title="decision boundary", showlegend=False,
+                               xaxis={"title": "x1"}, yaxis={"title": "x2"}, margin={"l": 44, "r": 8, "t": 28, "b": 36})
+        self.boundary.add_traces([go.Heatmap(colorscale=[[0, ORANGE], [1, BLUE]], showscale=False, opacity=0.35,
+                                             hoverinfo="skip"),
+                                  go.Scatter(mode="markers", hoverinfo="skip",
+                                             marker={"size": 5, "line": {"width": 0.5, "color": "#fff"}})])
+        self.boundary_note = w.HTML("<div class='qnn-note'>shade: the class the network answers at each point; "
+                                    "dots: training data in their true class's colour</div>",
+                                    layout={"width": "290px"})
+        self.sample = w.IntSlider(min=0, max=len(state.data.X_train) - 1, description="sample",
+                                  style={"description_width": "50px"}, layout={"width": "290px"})
+        bind(state, "sample_index", self.sample, self.note)
+        self.digit = figure(height=230, width=290, title="sample", showlegend=False,
+                            fig=make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.16),
+                            margin={"l": 30, "r": 8, "t": 28, "b": 36})
+        self.digit.add_trace(go.Heatmap(colorscale="Greys", colorbar={"thickness": 6, "len": 0.8, "x": 0.42,
+                                                                      "title": {"text": "ink", "side": "right"}}),
+                             row=1, col=1)
+        self.digit.add_trace(go.Bar(orientation="h", hoverinfo="x+y"), row=1, col=2)
+        self.digit.update_yaxes(autorange="reversed", scaleanchor="x", visible=False, row=1, col=1)
+        self.digit.update_xaxes(visible=False, row=1, col=1)
+        self.digit.update_xaxes(title_text="energy E(class)", row=1, col=2)
+        self.digit.update_yaxes(title_text="class", dtick=1, autorange="reversed", row=1, col=2)
+        self.digit_note = w.HTML("<div class='qnn-note'>left: the sample's pixels (dark = ink); right: the "
+                                 "network's energy for each class, the lowest (blue) is its answer</div>",
+                                 layout={"width": "290px"})
+        state.observe(lambda _: self.redraw(), names=["sample_index", "data_version"])
+        state.observe(lambda _: setattr(self.sample, "max", len(state.data.X_train) - 1), names="data_version")
+        self.planar_box = w.VBox([self.boundary, self.boundary_note])
+        self.sample_box = w.VBox([self.sample, self.digit, self.digit_note])
+        super().__init__([self.planar_box, self.sample_box, self.note])
+
+    def redraw(self):
+        data = self.state.data
+        planar = data.n_features == 2
+        self.planar_box.layout.display = None if planar else "none"
+        self.sample_box.layout.display = "none" if planar else None
+        if planar:
+            self._draw_boundary()
+        else:
+            self._draw_sample()
 
     def _draw_boundary(self):
         data = self.state.data
-        self.boundary_box.layout.display = None if data.n_features == 2 else "none"
-        if data.n_features != 2:
-            return
         X = data.X_train
         lo, hi = X.min(0) - 0.2, X.max(0) + 0.2
         gx, gy = np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID)
         grid = np.column_stack([np.repeat(gx, GRID), np.tile(gy, GRID)])
-        model = self.trainer if hasattr(self.trainer, "network_") else self.state.network
+        trainer = self.training.trainer
+        model = trainer if hasattr(trainer, "network_") else self.state.network
         z = model.predict(grid).reshape(GRID, GRID).T
+        colors = [BLUE, ORANGE, GREEN, "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+        scale = [[k / max(data.n_classes - 1, 1), colors[k % len(colors)]] for k in range(data.n_classes)]
         with self.boundary.batch_update():
             self.boundary.data[0].x, self.boundary.data[0].y, self.boundary.data[0].z = gx, gy, z
+            self.boundary.data[0].colorscale, self.boundary.data[0].zmin = scale, 0
+            self.boundary.data[0].zmax = max(data.n_classes - 1, 1)
             self.boundary.data[1].x, self.boundary.data[1].y = X[:, 0], X[:, 1]
-            self.boundary.data[1].marker.color = data.y_train
-            self.boundary.data[1].marker.colorscale = "RdBu"
+            self.boundary.data[1].marker.color = [colors[c % len(colors)] for c in data.y_train]
+
+    def _draw_sample(self):
+        st = self.state
+        i = st.sample_index
+        x = st.data.X_train[i]
+        energies = st.network.class_energies(x[None, :])[0]
+        side = int(round(np.sqrt(x.size)))
+        image = x.reshape(side, side) if side * side == x.size else x[None, :]
+        answer = int(np.argmin(energies))
+        with self.digit.batch_update():
+            self.digit.data[0].z = image
+            bars = self.digit.data[1]
+            bars.x, bars.y = energies, np.arange(len(energies))
+            bars.marker.color = [BLUE if c == answer else GREY for c in range(len(energies))]
+            self.digit.layout.title.text = f"sample {i}: label {st.data.y_train[i]}, answer {answer}"

@@ -1,4 +1,4 @@
-"""The glass -> order transition on digits, as the lab's Training panel draws it in chromium."""
+"""The glass -> order transition on digits, as the lab's Landscape tab draws it in chromium."""
 
 import pytest
 
@@ -9,11 +9,7 @@ pytestmark = pytest.mark.browser
 EPOCHS = 3
 DOCS_SHOT_MAX_BYTES = 300_000
 
-NETWORK_TITLE = """() => {
-  const g = [...document.querySelectorAll('.js-plotly-plot')]
-      .find(g => g.layout && g.layout.title && String(g.layout.title.text).startsWith('network'));
-  return g ? String(g.layout.title.text) : null;
-}"""
+NETWORK_CAPTION = "() => document.querySelector('.qnn-network').innerText"
 # What the Training panel's figure holds: its traces by name, as plain arrays (heatmap z as rows).
 LANDSCAPE_PANELS = """() => {
   const g = [...document.querySelectorAll('.js-plotly-plot')]
@@ -42,18 +38,22 @@ def test_training_on_digits_turns_the_glass_into_order(lab_page):
     page = lab_page
     page.locator(".widget-dropdown:has(> label:text-is('dataset')) select").select_option("digits")
     set_value(page, "replicas", 4)
-    page.wait_for_function(f"() => ({NETWORK_TITLE})() === 'network 64-32-10 x4 replicas'", timeout=60_000)
+    page.wait_for_function(f"() => ({NETWORK_CAPTION})().includes('network 64-32-10 (x4 output replicas)')",
+                           timeout=60_000)
+    page.locator(".qnn-lab button:text-is('expert')").click()
     set_value(page, "batch", 32)
     assert field(page, "batch").input_value() == "32"
     page.wait_for_timeout(500)
 
     step = page.get_by_role("button", name="Step")
     seconds = [step.evaluate(TIMED_STEP, epoch) for epoch in range(1, EPOCHS + 1)]
+    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Landscape").first.click()
+    page.wait_for_function(f"() => ({LANDSCAPE_PANELS})() !== null", timeout=60_000)
+    page.wait_for_timeout(1000)
     panels = page.evaluate(LANDSCAPE_PANELS)
     page.add_style_tag(content=".Toastify { display: none !important; }")     # JupyterLab's news prompt
     page.screenshot(path=str(ARTIFACTS / "glass_to_order.png"), full_page=True)
-    training = page.locator(".widget-vbox:has(> .widget-html b:text-is('5. Training'))")
-    training.screenshot(path=str(ROOT / "docs" / "glass_to_order.png"))
+    page.locator(".qnn-lab .widget-tab").screenshot(path=str(ROOT / "docs" / "glass_to_order.png"))
 
     lowest, distinct = panels["reads in lowest state"], panels["distinct minima / reads"]
     assert lowest["x"] == distinct["x"] == list(range(EPOCHS + 1)), panels

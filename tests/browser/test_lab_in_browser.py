@@ -9,9 +9,10 @@ from .conftest import ARTIFACTS, ROOT, open_and_run, record, set_value
 
 pytestmark = pytest.mark.browser
 
-FIGURE_SUM = """title => {
+FIGURE_SUM = """axis => {
   const g = [...document.querySelectorAll('.js-plotly-plot')]
-      .find(g => g.layout && g.layout.title && g.layout.title.text === title);
+      .find(g => g.layout && g.layout.xaxis && g.layout.xaxis.title
+                 && String(g.layout.xaxis.title.text).includes(axis));
   if (!g) return -1;
   return g.data.reduce((s, t) => s + (t.y ? Array.from(t.y).reduce((a, b) => a + (b || 0), 0) : 0), 0);
 }"""
@@ -19,28 +20,37 @@ FIGURE_TITLES = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
                  ".map(g => g.layout && g.layout.title ? String(g.layout.title.text) : '')")
 CURVE_POINTS = """() => {
   const g = [...document.querySelectorAll('.js-plotly-plot')]
-      .find(g => g.layout && g.layout.annotations && g.layout.annotations.some(a => a.text === 'accuracy'));
+      .find(g => g.layout && g.layout.title && g.layout.title.text === 'accuracy');
   return g ? (g.data[0].x || []).length : -1;
 }"""
+HISTOGRAM = "E<sub>read</sub>"      # the energies histogram's x axis
+
+
+def open_tab(page, title):
+    """Open a deeper view (built on first open) and wait for it to be drawn."""
+    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text=title).first.click()
+    page.wait_for_timeout(1500)
 
 
 def test_figures_render(lab_page):
-    lab_page.wait_for_function(f"() => ({FIGURE_TITLES})().some(t => t.startsWith('network'))", timeout=30_000)
-    titles = lab_page.evaluate(FIGURE_TITLES)
-    assert any(t.startswith("network") for t in titles) and any(t.startswith("SPIN model of sample") for t in titles)
-    assert "energies of the reads" in titles
+    lab_page.wait_for_function(f"() => ({FIGURE_TITLES})().includes('accuracy')", timeout=30_000)
+    assert {"decision boundary", "accuracy"} <= set(lab_page.evaluate(FIGURE_TITLES))
+    open_tab(lab_page, "Ising / QUBO model")
+    lab_page.wait_for_function(f"() => ({FIGURE_TITLES})().some(t => t.startsWith('SPIN model of sample'))",
+                               timeout=60_000)
     lab_page.screenshot(path=str(ARTIFACTS / "lab.png"), full_page=True)
 
 
 def test_histogram_grows_while_sampling_and_stop_stops_it(lab_page):
     page = lab_page
-    set_value(page, "reads", 40000)
-    set_value(page, "chunk", 100)
+    open_tab(page, "Energies")
+    set_value(page, "reads per Sample click", 40000)
+    set_value(page, "reads per redraw", 20)
     page.wait_for_timeout(300)
     page.locator("button:text-is('Sample')").click()      # its icon's glyph joins the accessible name
     seen, t0 = [], time.perf_counter()
     while time.perf_counter() - t0 < 3:
-        seen.append((time.perf_counter() - t0, page.evaluate(FIGURE_SUM, "energies of the reads")))
+        seen.append((time.perf_counter() - t0, page.evaluate(FIGURE_SUM, HISTOGRAM)))
         page.wait_for_timeout(50)
     totals = [s for _, s in seen]
     assert totals[-1] > totals[0] >= -1 and len(set(totals)) >= 3, totals
@@ -51,9 +61,9 @@ def test_histogram_grows_while_sampling_and_stop_stops_it(lab_page):
         "   b => b.textContent.trim() === 'Sample' && !b.disabled);"
         " while (!idle()) { await new Promise(r => requestAnimationFrame(r)); }"
         " return (performance.now() - t0) / 1000; }")
-    frozen = page.evaluate(FIGURE_SUM, "energies of the reads")
+    frozen = page.evaluate(FIGURE_SUM, HISTOGRAM)
     page.wait_for_timeout(500)
-    assert page.evaluate(FIGURE_SUM, "energies of the reads") == frozen < 40000
+    assert page.evaluate(FIGURE_SUM, HISTOGRAM) == frozen < 40000 * 32
     updates = sum(1 for a, b in itertools.pairwise(totals) if b != a) / (seen[-1][0] - seen[0][0])
     record({"histogram_updates_per_s": updates, "stop_to_idle_s": stop_to_idle})
 
@@ -69,12 +79,16 @@ def test_three_training_epochs_move_the_curves(lab_page):
 
 def test_an_invalid_schedule_and_setting_show_their_messages(lab_page):
     page = lab_page                     # the default sampler ("layered") takes both settings
-    set_value(page, "anneal_schedule", "0, 0; 10, 0.7; 5, 1")
+    page.locator(".qnn-lab button:text-is('expert')").click()
+    open_tab(page, "Sampler & schedule")
+    set_value(page, "s(t) points", "0, 0; 10, 0.7; 5, 1")
     page.wait_for_function("() => document.body.innerText.includes('times should increase from point to point')",
                            timeout=10_000)
     set_value(page, "beta_range", "2, 1")
     page.wait_for_function("() => document.body.innerText.includes(\"'beta_range' should be a pair\")",
                            timeout=10_000)
+    assert page.locator(".qnn-lab button:text-is('Sample')").count() == 0 or \
+        page.locator(".qnn-lab button:text-is('Sample')").first.is_disabled()
     page.screenshot(path=str(ARTIFACTS / "invalid_schedule.png"), full_page=True)
 
 
@@ -84,6 +98,7 @@ def test_qubo_view_redraw_time_for_a_200_spin_model(page, jupyter_server):
                                 "lab"]
     (jupyter_server["workdir"] / "big.ipynb").write_text(json.dumps(nb))
     open_and_run(page, jupyter_server, "big.ipynb")
+    open_tab(page, "Ising / QUBO model")
     rows = "() => { const g = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && " \
            "g.layout.title && String(g.layout.title.text).includes('SPIN model'));" \
            " return g ? g.data[1].y.length : -1; }"
@@ -95,7 +110,7 @@ def test_qubo_view_redraw_time_for_a_200_spin_model(page, jupyter_server):
                    " return (performance.now() - t0) / 1000; }")
     for target in (200, 199, 200, 199, 200, 199, 200):
         button = "+" if target == 200 else "-"
-        locator = page.locator(".widget-hbox:has(> .widget-label:text-matches('hidden 1:'))") \
+        locator = page.locator(".widget-hbox:has(> .widget-label:text-is('hidden 1'))") \
             .get_by_role("button", name=button, exact=True)
         locator.wait_for()
         page.wait_for_timeout(300)                  # let the previous redraw settle
@@ -108,7 +123,7 @@ def test_voila_app_mode_runs_the_lab(page, jupyter_server):
     """Binder's ?urlpath=voila/render/notebooks/lab.ipynb: the widgets work, without code cells."""
     page.goto(f"{jupyter_server['base']}/voila/render/lab.ipynb?token={jupyter_server['token']}")
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=180_000)
-    assert page.locator("text=1. Network").count() >= 1
+    assert page.locator("text=Data and network").count() >= 1
     assert "import qnn_lab" not in page.inner_text("body")              # no code shown in app mode
     page.get_by_role("button", name="Step").click()
     page.wait_for_function("() => document.body.innerText.includes('epoch 1:')", timeout=60_000)
@@ -119,7 +134,10 @@ def test_voila_app_mode_draws_the_figures(page, jupyter_server):
     """Voila restores widget state only: the figures must carry their data in it (Lab._repr_mimebundle_)."""
     page.goto(f"{jupyter_server['base']}/voila/render/lab.ipynb?token={jupyter_server['token']}")
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=180_000)
-    page.wait_for_function(f"() => ({FIGURE_TITLES})().some(t => t.startsWith('network'))", timeout=30_000)
-    titles = page.evaluate(FIGURE_TITLES)
-    assert any(t.startswith("SPIN model of sample") for t in titles) and "energies of the reads" in titles
+    page.wait_for_function(f"() => ({FIGURE_TITLES})().includes('accuracy')", timeout=30_000)
+    open_tab(page, "Ising / QUBO model")
+    page.wait_for_function(f"() => ({FIGURE_TITLES})().some(t => t.startsWith('SPIN model of sample'))",
+                           timeout=60_000)
+    open_tab(page, "Energies")
+    page.wait_for_function(f"() => ({FIGURE_SUM})('{HISTOGRAM}') >= 0", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "voila_figures.png"), full_page=True)

@@ -1,0 +1,368 @@
+"""NetworkView: the network with neurons you can see, as TensorFlow Playground draws it.
+
+For 2-D data each neuron is a small picture of its feed-forward field over the input plane
+(its spin is the sign of that field) and the output's decision boundary is drawn large; for
+image inputs (digits) each neuron shows its receptive field (its weights back to the 8x8
+input, through the layers below) and the input is the current sample's image. Links are
+drawn by weight (width and opacity by |w|, blue for w > 0, vermillion for w < 0); wide
+layers keep each neuron's strongest links. A chosen read (``LabState.selected_read``) puts
+its spins on the neurons as up / down triangles. One figure, one batched update per redraw.
+"""
+from __future__ import annotations
+
+import ipywidgets as w
+import numpy as np
+import plotly.graph_objects as go
+
+from ..encoding.labels import spin_layer_name
+from ..network.network import spin_sign
+from .common import FigureBox, figure
+
+__all__ = ["NEGATIVE", "NEURON_SCALE", "POSITIVE", "NetworkView", "network_drawing"]
+
+POSITIVE, NEGATIVE = "#0072B2", "#D55E00"     # Okabe-Ito blue / vermillion: colour-blind safe signs
+NEURON_SCALE = [[0.0, NEGATIVE], [0.5, "#f7f7f7"], [1.0, POSITIVE]]
+CLASS_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+                "#999999", "#882255")
+PIXELS = 16           # pixels per neuron picture over the input plane
+BOUNDARY_PIXELS = 48  # pixels of the large decision boundary
+MAX_ROWS = 16         # neurons per column; wider layers take several columns
+LINK_BUDGET = 160     # links drawn between two layers at most: each neuron's strongest ones
+GAP = 3.0             # horizontal room for links between layer blocks (in neuron cells)
+MAX_LAYERS_DRAWN = 7  # input, up to 4 hidden layers, output, and the boundary: one heatmap trace each
+COLORBAR_TITLES = {"plane": "neuron's field over the plane (its spin is the sign)",
+                   "image": "receptive field: weight from each input pixel", "plain": "neuron's field at the sample"}
+WIDTHS = (0.4, 0.9, 1.8, 3.2)
+OPACITIES = (0.15, 0.35, 0.6, 0.9)
+
+
+def input_kind(n_inputs, dataset=None):
+    """"plane" for 2 inputs, "image" for the digits (8x8 pictures), else "plain"."""
+    if n_inputs == 2:
+        return "plane"
+    return "image" if dataset == "digits" and int(round(np.sqrt(n_inputs))) ** 2 == n_inputs else "plain"
+
+
+def _plane_grid(X, pixels):
+    """Grid points (pixels**2, 2) over the data's box, row-major from the bottom, and the box."""
+    lo, hi = X.min(0) - 0.2, X.max(0) + 0.2
+    gx, gy = np.linspace(lo[0], hi[0], pixels), np.linspace(lo[1], hi[1], pixels)
+    return np.column_stack([np.tile(gx, pixels), np.repeat(gy, pixels)]), lo, hi
+
+
+def _block(n, rows_max, x0):
+    """Cell centres (n, 2) of a layer of n neurons filling columns of up to rows_max top-down from x0."""
+    cols = -(-n // rows_max)
+    rows = -(-n // cols)
+    j = np.arange(n)
+    return np.column_stack([x0 + j // rows, (rows - 1) / 2 - j % rows]).astype(float), rows, cols
+
+
+def _mosaic(pictures, rows, cols):
+    """Pictures (n, k, k) (row 0 on top) tiled column-major with 1/8-picture NaN margins; bottom row first."""
+    n, k = pictures.shape[:2]
+    pad = max(1, k // 8)
+    pitch = k + 2 * pad
+    z = np.full((rows * pitch, cols * pitch), np.nan)
+    for j in range(n):
+        r, c = j % rows, j // rows
+        z[r * pitch + pad:r * pitch + pad + k, c * pitch + pad:c * pitch + pad + k] = pictures[j]
+    return z[::-1], pitch
+
+
+def _links(W, src, dst, budget=LINK_BUDGET):
+    """Each target neuron's strongest links (at most ``budget`` in all): (targets, sources, weights)."""
+    n_dst, n_src = W.shape
+    k = max(1, min(n_src, budget // n_dst))
+    order = np.argsort(-np.abs(W), axis=1, kind="stable")[:, :k]
+    j = np.repeat(np.arange(n_dst), k)
+    i = order.ravel()
+    return j, i, W[j, i], k
+
+
+def network_drawing(network, data, sample_index=0):
+    """Everything the figure draws, as plain arrays (for the widget and for tests).
+
+    Returns a dict: ``kind`` ('plane', 'image', 'plain'), ``blocks`` (one per drawn layer:
+    name, centres, rows, cols, pictures (n, k, k) in [-1, 1] or None), ``links`` (per layer
+    pair: targets, sources, weights, per-neuron count, segment ends), ``boundary`` (2-D data:
+    grid, class energies' picture, the data box) and ``x_range``, ``y_range``.
+    """
+    kind = input_kind(network.n_inputs, data.name)
+    sizes = network.spin_sizes
+    rows_max = int(np.clip(max(sizes + ([network.n_inputs] if kind != "image" else [])), 8, MAX_ROWS))
+    X = data.X_train
+    blocks, x = [], 0.0
+    names = ["input"] + [spin_layer_name(len(sizes), l) for l in range(len(sizes))]
+    if kind == "image":
+        side = int(round(np.sqrt(network.n_inputs)))
+        size = float(min(rows_max, 8))
+        image = X[sample_index].reshape(side, side)
+        blocks.append({"name": "input", "centres": np.zeros((0, 2)), "image": image, "side": size, "x0": x})
+        x += size + GAP
+    else:
+        centres, rows, cols = _block(network.n_inputs, rows_max, x + 0.5)
+        pictures = None
+        if kind == "plane":
+            grid, lo, hi = _plane_grid(X, PIXELS)
+            span = np.maximum(np.abs(grid).max(0), 1e-12)
+            pictures = (grid / span).T.reshape(2, PIXELS, PIXELS)[:, ::-1]
+        blocks.append({"name": "input", "centres": centres, "rows": rows, "cols": cols, "pictures": pictures})
+        x += cols + GAP
+    if kind == "plane":
+        fields, prev = [], grid
+        for W, b in zip(network.weights, network.biases):
+            f = prev @ W.T + b
+            fields.append(np.tanh(f).T.reshape(len(b), PIXELS, PIXELS)[:, ::-1])
+            prev = spin_sign(f)
+    elif kind == "image":
+        fields, eff = [], np.eye(network.n_inputs)
+        for W in network.weights:
+            eff = W @ eff
+            scale = np.maximum(np.abs(eff).max(1, keepdims=True), 1e-12)
+            fields.append((eff / scale).reshape(len(W), side, side))
+    else:
+        fields = [None] * len(sizes)
+    for l, n in enumerate(sizes):
+        centres, rows, cols = _block(n, rows_max, x + 0.5)
+        blocks.append({"name": names[l + 1], "centres": centres, "rows": rows, "cols": cols, "pictures": fields[l]})
+        x += cols + GAP
+    links = []
+    for l, W in enumerate(network.weights):
+        if l == 0 and kind == "image":
+            continue                              # the receptive fields show these weights
+        j, i, values, k = _links(W, blocks[l]["centres"], blocks[l + 1]["centres"])
+        src, dst = blocks[l]["centres"], blocks[l + 1]["centres"]     # from a block's right edge to the next's left
+        start = np.column_stack([np.full(len(i), src[:, 0].max() + 0.45), src[i, 1]])
+        end = np.column_stack([np.full(len(j), dst[:, 0].min() - 0.45), dst[j, 1]])
+        links.append({"layer": l, "targets": j, "sources": i, "weights": values, "per_neuron": k,
+                      "total": W.size, "start": start, "end": end})
+    drawing = {"kind": kind, "blocks": blocks, "links": links, "rows_max": rows_max, "boundary": None}
+    right = x - GAP
+    if kind == "plane":
+        side = float(min(rows_max, 12))
+        grid, lo, hi = _plane_grid(X, BOUNDARY_PIXELS)
+        energies = network.class_energies(grid)
+        if network.n_classes == 2:
+            picture = np.tanh((energies[:, 0] - energies[:, 1]) / 2)    # > 0: class 1 is lower
+        else:
+            picture = energies.argmin(1).astype(float)
+        x0 = right + 1.5
+        drawing["boundary"] = {"picture": picture.reshape(BOUNDARY_PIXELS, BOUNDARY_PIXELS), "lo": lo, "hi": hi,
+                               "x0": x0, "side": side,
+                               "to_block": lambda P, lo=lo, hi=hi, x0=x0, side=side: np.column_stack(
+                                   [x0 + (P[:, 0] - lo[0]) / (hi[0] - lo[0]) * side,
+                                    -side / 2 + (P[:, 1] - lo[1]) / (hi[1] - lo[1]) * side])}
+        right = x0 + side
+    drawing["x_range"] = (-0.7, right + 0.7)
+    drawing["y_range"] = (-rows_max / 2 - 0.3, rows_max / 2 + 0.3)
+    return drawing
+
+
+class NetworkView(FigureBox, w.VBox):
+    """The lab's network drawing; redraws on a new network, data, sample or chosen read."""
+
+    def __init__(self, state, height=380):
+        self.state = state
+        self.caption = w.HTML()
+        self.fig = figure(height=height, showlegend=False, hovermode="closest", dragmode=False,
+                          margin={"l": 4, "r": 4, "t": 4, "b": 34},
+                          xaxis={"visible": False, "fixedrange": True},
+                          yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x"})
+        traces = []
+        for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
+            for width, opacity in zip(WIDTHS, OPACITIES):
+                traces.append(go.Scatter(mode="lines", hoverinfo="skip", line={"color": color, "width": width},
+                                         opacity=opacity, name=f"w {'>' if sign > 0 else '<'} 0"))
+        traces.append(go.Scatter(mode="markers", marker={"size": 7, "color": "rgba(0,0,0,0)"}, hoverinfo="text",
+                                 name="link values"))
+        for k in range(MAX_LAYERS_DRAWN):
+            traces.append(go.Heatmap(colorscale=NEURON_SCALE, zmin=-1, zmax=1, hoverinfo="skip", hoverongaps=False,
+                                     showscale=k == 1, name=f"pictures {k}",
+                                     colorbar={"orientation": "h", "len": 0.4, "thickness": 8, "x": 0.22,
+                                               "y": -0.02, "yanchor": "top", "tickvals": [-1, 0, 1],
+                                               "ticktext": ["-", "0", "+"],
+                                               "title": {"text": "neuron's field (its spin is the sign)",
+                                                         "side": "top", "font": {"size": 11}}}))
+        traces += [
+            go.Scatter(mode="markers", name="neurons", hoverinfo="text",
+                       marker={"size": 12, "colorscale": NEURON_SCALE, "cmin": -1, "cmax": 1,
+                               "line": {"width": 1, "color": "#555"}}),
+            go.Scatter(mode="markers", name="data", hoverinfo="skip",
+                       marker={"size": 4, "line": {"width": 0.5, "color": "#fff"}}),
+            go.Scatter(mode="markers", name="spin up", hoverinfo="skip",
+                       marker={"symbol": "triangle-up", "size": 9, "color": "#111", "line": {"width": 1,
+                                                                                            "color": "#fff"}}),
+            go.Scatter(mode="markers", name="spin down", hoverinfo="skip",
+                       marker={"symbol": "triangle-down", "size": 9, "color": "#111",
+                               "line": {"width": 1, "color": "#fff"}}),
+            go.Scatter(mode="markers", name="chosen sample", hoverinfo="skip",
+                       marker={"symbol": "circle-open", "size": 13, "color": "#111", "line": {"width": 2.5}}),
+        ]
+        self.fig.add_traces(traces)
+        self.drawing = None
+        state.observe(lambda _: self.redraw(), names=["network_version", "data_version"])
+        state.observe(lambda _: self.show_read(), names=["selected_read", "last_reads", "sample_index"])
+        super().__init__([self.caption, self.fig])
+        self.redraw()
+
+    # ------------------------------------------------------------ figure parts
+    @property
+    def _traces(self):
+        d = self.fig.data
+        n_link = 2 * len(WIDTHS)
+        return {"links": d[:n_link], "link_values": d[n_link], "pictures": d[n_link + 1:n_link + 1 + MAX_LAYERS_DRAWN],
+                "neurons": d[-5], "data": d[-4], "up": d[-3], "down": d[-2], "chosen": d[-1]}
+
+    def _sample_index(self):
+        """The sample the drawing shows: the chosen read's, else the state's."""
+        reads, k = getattr(self.state, "last_reads", None), getattr(self.state, "selected_read", None)
+        if reads is not None and k is not None and k < len(reads):
+            return int(reads.indices[reads.locate(k)[1]])
+        return self.state.sample_index
+
+    def redraw(self):
+        """Rebuild the whole drawing from the state's network and data (one batched update)."""
+        state = self.state
+        d = network_drawing(state.network, state.data, self._sample_index())
+        self.drawing = d
+        t = self._traces
+        with self.fig.batch_update():
+            self._draw_links(d, t)
+            for k, trace in enumerate(t["pictures"]):
+                self._draw_pictures(trace, d, k)
+            self._draw_neurons(d, t)
+            self._draw_data(d, t)
+            self.fig.layout.xaxis.range = d["x_range"]
+            self.fig.layout.yaxis.range = d["y_range"]
+            t["pictures"][1].colorbar.title.text = COLORBAR_TITLES[d["kind"]]
+            self._draw_spins(t)
+        self.caption.value = self._caption(d)
+
+    def _caption(self, d):
+        layers = "-".join(map(str, self.state.network.layers))
+        pruned = [f"W{lk['layer'] + 1}: strongest {lk['per_neuron']} per neuron" for lk in d["links"]
+                  if len(lk["weights"]) < lk["total"]]
+        what = {"plane": "each neuron's field over the input plane; right: the decision boundary",
+                "image": "each neuron's receptive field (its weights back to the input image); left: the sample",
+                "plain": "neurons coloured by their field at the sample"}[d["kind"]]
+        links = (f"<span style='color:{POSITIVE}'>w &gt; 0</span> / <span style='color:{NEGATIVE}'>w &lt; 0</span>, "
+                 "width by |w|" + (f" ({'; '.join(pruned)})" if pruned else ""))
+        return (f"<b>network {layers}</b> <span style='color:#777'>(x{self.state.network.output_replicas} output "
+                f"replicas)</span>: {what}. Links: {links}; hover a link or neuron for its value.")
+
+    def _draw_links(self, d, t):
+        xs = {key: [] for key in range(len(t["links"]))}
+        ys = {key: [] for key in range(len(t["links"]))}
+        mx, my, text = [], [], []
+        for lk in d["links"]:
+            values = lk["weights"]
+            strength = np.abs(values) / max(np.abs(values).max(initial=0), 1e-12)
+            level = np.minimum((strength * len(WIDTHS)).astype(int), len(WIDTHS) - 1)
+            trace = level + np.where(values >= 0, 0, len(WIDTHS))
+            for key in np.unique(trace):
+                m = trace == key
+                seg = np.full((int(m.sum()), 3, 2), np.nan)
+                seg[:, 0], seg[:, 1] = lk["start"][m], lk["end"][m]
+                xs[key].append(seg[:, :, 0].ravel())
+                ys[key].append(seg[:, :, 1].ravel())
+            mid = (lk["start"] + lk["end"]) / 2
+            mx.append(mid[:, 0])
+            my.append(mid[:, 1])
+            text += [f"W{lk['layer'] + 1}[{j},{i}] = {v:.3g}" for j, i, v in zip(lk["targets"], lk["sources"], values)]
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)     # noqa: E731
+        for key, trace in enumerate(t["links"]):
+            trace.x, trace.y = cat(xs[key]), cat(ys[key])
+        t["link_values"].x, t["link_values"].y, t["link_values"].text = cat(mx), cat(my), text
+
+    def _draw_pictures(self, trace, d, k):
+        """Heatmap trace k: the pictures of drawn layer k, or the boundary after the last layer."""
+        blocks = d["blocks"]
+        trace.colorscale, trace.zmin, trace.zmax = NEURON_SCALE, -1, 1
+        if k < len(blocks) and "image" in blocks[k]:
+            b = blocks[k]
+            side, n = b["side"], len(b["image"])
+            du = side / n
+            trace.z, trace.x0, trace.dx = b["image"][::-1], b["x0"] + du / 2, du
+            trace.y0, trace.dy = -side / 2 + du / 2, du
+            trace.colorscale = "Greys"
+        elif k < len(blocks) and blocks[k]["pictures"] is not None:
+            b = blocks[k]
+            z, pitch = _mosaic(b["pictures"], b["rows"], b["cols"])
+            du = 1.0 / pitch
+            trace.z, trace.x0, trace.dx = z, b["centres"][0, 0] - 0.5 + du / 2, du
+            trace.y0, trace.dy = -b["rows"] / 2 + du / 2, du
+        elif k == len(blocks) and d["boundary"] is not None:
+            bd = d["boundary"]
+            du = bd["side"] / BOUNDARY_PIXELS
+            trace.z, trace.x0, trace.dx, trace.y0, trace.dy = bd["picture"], bd["x0"] + du / 2, du, \
+                -bd["side"] / 2 + du / 2, du
+            if self.state.network.n_classes > 2:
+                n = self.state.network.n_classes
+                trace.colorscale = [[c / (n - 1), CLASS_COLORS[c % len(CLASS_COLORS)]] for c in range(n)]
+                trace.zmin, trace.zmax = 0, n - 1
+        else:
+            trace.z = None
+
+    def _draw_neurons(self, d, t):
+        """Hover markers on every neuron; visible (coloured by the sample's field) where there is no picture."""
+        net, X = self.state.network, self.state.data.X_train
+        i = self._sample_index()
+        fields, prev = [X[i]], X[i:i + 1]
+        for W, b in zip(net.weights, net.biases):
+            f = prev @ W.T + b
+            fields.append(f[0])
+            prev = spin_sign(f)
+        xy, color, opacity, text = [], [], [], []
+        for b, f in zip(d["blocks"], fields):
+            n = len(b["centres"])
+            if n == 0:
+                continue
+            xy.append(b["centres"])
+            color.append(np.tanh(f))
+            opacity.append(np.full(n, 0.0 if b.get("pictures") is not None else 1.0))
+            what = "input" if b["name"] == "input" else "field"
+            text += [f"{b['name']}[{j}]: {what} at sample {i} = {v:.3g}" for j, v in enumerate(f)]
+        xy = np.concatenate(xy)
+        n = t["neurons"]
+        n.x, n.y, n.text = xy[:, 0], xy[:, 1], text
+        n.marker.color, n.marker.opacity = np.concatenate(color), np.concatenate(opacity)
+
+    def _draw_data(self, d, t):
+        bd, data = d["boundary"], self.state.data
+        if bd is None:
+            t["data"].x = t["data"].y = None
+            return
+        xy = bd["to_block"](data.X_train)
+        t["data"].x, t["data"].y = xy[:, 0], xy[:, 1]
+        t["data"].marker.color = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in data.y_train]
+
+    def show_read(self):
+        """The chosen read's spins (and its sample) on the drawing."""
+        if self.drawing is None:
+            return
+        t = self._traces
+        with self.fig.batch_update():
+            if self.drawing["kind"] == "image":      # the input picture is the chosen sample
+                side = len(self.drawing["blocks"][0]["image"])
+                self.drawing["blocks"][0]["image"] = self.state.data.X_train[self._sample_index()].reshape(side, side)
+                self._draw_pictures(t["pictures"][0], self.drawing, 0)
+            self._draw_neurons(self.drawing, t)
+            self._draw_spins(t)
+
+    def _draw_spins(self, t):
+        reads, k = getattr(self.state, "last_reads", None), getattr(self.state, "selected_read", None)
+        d = self.drawing
+        bd = d["boundary"]
+        i = self._sample_index()
+        chosen = bd["to_block"](self.state.data.X_train[i:i + 1]) if bd is not None else np.zeros((0, 2))
+        t["chosen"].x, t["chosen"].y = chosen[:, 0], chosen[:, 1]
+        if reads is None or k is None or k >= len(reads) or [s.shape[-1] for s in reads.states] != \
+                self.state.network.spin_sizes:
+            t["up"].x = t["up"].y = t["down"].x = t["down"].y = ()
+            return
+        spins = np.concatenate(reads.spins(k))
+        xy = np.concatenate([b["centres"] for b in d["blocks"][1:]])
+        up = spins > 0
+        t["up"].x, t["up"].y = xy[up, 0], xy[up, 1]
+        t["down"].x, t["down"].y = xy[~up, 0], xy[~up, 1]
