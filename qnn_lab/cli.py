@@ -120,8 +120,16 @@ def build_parser():
     for name, default in (("programming", 15000.0), ("anneal", 20.0), ("readout", 150.0), ("delay", 20.0)):
         scaling.add_argument(f"--qpu-{name}-us", type=float, default=default,
                              help=f"QPU time model: {name} time in microseconds (default {default:g})")
-    scaling.add_argument("--threads", type=int, default=1,
-                         help="torch threads (default 1: fastest for these small models, and on a shared machine)")
+    scaling.add_argument("--workers", type=int, default=None, metavar="N",
+                         help="run the cells on a Dask cluster of N local processes (default: one after another "
+                              "in this process); needs qnn_lab[distributed]")
+    scaling.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run the cells on an existing Dask cluster, e.g. tcp://host:8786")
+    scaling.add_argument("--results", metavar="PATH", default=None,
+                         help="JSON-lines file every finished cell is appended to (default: next to --json, "
+                              "e.g. study.json -> study.cells.jsonl)")
+    scaling.add_argument("--resume", action="store_true",
+                         help="skip the cells already in the results file (after an interruption)")
     scaling.add_argument("--seed", type=int, default=0, help="first seed (and bootstrap seed)")
     scaling.add_argument("--json", metavar="PATH", help="write the result as JSON to PATH ('-' for stdout)")
     scaling.add_argument("--html", metavar="PATH", help="write the interactive figure (plotly) to PATH")
@@ -265,12 +273,9 @@ def _window(text):
 
 def run_scaling(args):
     """``qnn-lab scaling``: the study, its summary on stderr, JSON and figure on request."""
-    import torch
-
-    from .exceptions import check_int
     from .studies import QpuTimeModel, scaling_study
+    from .studies.grid import connect
 
-    torch.set_num_threads(check_int("--threads", args.threads, low=1))
     sizes = SCALING_SIZES["quick" if args.quick else "full"]
     dataset_params = dict(args.dataset_param)
     if args.dataset == "teacher":
@@ -292,30 +297,47 @@ def run_scaling(args):
     bar = None
     if not args.quiet:
         from tqdm.auto import tqdm
-        bar = tqdm(desc="scaling study", unit="run", file=sys.stderr, leave=False)
+        bar = tqdm(desc="scaling study", unit="cell", file=sys.stderr, leave=False)
 
     def follow(done, total, label):
         if bar is not None:
             bar.total = total
             bar.set_postfix_str(label)
-            bar.update(1)
+            bar.update(done - bar.n)
 
-    study = scaling_study(
-        args.dataset, trainers=trainers, cost=args.cost,
-        seeds=sizes["seeds"] if args.seeds is None else args.seeds,
-        epochs=sizes["epochs"] if args.epochs is None else args.epochs,
-        budgets=sizes["budgets"] if args.budgets is None else args.budgets,
-        batch_size=args.batch_size, hidden=args.hidden, replicas=args.replicas, dataset_params=dataset_params,
-        trainer_params={t: annealing for t in trainers if t != "backprop" and annealing},
-        window=_window(args.window) if args.window else None,
-        n_bootstrap=sizes["bootstrap"] if args.bootstrap is None else args.bootstrap,
-        confidence=args.confidence, qpu_model=qpu, random_state=args.seed, progress=follow)
-    if bar is not None:
-        bar.close()
+    results = _results_path(args)
+    try:
+        with connect(args.workers, args.scheduler) as client:
+            study = scaling_study(
+                args.dataset, trainers=trainers, cost=args.cost,
+                seeds=sizes["seeds"] if args.seeds is None else args.seeds,
+                epochs=sizes["epochs"] if args.epochs is None else args.epochs,
+                budgets=sizes["budgets"] if args.budgets is None else args.budgets,
+                batch_size=args.batch_size, hidden=args.hidden, replicas=args.replicas, dataset_params=dataset_params,
+                trainer_params={t: annealing for t in trainers if t != "backprop" and annealing},
+                window=_window(args.window) if args.window else None,
+                n_bootstrap=sizes["bootstrap"] if args.bootstrap is None else args.bootstrap,
+                confidence=args.confidence, qpu_model=qpu, random_state=args.seed, client=client,
+                results=results, resume=args.resume, progress=follow)
+    finally:
+        if bar is not None:
+            bar.close()
     print(study.summary(), file=sys.stderr)
     if figure is not None:
         figure(study).write_html(args.html, include_plotlyjs=True)
     return study.to_dict()
+
+
+def _results_path(args):
+    """--results, or the file next to --json (study.json -> study.cells.jsonl); None without either."""
+    if args.results is not None:
+        return args.results
+    if args.json is None or args.json == "-":
+        if args.resume:
+            raise CliError("'--resume' needs the results file of the interrupted study: give its --json PATH "
+                           "(or --results PATH)")
+        return None
+    return str(Path(args.json).with_suffix(".cells.jsonl"))
 
 
 def run_lab(args):
@@ -336,7 +358,7 @@ def run_lab(args):
 
 def _check_outputs(args):
     """Refuse an unwritable --json / --html path before a long run, so no result is lost."""
-    for option in ("json", "html", "save", "output"):
+    for option in ("json", "html", "results", "save", "output"):
         path = getattr(args, option, None)
         if not isinstance(path, str) or path == "-":
             continue
@@ -394,9 +416,13 @@ def main(argv=None):
         if args.json:
             _write_json(result, args.json)
         return 0
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, ConnectionError, ImportError) as exc:
         print(f"qnn-lab: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("qnn-lab: interrupted" + (" (finished cells are in the results file: rerun with --resume)"
+                                        if getattr(args, "command", None) == "scaling" else ""), file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def test_bad_files_name_row_and_column(data, words):
 def test_unreadable_path_is_named(tmp_path):
     with pytest.raises(DataError, match="'path' should be a readable CSV file.*missing.csv"):
         ql.load_dataset("csv", path=tmp_path / "missing.csv")
-    with pytest.raises(TypeError, match="needs 'path'"):
+    with pytest.raises(TypeError, match="needs either 'path'"):
         ql.load_dataset("csv")
 
 

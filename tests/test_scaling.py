@@ -183,6 +183,10 @@ def test_qpu_axis_of_an_annealing_study_follows_the_model():
     assert np.allclose(c["qpu_seconds"], model.seconds(c["sampler_calls"], c["reads"]))
     assert np.array_equal(c["reads"], 2 * c["sampler_calls"]) and np.array_equal(c["anneals"], 2 * c["samples_seen"])
     assert study.ratios == {} and study.config["qpu_model"]["programming_us"] == 1000
+    per_cell = model.seconds(c["sampler_calls"][:, -1], c["reads"][:, -1]).mean()
+    assert study.qpu_seconds_per_cell() == {"contrastive": pytest.approx(per_cell)}
+    assert f"contrastive on a QPU (time model): {per_cell:.3g} s per cell, {2 * per_cell:.3g} s for 2 cells" \
+        in study.summary()
 
 
 def test_figure_shows_fits_and_bands(tiny_study):

@@ -56,7 +56,7 @@ def test_hide_and_lock_panels_and_settings():
 
 def test_a_lesson_opens_from_the_link():
     lab = Lab.from_link("?lesson=01_spin_glass")
-    assert lab.lessons.lesson.name == "01_spin_glass" and lab.lessons in lab.children
+    assert lab.lessons.lesson.name == "01_spin_glass" and lab.state.tab == "lessons"
     bad = Lab.from_link("?lesson=nope")
     assert "'lesson' should be one of" in bad.state.message
 

@@ -28,6 +28,7 @@ def download(lab, label):
     lab.transfer.download_buttons[label].click()
     assert lab.transfer.note.text == "", lab.transfer.note.text
     (name, data), = lab.sent.items()
+    assert f"download='{name}'" in lab.transfer.saved_link.value
     return name, data
 
 
@@ -81,10 +82,12 @@ def test_reads_csv_after_sampling(lab):
     lab.state.sample_reads = 20
     lab.histogram.run(block=True)
     _, text = download(lab, "reads (CSV)")
-    rows = list(csv.reader(io.StringIO(text)))
-    energies = [float(r[0]) for r in rows[1:]]
-    assert rows[0][:2] == ["energy", "num_occurrences"] and len(rows[0]) == 2 + len(lab.state.last_reads.variables)
-    assert energies == sorted(energies) and len(energies) == len(lab.state.last_reads)
+    reads = lab.state.last_reads
+    rows = list(csv.DictReader(io.StringIO(text)))
+    energies = [float(r["energy"]) for r in rows]
+    assert energies == sorted(energies) and len(rows) == reads.energies.size
+    assert len(rows[0]) == 7 + reads.n_spins
+    assert all(int(r["right"]) == (r["class"] == r["label"]) for r in rows)
 
 
 def test_csv_upload_makes_the_lab_train_on_it_and_a_bad_one_changes_nothing(lab):
@@ -118,7 +121,9 @@ def test_clicks_add_points_of_the_chosen_class_and_clear_removes_them(lab):
 
 
 def test_figures_are_named_for_export(lab):
-    assert len(lab.transfer.figures) >= 5
+    before = len(lab.transfer.figures)
+    lab.state.tab = "energies"                       # a tab builds its figures when it opens
+    assert len(lab.transfer.figures) > before >= 3
     names = list(lab.transfer.figures)
     assert any("decision boundary" in n for n in names)
     css = {c for c, _ in lab.transfer.figures.values()}
@@ -126,4 +131,5 @@ def test_figures_are_named_for_export(lab):
     sent = []
     lab.browser.figure_image = lambda *args: sent.append(args)
     lab.transfer.svg_button.click()
-    assert sent == [("qnn-fig-0", "svg", "qnn_lab_network_2_4_2_x2_replicas")]
+    css, name = lab.transfer.figures[names[0]]
+    assert sent == [(css, "svg", "qnn_lab_" + "".join(c if c.isalnum() else "_" for c in name).strip("_"))]

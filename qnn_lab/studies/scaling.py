@@ -15,6 +15,7 @@ trainers' exponents uses the same seed draws for both.
 from __future__ import annotations
 
 import inspect
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -216,12 +217,19 @@ class ScalingStudy:
         return _fit_study(cfg, curves, data["cost"], cfg["window"], cfg["n_bootstrap"], cfg["confidence"],
                           cfg["random_state"])
 
+    def qpu_seconds_per_cell(self):
+        """{trainer: modelled QPU seconds of one cell (a whole run), averaged over seeds} for annealing trainers."""
+        return {name: float(c["qpu_seconds"][:, -1].mean()) for name, c in self.curves.items() if "qpu_seconds" in c}
+
     def summary(self):
-        """One line per trainer and per ratio."""
+        """One line per trainer, per ratio, and the modelled QPU time of the annealing trainers' cells."""
         lines = [f"{name}: alpha = {f.alpha:.3f} [{f.ci[0]:.3f}, {f.ci[1]:.3f}] on {self.cost} "
                  f"in [{f.window[0]:.4g}, {f.window[1]:.4g}] (log rms {f.log_rms:.3f})"
                  for name, f in self.fits.items()]
         lines += [f"{name}: {r['value']:.3f} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" for name, r in self.ratios.items()]
+        seeds = len(next(iter(self.curves.values()))["error"])
+        lines += [f"{name} on a QPU (time model): {per_cell:.3g} s per cell, {seeds * per_cell:.3g} s for {seeds} "
+                  f"cells" for name, per_cell in self.qpu_seconds_per_cell().items()]
         return "\n".join(lines)
 
 
@@ -250,38 +258,64 @@ def _budget_steps(total_steps, budgets):
     return np.unique(np.round(np.geomspace(1, total_steps, budgets)).astype(int))
 
 
-def _make_trainer(name, network, seed, batch_size, epochs, params, callback):
-    common = {"batch_size": batch_size, "epochs": epochs, "random_state": seed, "callback": callback}
+def _keeps_every_epoch(name):
+    """{"keep_best": False} where trainer ``name`` takes it: a study measures every epoch as it is."""
     takes = inspect.signature(trainer_spec(name).cls).parameters
     if "keep_best" in takes or any(p.kind is p.VAR_KEYWORD for p in takes.values()):
-        common["keep_best"] = False          # a study measures every epoch as it is
-    return make_trainer(name, network, **{**common, **params})
+        return {"keep_best": False}
+    return {}
 
 
-def _learning_curve(name, network, ds, seed, batch_size, epochs, params, budgets, qpu_model):
-    """Test error and cost counters of one run at its budget checkpoints."""
-    steps = _budget_steps(epochs * -(-len(ds.y_train) // batch_size), budgets)
+def run_cell(spec):
+    """One cell of the study, rebuilt from its spec: test error and cost counters of one run at its budgets.
+
+    ``spec``: "dataset" (``load_dataset`` arguments but the seed), "network" (layers, replicas),
+    "trainer" (a name), "trainer_params" ({name: parameters}), "budgets" and "seed", which draws
+    the data set, the initial network and the trainer's randomness.
+    """
+    from ..data import load_dataset
+    from ..network import Network
+
+    seed, name = spec["seed"], spec["trainer"]
+    ds = load_dataset(**spec["dataset"], random_state=seed)
+    net = Network(spec["network"]["layers"], output_replicas=spec["network"]["replicas"], random_state=seed)
+    params = {**spec["trainer_params"][name], "random_state": seed}
+    steps = _budget_steps(params["epochs"] * -(-len(ds.y_train) // params["batch_size"]), spec["budgets"])
     rows = []
 
     def record(trainer, event):
         if event["event"] == "batch" and trainer.n_steps_ in steps:
             row = {"error": 1.0 - trainer.score(ds.X_test, ds.y_test), "samples_seen": trainer.samples_seen_,
                    "epochs": trainer.samples_seen_ / len(ds.y_train), "train_seconds": trainer.train_seconds_}
-            for counter in trainer.SAMPLER_COUNTERS:
-                row[counter] = getattr(trainer, f"{counter}_")
-            if trainer.SAMPLER_COUNTERS:
-                row["qpu_seconds"] = qpu_model.seconds(trainer.sampler_calls_, trainer.reads_)
-            rows.append(row)
+            rows.append({**row, **{c: getattr(trainer, f"{c}_") for c in trainer.SAMPLER_COUNTERS}})
 
-    _make_trainer(name, network, seed, batch_size, epochs, params, record).fit(ds.X_train, ds.y_train)
-    return {key: np.array([row[key] for row in rows]) for key in rows[0]}
+    make_trainer(name, net, callback=record, **params).fit(ds.X_train, ds.y_train)
+    return {key: [row[key] for row in rows] for key in rows[0]}
+
+
+def _curves(cells, results, qpu_model):
+    """{trainer: {axis: array (seeds, budgets)}} from the cells' results, with the modelled QPU seconds."""
+    curves = {}
+    for cell, result in zip(cells, results):
+        runs = curves.setdefault(cell["trainer"], {})
+        for key, values in result.items():
+            runs.setdefault(key, []).append(values)
+    curves = {name: {key: np.array(rows, float) for key, rows in c.items()} for name, c in curves.items()}
+    for c in curves.values():
+        if "sampler_calls" in c:
+            c["qpu_seconds"] = qpu_model.seconds(c["sampler_calls"], c["reads"])
+    return curves
 
 
 def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), cost="samples_seen", seeds=5,
                   epochs=4, batch_size=16, budgets=20, hidden=32, replicas=4, dataset_params=None,
                   trainer_params=None, window=None, n_bootstrap=1000, confidence=0.95, qpu_model=None,
-                  random_state=0, progress=None):
+                  random_state=0, client=None, results=None, resume=False, progress=None):
     """Train every trainer on every seed, record learning curves, fit the scaling exponents.
+
+    Every (trainer, seed) pair is one cell, rebuilt from small specs wherever it runs (see
+    ``qnn_lab.studies.grid``): the numbers depend only on the settings and the seeds, not on
+    where the cells ran.
 
     Args:
         dataset: a name from ``DATASETS`` (default: the teacher-student perceptron).
@@ -295,19 +329,23 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
         budgets: number of checkpoints, spaced geometrically in minibatch steps.
         hidden: width of the single hidden layer; replicas: output spins per class.
         dataset_params: options of ``load_dataset`` (teacher default: n_inputs 64, alpha 80).
-        trainer_params: {trainer name: extra constructor arguments}, e.g.
+        trainer_params: {trainer name: extra constructor arguments, JSON-ready}, e.g.
             ``{"contrastive": {"sampler": "sa", "num_reads": 8}}``.
         window: (low, high) of the fit, in cost units; None: past the initial plateau.
         n_bootstrap, confidence: the bootstrap over seeds.
         qpu_model: a ``QpuTimeModel`` for the "qpu_seconds" axis (default constants if None).
         random_state: first seed, and seed of the bootstrap.
-        progress: ``progress(done, total, label)`` after every run.
+        client: a ``dask.distributed.Client`` to run the cells on; None: one after another here.
+        results: a JSON-lines file that every finished cell is appended to; None: none.
+        resume: skip the cells already in ``results`` (a file from other settings is refused).
+        progress: ``progress(done, total, label)`` after every cell.
 
     Returns:
         ScalingStudy (``.fits``, ``.ratios``, ``.summary()``, ``.to_dict()``, ``.refit(...)``).
     """
     from ..data import load_dataset
     from ..network import Network
+    from .grid import run_grid, study_fingerprint
 
     if isinstance(trainers, str) or not all(isinstance(t, str) for t in trainers) or not trainers:
         raise TypeError(f"'trainers' should be a non-empty list of names from {', '.join(TRAINER_NAMES)}: "
@@ -340,32 +378,33 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
         if fixed:
             raise ValueError(f"'trainer_params' for {name!r} should not set {', '.join(map(repr, fixed))}: "
                              f"the study sets them (use its own arguments)")
+    try:
+        json.dumps(trainer_params, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"'trainer_params' should hold names and numbers (a sampler by name, not an object), so "
+                        f"that a worker can rebuild the trainer: {exc}") from None
     dataset_params = dict(DEFAULT_DATASET_PARAMS.get(dataset, {}) if dataset_params is None else dataset_params)
-
-    def seed_setup(seed):
-        ds = load_dataset(dataset, random_state=seed, **dataset_params)
-        return ds, Network([ds.n_features, hidden, ds.n_classes], output_replicas=replicas, random_state=seed)
-
-    ds, net = seed_setup(random_state)
+    ds = load_dataset(dataset, random_state=random_state, **dataset_params)
+    layers = [ds.n_features, hidden, ds.n_classes]
+    params = {name: {**_keeps_every_epoch(name), **trainer_params.get(name, {}), "batch_size": batch_size,
+                     "epochs": epochs} for name in trainers}
+    net = Network(layers, output_replicas=replicas, random_state=random_state)
     for name in trainers:              # every bad trainer parameter fails here, before any training
-        _make_trainer(name, net, random_state, batch_size, epochs, trainer_params.get(name, {}), None)._check_params()
-    runs, done, t0 = {name: [] for name in trainers}, 0, time.perf_counter()
-    for s in range(seeds):
-        seed = random_state + s
-        ds, net = seed_setup(seed)
-        for name in trainers:
-            runs[name].append(_learning_curve(name, net, ds, seed, batch_size, epochs, trainer_params.get(name, {}),
-                                              budgets, qpu_model))
-            done += 1
-            if progress is not None:
-                progress(done, seeds * len(trainers), f"{name} seed {seed}")
-    curves = {name: {key: np.stack([run[key] for run in rs]) for key in rs[0]} for name, rs in runs.items()}
-    config = {"dataset": {"name": dataset, **dataset_params}, "trainers": trainers,
+        make_trainer(name, net, **params[name])._check_params()
+    shared = {"dataset": {"name": dataset, **dataset_params}, "network": {"layers": layers, "replicas": replicas},
+              "trainer_params": params, "budgets": budgets}
+    cells = [{"trainer": name, "seed": seed} for name in trainers      # trainer by trainer: on Dask the slow
+             for seed in range(random_state, random_state + seeds)]    # annealing cells (listed first) start early
+    t0 = time.perf_counter()
+    outcome = run_grid("scaling", shared, cells, run_cell, results=results, resume=resume, client=client,
+                       progress=progress)
+    curves = _curves(cells, outcome, qpu_model)
+    config = {"dataset": shared["dataset"], "trainers": trainers,
               "seeds": list(range(random_state, random_state + seeds)),
               "epochs": epochs, "batch_size": batch_size, "budgets": budgets,
-              "layers": [ds.n_features, hidden, ds.n_classes], "replicas": replicas, "trainer_params": trainer_params,
+              "layers": layers, "replicas": replicas, "trainer_params": trainer_params,
               "qpu_model": qpu_model.to_dict(), "window": None if window is None else list(_check_window(window)),
-              "study_seconds": time.perf_counter() - t0}
+              "study_seconds": time.perf_counter() - t0, "fingerprint": study_fingerprint("scaling", shared)}
     return _fit_study(config, curves, cost, window, n_bootstrap, confidence, random_state)
 
 

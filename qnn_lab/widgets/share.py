@@ -9,6 +9,7 @@ Unknown keys and refused values are named in the lab's message and ignored; the 
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -165,6 +166,8 @@ def lab_from_link(lab_class, url_or_query, **defaults):
     lab.link_defaults = dict(defaults)
     if link.lesson is not None:
         _lesson_player(lab).start(link.lesson)
+        with contextlib.suppress(tl.TraitError):
+            lab.state.tab = "lessons"                   # where the lesson's text is
     link.problems += apply_teacher_mode(lab, hide=link.hide, lock=link.lock)
     if link.problems:
         lab.state.message = "This link: " + "; ".join(link.problems) + " (ignored; the rest applies)"
@@ -229,6 +232,26 @@ def teacher_names(lab):
     return panels + sorted(_setting_controls(lab))
 
 
+def _hide_tab(lab, name):
+    """A panel that is a tab of the lab also loses its tab title (by a style on the lab)."""
+    tabs = getattr(lab, "tabs", None)
+    titles = list(getattr(tabs, "titles", ()) or ())
+    title = getattr(lab, "TAB_TITLES", {}).get(name) or _tab_titles().get(name)
+    if tabs is None or title not in titles:
+        return
+    k = titles.index(title)
+    css = f"qnn-hide-tab-{k}"
+    lab.add_class(css)
+    lab.children += (w.HTML(f"<style>.{css} > .widget-tab > .lm-TabBar .lm-TabBar-tab:nth-child({k + 1}) "
+                            f"{{display: none !important}}</style>"),)
+
+
+def _tab_titles():
+    from . import lab
+
+    return getattr(lab, "TAB_TITLES", {})
+
+
 def _hold(state, name):
     """Keep setting ``name`` at its value: a locked setting changes back, saying why."""
     value = getattr(state, name)
@@ -258,6 +281,8 @@ def apply_teacher_mode(lab, hide=(), lock=()):
                 problems.append(f"{option!r} should name panels or settings of this lab "
                                 f"({', '.join(teacher_names(lab))}): value = {name!r}")
                 continue
+            if option == "hide" and panel is not None:
+                _hide_tab(lab, name)
             for widget in widgets:
                 if option == "hide":
                     widget.layout.display = "none"

@@ -8,6 +8,7 @@ A bad file is explained beside its upload and changes nothing.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import io
@@ -93,18 +94,23 @@ def history_csv(history):
     return out.getvalue()
 
 
-def reads_csv(sampleset):
-    """A SampleSet as CSV: energy, occurrences, then one column per variable, rows lowest energy first."""
-    if sampleset is None:
-        raise ValueError("no reads yet: press Sample in 4. Energies of the reads")
-    samples = sampleset.record.sample
-    order = np.argsort(sampleset.record.energy, kind="stable")
+def reads_csv(reads):
+    """The last sampling's reads (``LabState.last_reads``) as CSV: one row per read of each sample, lowest
+    energy first, with its sample, label, energy, the clamped target's energy, decoded class, and spins."""
+    if reads is None:
+        raise ValueError("no reads yet: press Sample in the Energies tab")
+    R, P = reads.energies.shape
+    spins = np.concatenate([s.reshape(R, P, -1) for s in reads.states], axis=-1)        # (R, P, n_spins)
+    names = [f"h{l + 1}_{j}" if l < len(reads.states) - 1 else f"o_{j}"
+             for l, s in enumerate(reads.states) for j in range(s.shape[-1])]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["energy", "num_occurrences", *map(str, sampleset.variables)])
-    for i in order:
-        writer.writerow([repr(float(sampleset.record.energy[i])), int(sampleset.record.num_occurrences[i]),
-                         *samples[i].tolist()])
+    writer.writerow(["read", "sample", "label", "energy", "target_energy", "class", "right", *names])
+    for flat in np.argsort(reads.energies, axis=None, kind="stable"):
+        r, p = divmod(int(flat), P)
+        writer.writerow([r, int(reads.indices[p]), int(reads.y[p]), repr(float(reads.energies[r, p])),
+                         repr(float(reads.clamped[p])), int(reads.classes[r, p]),
+                         int(reads.classes[r, p] == reads.y[p]), *spins[r, p].astype(int).tolist()])
     return out.getvalue()
 
 
@@ -128,11 +134,12 @@ class TransferPanel(w.VBox):
                                                "text/csv"),
             "reads (CSV)": lambda: ("qnn_lab_reads.csv", reads_csv(self.state.last_reads), "text/csv"),
         }
+        self.saved_link = w.HTML()         # the same file as a link, where a browser holds the automatic download
         self.download_buttons = {}
         for label, make in files.items():
             button = w.Button(description=label, icon="download", layout={"width": "auto"},
                               tooltip=f"download the {label} to this computer")
-            button.on_click(guard(lambda _, make=make: self.browser.download(*make())))
+            button.on_click(guard(lambda _, make=make: self._download(*make())))
             self.download_buttons[label] = button
         self.figures = {}
         self.figure_choice = w.Dropdown(description="figure", layout={"width": "320px"})
@@ -154,14 +161,17 @@ class TransferPanel(w.VBox):
         self.points_note = ErrorNote()
         self._before_points = None          # (dataset, own_data) before the first added point
         super().__init__([
-            w.HBox(list(self.download_buttons.values()), layout={"flex_flow": "row wrap"}), self.note,
+            w.HBox(list(self.download_buttons.values()), layout={"flex_flow": "row wrap"}), self.saved_link,
+            self.note,
             w.HBox([self.figure_choice, self.png_button, self.svg_button]),
             w.HBox([self.state_upload, self.state_note]),
             w.HBox([self.csv_upload, self.csv_info, self.csv_note]),
             w.HBox([self.point_class, self.clear_button, self.points_note]),
         ])
         self.add_class("qnn-transfer")
+        self._figure_widgets = []
         self._name_figures()
+        self.state.observe(self._name_figures, names="tab")
         self.state.observe(self._show_classes, names="data_version")
         self._show_classes()
         boundary = lab.training.boundary.data[0]
@@ -169,6 +179,14 @@ class TransferPanel(w.VBox):
         boundary.on_click(lambda trace, points, state: self._clicked(points))
 
     # ------------------------------------------------------------ downloads
+    def _download(self, name, data, mime):
+        """Download in the browser, and offer the file as a link too."""
+        self.browser.download(name, data, mime)
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        self.saved_link.value = (f"<a class='qnn-saved' download='{html.escape(name)}' "
+                                 f"href='data:{mime};base64,{base64.b64encode(raw).decode()}'>save {html.escape(name)}"
+                                 f"</a> <small>(if your browser held the download back)</small>")
+
     def _state_file(self):
         from .lab import _plain
 
@@ -181,18 +199,25 @@ class TransferPanel(w.VBox):
         torch.save(self.state.network.to_torch().state_dict(), buffer)
         return "qnn_lab_network.pt", buffer.getvalue(), "application/octet-stream"
 
-    def _name_figures(self):
-        """Give every figure of the lab a CSS class and a name in the figure chooser."""
+    def _name_figures(self, change=None):
+        """Give every figure of the lab a CSS class and a name in the figure chooser (again when a tab
+        opens: tabs build their figures on first use)."""
         from .lab import _figures
 
-        for k, fig in enumerate(_figures(self.lab)):
-            title = fig.layout.title.text or ""
-            name = title or f"figure {k + 1}"
-            css = f"qnn-fig-{k}"
+        known = {id(fig) for fig in self._figure_widgets}
+        for fig in _figures(self.lab):
+            if id(fig) in known:
+                continue
+            self._figure_widgets.append(fig)
+            k = len(self._figure_widgets)
+            name = fig.layout.title.text or f"figure {k}"
+            css = f"qnn-fig-{k - 1}"
             fig.add_class(css)
-            self.figures[f"{k + 1}. {name}"] = (css, name)
-        self.figure_choice.options = list(self.figures)
-        self.figure_choice.value = next(iter(self.figures), None)
+            self.figures[f"{k}. {name}"] = (css, name)
+        if list(self.figure_choice.options) != list(self.figures):
+            chosen = self.figure_choice.value
+            self.figure_choice.options = list(self.figures)
+            self.figure_choice.value = chosen if chosen in self.figures else next(iter(self.figures), None)
 
     def _figure(self, fmt):
         css, name = self.figures[self.figure_choice.value]

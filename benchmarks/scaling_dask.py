@@ -1,0 +1,131 @@
+"""Wall time of the scaling study serially and on a local Dask cluster; writes benchmarks/scaling_dask.json.
+
+    PYTHONPATH=. python benchmarks/scaling_dask.py [--sizes quick,full] [--repeats 3] [--workers 2]
+
+Runs the exact commands a user types, each in a fresh process (start-up, imports and, with
+--workers, starting the cluster included): ``qnn-lab scaling [--quick] --json ...`` and the
+same with ``--workers N``, alternating them so that a change in the machine's load hits both.
+Reports per study: the median wall time of each and their ratio; the same for the cells
+alone (the study's own clock, without imports and cluster start-up); how many cells ran at
+once (the sum of the cells' own wall times over the study's: 2 is perfect overlap on 2
+workers, and it is less sensitive than the ratio to a change of load between runs); the peak
+memory (RSS) of the main process and of every Dask worker process; the load average around
+each run; whether all runs gave identical fits. The quick study runs ``--repeats`` times per
+mode, the full study once (it takes minutes). Last, one cell of the quick study runs
+alternately in this process and on a one-worker cluster (2 x ``--repeats`` times each): the
+cost of running a cell on Dask, side by side under the same load.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+FIT_KEYS = ("alpha", "ci", "log_prefactor", "window", "n_points", "log_rms")
+
+
+def run(argv, folder, tag):
+    """One ``qnn-lab scaling`` run: wall seconds, peak RSS (MB) of the main process and of each worker, fits."""
+    out = Path(folder) / f"{tag}.json"
+    for stale in (out, out.with_suffix(".cells.jsonl")):
+        stale.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "qnn_lab.cli", "scaling", *argv, "--quiet", "--json", str(out)]
+    load = os.getloadavg()[0]
+    log = Path(folder) / f"{tag}.log"
+    t0 = time.perf_counter()
+    with open(log, "w") as errors:
+        proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors)
+        main_peak, worker_peak = 0, {}
+        while proc.poll() is None:                       # sample memory every 0.2 s
+            try:
+                main_peak = max(main_peak, proc.memory_info().rss)
+                for child in proc.children(recursive=True):
+                    if "spawn_main" in " ".join(child.cmdline()):       # a Dask worker process
+                        worker_peak[child.pid] = max(worker_peak.get(child.pid, 0), child.memory_info().rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {log.read_text()}")
+    result = json.loads(out.read_text())
+    cell_seconds = [json.loads(line)["seconds"] for line in out.with_suffix(".cells.jsonl").read_text().splitlines()]
+    study_seconds = result["config"]["study_seconds"]
+    return {"wall_seconds": wall, "cells_seconds": study_seconds, "sum_of_cell_seconds": sum(cell_seconds),
+            "cells_running_at_once": sum(cell_seconds) / study_seconds,
+            "main_process_peak_mb": main_peak / 2 ** 20,
+            "worker_peak_mb": sorted(v / 2 ** 20 for v in worker_peak.values()),
+            "load_average_1min_before": load, "load_average_1min_after": os.getloadavg()[0],
+            "fits": {name: {k: f[k] for k in FIT_KEYS} for name, f in result["fits"].items()}}
+
+
+def cell_overhead(repeats):
+    """Wall time of one quick-study cell in this process and on a one-worker LocalCluster, interleaved."""
+    from qnn_lab.cli import SCALING_SIZES
+    from qnn_lab.studies.grid import connect, run_on_one_thread
+    from qnn_lab.studies.scaling import run_cell
+
+    quick = SCALING_SIZES["quick"]
+    spec = {"dataset": {"name": "teacher", "n_inputs": 64, "alpha": quick["alpha"]}, "budgets": quick["budgets"],
+            "network": {"layers": [64, 32, 2], "replicas": 4}, "trainer": "contrastive", "seed": 0,
+            "trainer_params": {"contrastive": {"keep_best": False, "batch_size": 16, "epochs": quick["epochs"]}}}
+    run_on_one_thread(run_cell, spec)                                   # warm up: imports, first allocations
+    here, there = [], []
+    with connect(workers=1) as client:
+        client.submit(run_on_one_thread, run_cell, spec, pure=False).result()
+        for _ in range(repeats):
+            here.append(run_on_one_thread(run_cell, spec)["seconds"])
+            there.append(client.submit(run_on_one_thread, run_cell, spec, pure=False).result()["seconds"])
+    return {"cell": "quick study, contrastive, seed 0", "in_process_seconds": here, "on_worker_seconds": there,
+            "median_ratio_worker_to_in_process": statistics.median(there) / statistics.median(here)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="quick,full", help="comma-separated: quick, full")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of the quick study per mode (full: 1)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", default="benchmarks/scaling_dask.json")
+    args = parser.parse_args(argv)
+    report = {"command": "PYTHONPATH=. python benchmarks/scaling_dask.py " + " ".join(argv or sys.argv[1:]),
+              "cpu_count": os.cpu_count(), "workers": args.workers, "studies": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes.split(","):
+            base = ["--quick"] if size == "quick" else []
+            modes = {"serial": base, f"workers_{args.workers}": [*base, "--workers", str(args.workers)]}
+            runs = {mode: [] for mode in modes}
+            for r in range(args.repeats if size == "quick" else 1):
+                for mode, mode_argv in modes.items():
+                    runs[mode].append(run(mode_argv, folder, f"{size}-{mode}"))
+                    print(f"{size} {mode} run {r + 1}: {runs[mode][-1]['wall_seconds']:.1f} s", file=sys.stderr,
+                          flush=True)
+            serial, parallel = (statistics.median(x["wall_seconds"] for x in runs[m]) for m in modes)
+            cells = {m: statistics.median(x["cells_seconds"] for x in runs[m]) for m in modes}
+            at_once = {m: statistics.median(x["cells_running_at_once"] for x in runs[m]) for m in modes}
+            fits = [x["fits"] for rs in runs.values() for x in rs]
+            report["studies"][size] = {
+                "command": "qnn-lab scaling" + (" --quick" if base else "") + f" [--workers {args.workers}]",
+                "median_wall_seconds": {"serial": serial, f"workers_{args.workers}": parallel},
+                "speedup": serial / parallel, "median_cells_seconds": cells,
+                "cells_speedup": cells["serial"] / cells[f"workers_{args.workers}"],
+                "median_cells_running_at_once": at_once,
+                "identical_fits": all(f == fits[0] for f in fits),
+                "runs": runs}
+            print(f"{size}: serial {serial:.1f} s, {args.workers} workers {parallel:.1f} s, speedup "
+                  f"{serial / parallel:.2f}; cells at once {at_once}", file=sys.stderr, flush=True)
+    report["cell_overhead"] = cell_overhead(2 * args.repeats)
+    print(f"one cell on a worker / in process: {report['cell_overhead']['median_ratio_worker_to_in_process']:.2f}",
+          file=sys.stderr)
+    with open(args.json, "w") as f:
+        json.dump(report, f, indent=1)
+    print(f"wrote {args.json}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
