@@ -110,6 +110,8 @@ def settle(page):
 def run_monkey(page, server, name, actions, seed):
     shutil.copy(server["workdir"] / "lab.ipynb", server["workdir"] / name)
     open_and_run(page, server, name)
+    page.wait_for_selector(".qnn-lab", state="attached", timeout=180_000)
+    page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")
     page.wait_for_selector(".qnn-lab .qnn-accuracy .js-plotly-plot", timeout=120_000)
     page.evaluate(WATCH)
     rng = random.Random(seed)
