@@ -130,6 +130,8 @@ def run_monkey(page, server, name, actions, seed):
             assert not errors, (i, errors[:3])
     settle(page)
     # the lab still trains: known-good settings through the controls, then Step moves the epoch on
+    page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")   # drawn cells only
+    page.wait_for_timeout(500)
     page.locator(".qnn-controls select").first.select_option("xor")
     page.locator(".qnn-controls select").nth(1).select_option("contrastive")
     hidden = page.locator(".qnn-controls .widget-hbox:has(> .widget-label:text-is('hidden 1')) input")
