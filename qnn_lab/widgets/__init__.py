@@ -1,4 +1,5 @@
 """The lab's widgets (ipywidgets 8 + plotly): the only package that imports them."""
+from . import _fast_start  # noqa: F401  (first: see its docstring)
 from .builder import NetworkBuilder
 from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram

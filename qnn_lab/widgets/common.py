@@ -44,7 +44,7 @@ THEME_CSS = """<style>
 </style>"""
 
 
-MAX_NOTE = 300     # characters an error note shows
+MAX_NOTE = 600     # characters an error note shows (a long message still cannot widen a panel)
 
 #: The controls bound to each setting ("name", or "name.key" for a dict entry), per LabState.
 _CONTROLS = weakref.WeakKeyDictionary()

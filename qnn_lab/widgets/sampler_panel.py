@@ -102,7 +102,7 @@ class SamplerPanel(w.VBox):
         self.doc = w.HTML()
         self.left_out = w.HTML()
         self.reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
-                                      style={"description_width": "140px"},
+                                      style={"description_width": "initial"},
                                       tooltip="reads the Energies panel's Sample button draws")
         self.reads_note = ErrorNote()
         self.controls = w.VBox()

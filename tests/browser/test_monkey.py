@@ -41,6 +41,7 @@ TARGETS = """() => {
 
 GOOD = ["0", "1", "2", "3", "5", "8", "13", "0.1", "0.5", "20", "42"]
 BAD = ["abc", "-1", "-0.5", "1e12", "", " ", "nan", "inf", "0, 0; 10, 0.7; 5, 1", "x" * 500, "1,2,3", "🙂"]
+BAD_NUMBERS = ["-1", "-0.5", "1e12", "", "99999999", "0.000001"]        # what a number box lets one type
 
 
 def _nth(page, selector, k):
@@ -65,7 +66,8 @@ def act(page, rng, kinds):
                 sel.select_option(label=rng.choice(options), timeout=2000)
         elif kind == "input":
             box = _nth(page, ":is(input[type=text], input[type=number])", k)
-            box.fill(rng.choice(GOOD if rng.random() < 0.6 else BAD), timeout=2000)
+            bad = BAD_NUMBERS if box.get_attribute("type", timeout=2000) == "number" else BAD
+            box.fill(rng.choice(GOOD if rng.random() < 0.6 else bad), timeout=2000)
             box.press("Enter", timeout=2000)
         elif kind == "tab":
             page.locator(".qnn-lab .lm-TabBar-tab:visible").nth(k).click(timeout=2000)
@@ -86,7 +88,8 @@ def act(page, rng, kinds):
                 if button.count() and button.is_enabled():
                     button.click(timeout=1000)
     except Exception as exc:             # an element that moved or vanished mid-action: the browser's side, not a bug
-        if "Timeout" not in type(exc).__name__ and "not attached" not in str(exc):
+        moved = "not attached" in str(exc) or "Cannot type text" in str(exc)   # re-rendered under the pointer
+        if "Timeout" not in type(exc).__name__ and not moved:
             raise
         return "missed"
     return kind
@@ -96,8 +99,12 @@ def settle(page):
     """Stop whatever runs; True when Play and every Sample button are enabled again (nothing stuck)."""
     for name in ("Pause", "Stop"):
         for button in page.locator(f".qnn-lab button:visible:text-is('{name}')").all():
-            if button.is_enabled():
-                button.click()
+            try:
+                if button.is_enabled():
+                    button.click(timeout=2000)
+            except Exception as exc:     # it ended by itself meanwhile (the button turned disabled)
+                if "Timeout" not in type(exc).__name__:
+                    raise
     return page.wait_for_function(
         "() => { const b = [...document.querySelectorAll('.qnn-lab button')];"
         " const play = b.find(x => x.textContent.trim() === 'Play');"
@@ -108,6 +115,8 @@ def settle(page):
 def run_monkey(page, server, name, actions, seed):
     shutil.copy(server["workdir"] / "lab.ipynb", server["workdir"] / name)
     open_and_run(page, server, name)
+    page.wait_for_selector(".qnn-lab", state="attached", timeout=180_000)
+    page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")
     page.wait_for_selector(".qnn-lab .qnn-accuracy .js-plotly-plot", timeout=120_000)
     page.evaluate(WATCH)
     rng = random.Random(seed)
@@ -121,6 +130,8 @@ def run_monkey(page, server, name, actions, seed):
             assert not errors, (i, errors[:3])
     settle(page)
     # the lab still trains: known-good settings through the controls, then Step moves the epoch on
+    page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")   # drawn cells only
+    page.wait_for_timeout(500)
     page.locator(".qnn-controls select").first.select_option("xor")
     page.locator(".qnn-controls select").nth(1).select_option("contrastive")
     hidden = page.locator(".qnn-controls .widget-hbox:has(> .widget-label:text-is('hidden 1')) input")
