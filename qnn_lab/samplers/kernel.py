@@ -63,11 +63,12 @@ _pool_lock = threading.Lock()
 
 
 def set_kernel_threads(n):
-    """Threads the kernel splits its tiles over (default: ``default_threads()``)."""
+    """Threads the kernel splits its tiles over (default: ``default_threads()``); returns the previous count."""
     global _threads
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"'threads' should be an int >= 1: value = {n!r}")
-    _threads = n
+    previous, _threads = _threads, n
+    return previous
 
 
 @njit(inline="always")

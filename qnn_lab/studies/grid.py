@@ -156,17 +156,21 @@ def _run_on_dask(client, kind, shared, todo, run_cell, finish):
 
 
 def run_on_one_thread(run_cell, spec):
-    """{"result": run_cell(spec), "seconds": its wall time}, with torch on one thread (the same numbers
-    everywhere; restored afterwards)."""
+    """{"result": run_cell(spec), "seconds": its wall time}, with torch and the annealing kernel on one
+    thread (the same numbers everywhere, no oversubscribed cores on a worker; restored afterwards)."""
     import torch
+
+    from ..samplers.kernel import set_kernel_threads
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    kernel_threads = set_kernel_threads(1)
     t0 = time.perf_counter()
     try:
         return {"result": run_cell(spec), "seconds": time.perf_counter() - t0}
     finally:
         torch.set_num_threads(threads)
+        set_kernel_threads(kernel_threads)
 
 
 @contextmanager
