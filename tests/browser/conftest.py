@@ -91,6 +91,12 @@ def open_and_run(page, server, name):
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)
 
 
+def open_tab(page, title):
+    """Open a deeper view of the lab (built on first open) and wait for it to be drawn."""
+    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text=title).first.click()
+    page.wait_for_timeout(1500)
+
+
 def field(page, label):
     return page.locator(f".widget-inline-hbox:has(> label:text-is('{label}')) input").first
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, open_and_run, record, set_value
+from .conftest import ARTIFACTS, ROOT, open_and_run, open_tab, record, set_value
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,6 @@ CURVE_POINTS = """() => {
   return g ? (g.data[0].x || []).length : -1;
 }"""
 HISTOGRAM = "E<sub>read</sub>"      # the energies histogram's x axis
-
-
-def open_tab(page, title):
-    """Open a deeper view (built on first open) and wait for it to be drawn."""
-    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text=title).first.click()
-    page.wait_for_timeout(1500)
 
 
 def test_figures_render(lab_page):
