@@ -156,9 +156,11 @@ def _run_on_dask(client, kind, shared, todo, run_cell, finish):
 
 
 def run_on_one_thread(run_cell, spec):
-    """{"result": run_cell(spec), "seconds": its wall time}, with torch and the annealing kernel on one
-    thread (the same numbers everywhere, no oversubscribed cores on a worker; restored afterwards)."""
+    """{"result": run_cell(spec), "seconds": its wall time}, with torch, BLAS and the annealing kernel on
+    one thread (the same numbers and the same cost everywhere, no oversubscribed cores on a worker;
+    restored afterwards)."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     from ..samplers.kernel import set_kernel_threads
 
@@ -167,7 +169,8 @@ def run_on_one_thread(run_cell, spec):
     kernel_threads = set_kernel_threads(1)
     t0 = time.perf_counter()
     try:
-        return {"result": run_cell(spec), "seconds": time.perf_counter() - t0}
+        with threadpool_limits(limits=1):
+            return {"result": run_cell(spec), "seconds": time.perf_counter() - t0}
     finally:
         torch.set_num_threads(threads)
         set_kernel_threads(kernel_threads)
@@ -186,6 +189,7 @@ def connect(workers=None, scheduler=None):
         raise ValueError(f"give '--workers' (a cluster on this machine) or '--scheduler' (an existing one), not "
                          f"both: values = {workers!r}, {scheduler!r}")
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise ImportError(f"running a study on Dask needs dask.distributed: install qnn_lab[distributed] "
@@ -207,7 +211,20 @@ def connect(workers=None, scheduler=None):
             yield client
         return
     workers = check_int("--workers", workers, low=1)
-    one_thread = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      env=one_thread, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with dask.config.set({SPAWN_ENVIRON: _worker_environ()}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                         silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
+
+
+SPAWN_ENVIRON = "distributed.nanny.pre-spawn-environ"
+
+
+def _worker_environ():
+    """Dask's environment for new worker processes, with one thread for BLAS and OpenMP, but without its
+    MALLOC_TRIM_THRESHOLD_: that setting sends numpy's temporary arrays to mmap on every allocation and
+    made a study cell 1.7x slower on a worker than in process (benchmarks/scaling_dask.json)."""
+    import dask
+
+    environ = {key: value for key, value in dask.config.get(SPAWN_ENVIRON).items() if key != "MALLOC_TRIM_THRESHOLD_"}
+    return {**environ, "OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}

@@ -258,9 +258,11 @@ def _budget_steps(total_steps, budgets):
     return np.unique(np.round(np.geomspace(1, total_steps, budgets)).astype(int))
 
 
-def _keeps_every_epoch(name):
-    """{"keep_best": False} where trainer ``name`` takes it: a study measures every epoch as it is."""
-    return {"keep_best": False} if "keep_best" in inspect.signature(trainer_spec(name).cls).parameters else {}
+def _study_defaults(name):
+    """What a study sets where trainer ``name`` takes it: every epoch measured as it is (keep_best off),
+    and no landscape probe (it costs time and changes no result of the study)."""
+    taken = inspect.signature(trainer_spec(name).cls).parameters
+    return {key: value for key, value in {"keep_best": False, "probe_size": 0}.items() if key in taken}
 
 
 def run_cell(spec):
@@ -384,7 +386,7 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
     dataset_params = dict(DEFAULT_DATASET_PARAMS.get(dataset, {}) if dataset_params is None else dataset_params)
     ds = load_dataset(dataset, random_state=random_state, **dataset_params)
     layers = [ds.n_features, hidden, ds.n_classes]
-    params = {name: {**_keeps_every_epoch(name), **trainer_params.get(name, {}), "batch_size": batch_size,
+    params = {name: {**_study_defaults(name), **trainer_params.get(name, {}), "batch_size": batch_size,
                      "epochs": epochs} for name in trainers}
     net = Network(layers, output_replicas=replicas, random_state=random_state)
     for name in trainers:              # every bad trainer parameter fails here, before any training
