@@ -608,3 +608,23 @@ def test_the_widgets_start_without_building_the_iri_grammar():
             "print(sys.modules.get('rfc3987_syntax', 'absent'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "None"
+
+
+def test_the_users_sampler_comes_back_when_the_model_allows_it_again(lab):
+    panel = lab.sampler
+    panel.choice.value = "sqa"
+    lab.state.sampler_params = {**lab.state.sampler_params, "num_sweeps": 77}
+    lab.state.encoding = "weights"                  # the weight QUBO: sqa stays usable
+    assert lab.state.sampler == "sqa" and lab.state.sampler_params["num_sweeps"] == 77
+    lab.state.encoding = "neurons"
+    panel.choice.value = "layered"
+    lab.state.sampler_params = {**lab.state.sampler_params, "num_sweeps": 33}
+    lab.state.encoding = "weights"                  # layered cannot: another sampler stands in ...
+    assert lab.state.sampler != "layered"
+    lab.state.encoding = "neurons"                  # ... and the user's choice comes back, with its settings
+    assert lab.state.sampler == "layered" and panel.choice.value == "layered"
+    assert lab.state.sampler_params["num_sweeps"] == 33
+    lab.state.encoding = "weights"
+    panel.choice.value = "tabu"                     # chosen while another stands in: the new choice stays
+    lab.state.encoding = "neurons"
+    assert lab.state.sampler == "tabu"

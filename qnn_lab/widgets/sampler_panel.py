@@ -108,8 +108,11 @@ class SamplerPanel(w.VBox):
         self.controls = w.VBox()
         self.schedule = ScheduleEditor(state)          # s(t) drawn and typed; a broken rule blocks Sample
         self.schedule.observe(self._on_schedule_valid, "valid")
+        self.wanted = None           # (sampler, its parameters) of the user's choice while the model refuses it
+        self._following = False
         self.follow_model()
         bind(state, "sampler", self.choice, self.note)
+        state.observe(self._chosen, names="sampler")
         state.observe(lambda _: self.follow_model(), names=["network_version", "encoding", "bits", "sample_index"])
         bind(state, "sample_reads", self.reads, self.reads_note)
         state.observe(lambda _: self.rebuild(), names=["sampler", "mode"])
@@ -122,15 +125,41 @@ class SamplerPanel(w.VBox):
     def follow_model(self):
         """Offer only the samplers that can sample the shown model; say why the others are left out.
 
-        When the chosen sampler cannot take a new model, the first one that can is chosen."""
-        problems = self.state.sampler_problems()
+        When the chosen sampler cannot take a new model, the first one that can is chosen; the
+        user's choice (with its parameters) comes back as soon as a model allows it again."""
+        state = self.state
+        problems = state.sampler_problems()
         usable = [name for name in list_samplers() if name not in problems]
-        self.choice.options = usable                 # a chosen sampler left out becomes the first usable one
-        if self.state.sampler not in usable and usable:
-            self.state.sampler = usable[0]
-        self.choice.value = self.state.sampler
+        before = (state.sampler, dict(state.sampler_params))
+        self._following = True
+        try:
+            self.choice.options = usable             # (the dropdown jumps to its first option)
+            if self.wanted is not None and self.wanted[0] in usable:
+                self._set_sampler(*self.wanted)
+                self.wanted = None
+            elif before[0] in usable:
+                self._set_sampler(*before)
+            elif usable:                             # a chosen sampler left out: the first usable one stands in
+                self.wanted = self.wanted or before
+                self._set_sampler(usable[0])
+            self.choice.value = state.sampler
+        finally:
+            self._following = False
         self.left_out.value = "".join(f"<div class='qnn-note'>{html.escape(name)} is left out: "
                                       f"{html.escape(why)}</div>" for name, why in problems.items())
+
+    def _set_sampler(self, name, params=None):
+        """Choose a sampler for the model (inside ``follow_model``: not the user's choice)."""
+        if self.state.sampler != name:
+            self.state.sampler = name
+        if params is not None:
+            with contextlib.suppress(ValueError):       # parameters the model no longer allows: defaults
+                self.state.sampler_params = params
+
+    def _chosen(self, change):
+        """A sampler chosen by the user (or a load, a link, a lesson) replaces the remembered choice."""
+        if not self._following:
+            self.wanted = None
 
     def rebuild(self):
         """One control per kept parameter of the chosen sampler."""
