@@ -628,3 +628,35 @@ def test_the_users_sampler_comes_back_when_the_model_allows_it_again(lab):
     panel.choice.value = "tabu"                     # chosen while another stands in: the new choice stays
     lab.state.encoding = "neurons"
     assert lab.state.sampler == "tabu"
+
+
+@pytest.mark.parametrize("sampler, view", [("sqa", "probe"), ("mock-qpu", "sample")])
+def test_the_reverse_preset_starts_from_the_right_answers_and_runs(lab, sampler, view):
+    """Sample and a training step with the reverse preset: each read starts from its sample's clamped state."""
+    lab.state.mode = "expert"
+    lab.sampler.choice.value = sampler
+    lab.state.sampler_params = {**lab.state.sampler_params, "num_sweeps": 50}
+    lab.sampler.widgets["anneal_schedule"].value = "reverse"
+    assert lab.state.sampler_params["anneal_schedule"].kind == "reverse"
+    assert "starts from each sample's right answer" in lab.sampler.reverse_note.value
+    hist = lab.histogram
+    hist.view.value = view
+    lab.state.sample_reads, lab.state.sample_chunk = 8, 8
+    hist.run(block=True)
+    assert not hist.note.value and len(hist.gaps) == 8 * len(hist.probe()), hist.note.value
+    assert not lab.state.running
+    if sampler == "sqa":
+        lab.state.trainer_params = {**lab.state.trainer_params, "num_reads": 2, "batch_size": 45}
+        lab.training.step(block=True)
+        assert not lab.training.note.value and lab.training.history[-1]["epoch"] == 1
+    lab.sampler.widgets["anneal_schedule"].value = "standard"
+    assert not lab.sampler.reverse_note.value
+
+
+def test_a_reverse_anneal_of_the_weight_qubo_is_refused_before_anything_runs(lab):
+    lab.state.mode = "expert"
+    lab.sampler.choice.value = "sqa"
+    lab.sampler.widgets["anneal_schedule"].value = "reverse"
+    lab.state.encoding = "weights"
+    lab.histogram.run_button.click()
+    assert "starts from each sample's right answer" in lab.histogram.note.text and not lab.state.running

@@ -17,6 +17,9 @@ __all__ = ["SamplerPanel", "control_for", "parse_value", "preset_name", "shown_v
 
 
 CUSTOM = "(drawn)"      # the schedule preset box when the schedule is none of the presets
+REVERSE_NOTE = ("<div class='qnn-note'>A reverse anneal starts from each sample's right answer (its clamped "
+                "state), goes part of the way back and anneals again: it finds the wrong states near the right one "
+                "(Sample in the Energies tab and training both start there).</div>")
 
 
 def preset_name(schedule):
@@ -101,6 +104,7 @@ class SamplerPanel(w.VBox):
         self.choice = w.Dropdown(options=list_samplers(), description="sampler")
         self.doc = w.HTML()
         self.left_out = w.HTML()
+        self.reverse_note = w.HTML()     # where a reverse anneal starts
         self.reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
                                       style={"description_width": "initial"},
                                       tooltip="reads the Energies panel's Sample button draws")
@@ -119,8 +123,9 @@ class SamplerPanel(w.VBox):
         state.observe(self._show_params, names="sampler_params")
         state.observe(self._lock, names="running")
         super().__init__([self.choice, self.note, self.left_out, self.doc, self.reads, self.reads_note,
-                          self.controls, self.schedule])
+                          self.controls, self.reverse_note, self.schedule])
         self.rebuild()
+        self._show_params({"new": state.sampler_params})
 
     def follow_model(self):
         """Offer only the samplers that can sample the shown model; say why the others are left out.
@@ -214,7 +219,10 @@ class SamplerPanel(w.VBox):
         self.state.refused = {**refused, name: reason} if reason else refused
 
     def _show_params(self, change):
-        """Controls follow the setting (a load, a link, another panel)."""
+        """Controls follow the setting (a load, a link, another panel); a reverse schedule says where it starts."""
+        schedule = change["new"].get("anneal_schedule")
+        reverse = schedule is not None and AnnealSchedule(schedule).kind == "reverse"
+        self.reverse_note.value = REVERSE_NOTE if reverse else ""
         for name, control in self.widgets.items():
             shown = shown_value(self.params[name], change["new"].get(name))
             if name in change["new"] and control.value != shown and parse_value(self.params[name], control.value) \
