@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
+from ..samplers.inspector import use_page_address
 from .builder import NetworkBuilder
 from .common import THEME_CSS, ErrorNote, bind, shows_errors
 from .embedding_view import EmbeddingView
@@ -97,6 +98,7 @@ class Lab(w.VBox):
         self.tabs.observe(self._on_tab, "selected_index")
         state.observe(self._show_tab, names="tab")
         self.browser = Browser()                      # the page side of downloads and of the Share link
+        self.browser.observe(lambda ch: use_page_address(ch["new"]), "href")     # the inspector on a hub
         self.extras = w.Accordion(children=[w.VBox(), w.VBox()], titles=list(EXTRA_TITLES.values()),
                                   selected_index=None)
         self.extras.observe(lambda ch: ch["new"] is not None and self._extra(list(EXTRA_TITLES)[ch["new"]]),
