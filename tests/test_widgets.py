@@ -660,3 +660,24 @@ def test_a_reverse_anneal_of_the_weight_qubo_is_refused_before_anything_runs(lab
     lab.state.encoding = "weights"
     lab.histogram.run_button.click()
     assert "starts from each sample's right answer" in lab.histogram.note.text and not lab.state.running
+
+
+def test_the_landscape_tab_shows_the_untrained_network_at_once_and_measures_on_demand(lab):
+    tv = lab.training
+    lab.panel("landscape")
+    assert list(tv.curves.data[2].x) == [0] and tv.curves.data[2].z is not None     # P(q) of the network as it is
+    assert "the network as it is now (epoch 0)" in tv.measure_note.value
+    assert len(tv.curves.data[6].y) == 20 and len(tv.curves.data[0].y) == 1
+    tv.play(max_epochs=1, block=True)                       # a run's own landscapes replace the measured one
+    assert list(tv.curves.data[2].x) == [0, 1] and "2 landscapes of this training run" in tv.measure_note.value
+    tv.reset()
+    assert tv.curves.data[2].z is None and "No landscape yet" in tv.measure_note.value
+    lab.state.sampler = "sa"                                # not measured at once on other samplers: on demand
+    tv.measure_button.click()
+    assert list(tv.curves.data[2].x) == [0] and not tv.measure_error.value
+
+
+def test_the_landscape_tab_on_another_sampler_waits_for_measure_now():
+    lab = Lab(dataset="xor", hidden=[6], n_samples=120, sampler="sa")
+    lab.panel("landscape")
+    assert lab.training.curves.data[2].z is None and "press Measure now" in lab.training.measure_note.value
