@@ -16,6 +16,7 @@ from qnn_lab.samplers.embedding import embed
 from qnn_lab.training import trainer_spec
 from qnn_lab.training.landscape import energy_gaps, landscape_metrics
 from qnn_lab.training.phases import free_phase
+from qnn_lab.widgets.lab import TAB_TITLES
 from qnn_lab.widgets.lessons import (
     LessonError,
     LessonPlayer,
@@ -25,7 +26,6 @@ from qnn_lab.widgets.lessons import (
     load_lesson,
     step_settings,
 )
-from qnn_lab.widgets.lab import TAB_TITLES
 from qnn_lab.widgets.state import LabState
 
 
