@@ -56,7 +56,9 @@ def test_hide_and_lock_panels_and_settings():
 
 def test_a_lesson_opens_from_the_link():
     lab = Lab.from_link("?lesson=01_spin_glass")
-    assert lab.lessons.lesson.name == "01_spin_glass" and lab.state.tab == "lessons"
+    assert lab.lessons.lesson.name == "01_spin_glass" and lab.state.tab == "energies"     # its first step's tab
+    assert lab.lessons.lesson_box in lab.lesson_bar.children                              # the text in view
+    assert Lab.from_link("?lesson=05_annealing_vs_backprop").state.tab == "lessons"       # a step without one
     bad = Lab.from_link("?lesson=nope")
     assert "'lesson' should be one of" in bad.state.message
 

@@ -165,9 +165,11 @@ def lab_from_link(lab_class, url_or_query, **defaults):
         lab = lab_class(**defaults)
     lab.link_defaults = dict(defaults)
     if link.lesson is not None:
-        _lesson_player(lab).start(link.lesson)
-        with contextlib.suppress(tl.TraitError):
-            lab.state.tab = "lessons"                   # where the lesson's text is
+        player = _lesson_player(lab)
+        player.start(link.lesson)                       # opens the tab its first step names, if any
+        if not player.lesson.steps[0].tab:
+            with contextlib.suppress(tl.TraitError):
+                lab.state.tab = "lessons"
     link.problems += apply_teacher_mode(lab, hide=link.hide, lock=link.lock)
     if link.problems:
         lab.state.message = "This link: " + "; ".join(link.problems) + " (ignored; the rest applies)"
