@@ -13,6 +13,7 @@ import qnn_lab as ql
 from qnn_lab.parameters import MAX_SEED
 from qnn_lab.samplers.schedules import AnnealSchedule
 from qnn_lab.widgets import Lab
+from qnn_lab.widgets.lab import TAB_TITLES
 from qnn_lab.widgets.qubo_view import coupling_matrix
 from qnn_lab.widgets.state import SETTINGS, STATE_VERSION, LabState, LabValueError
 
@@ -681,3 +682,16 @@ def test_the_landscape_tab_on_another_sampler_waits_for_measure_now():
     lab = Lab(dataset="xor", hidden=[6], n_samples=120, sampler="sa")
     lab.panel("landscape")
     assert lab.training.curves.data[2].z is None and "press Measure now" in lab.training.measure_note.value
+
+
+def test_opening_the_landscape_tab_while_a_typed_schedule_is_refused_raises_nothing(lab):
+    """Found by the monkey test: the tab's first measurement ran into the refused schedule inside the
+    tab switch (a traceback in JupyterLab's log); now it waits, and Measure now says why beside it."""
+    lab.state.sampler = "layered"
+    lab.sampler.schedule.text.value = "-1"
+    assert "anneal_schedule" in lab.state.refused
+    lab.tabs.selected_index = list(TAB_TITLES).index("landscape")
+    tv = lab.training
+    assert lab.state.tab == "landscape" and not lab.state.message and tv.curves.data[2].z is None
+    tv.measure_button.click()
+    assert "waiting for a valid 'anneal_schedule'" in tv.measure_error.text

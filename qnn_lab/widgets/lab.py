@@ -96,7 +96,7 @@ class Lab(w.VBox):
         self.lesson_bar = w.VBox().add_class("qnn-lesson-bar")    # a running lesson's step, above whichever tab
         self.tabs = w.Tab(children=[w.VBox() for _ in TAB_TITLES], titles=list(TAB_TITLES.values()),
                           selected_index=None)
-        self.tabs.observe(self._on_tab, "selected_index")
+        self.tabs.observe(shows_errors(state)(self._on_tab), "selected_index")   # a panel that fails says so
         state.observe(self._show_tab, names="tab")
         self.browser = Browser()                      # the page side of downloads and of the Share link
         self.browser.observe(lambda ch: use_page_address(ch["new"]), "href")     # the inspector on a hub

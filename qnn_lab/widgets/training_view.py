@@ -117,7 +117,8 @@ class TrainingView(BackgroundJob, w.VBox):
             self.measure_button.on_click(shows_errors(self.state, self.measure_error)(lambda _: self.measure()))
             self.state.observe(lambda ch: setattr(self.measure_button, "disabled", ch["new"]), names="running")
             self.curves = landscape_figure()
-            if not landscape_series(self.history) and self.state.sampler == "layered":
+            if (not landscape_series(self.history) and self.state.sampler == "layered" and not self.state.refused
+                    and not self.state.running):
                 self.measure()                            # milliseconds on the layered annealer's fast path
             self._draw()
             self._landscape_box = w.VBox([w.HTML(f"<div class='qnn-note'>{LANDSCAPE_NOTE}</div>"),
