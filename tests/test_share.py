@@ -129,3 +129,12 @@ def test_fuzzed_queries_give_valid_settings_and_named_problems(query):
     link = read_link(query)
     assert all(isinstance(p, str) and p for p in link.problems)
     LabState(**link.settings)
+
+
+def test_a_link_that_names_another_trainer_gives_it_its_own_parameters_not_the_labs_defaults():
+    from qnn_lab.training import trainer_spec
+    lab = Lab.from_link("?trainer=backprop", dataset="circles", trainer_params={"learning_rate": 0.1})
+    own = {p.name: p.default for p in trainer_spec("backprop").parameters}
+    assert lab.state.trainer == "backprop" and lab.state.trainer_params["learning_rate"] == own["learning_rate"]
+    kept = Lab.from_link("?trainer_params.epochs=5", dataset="circles", trainer_params={"learning_rate": 0.1})
+    assert kept.state.trainer_params["learning_rate"] == 0.1 and kept.state.trainer_params["epochs"] == 5

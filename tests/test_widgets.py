@@ -695,3 +695,29 @@ def test_opening_the_landscape_tab_while_a_typed_schedule_is_refused_raises_noth
     assert lab.state.tab == "landscape" and not lab.state.message and tv.curves.data[2].z is None
     tv.measure_button.click()
     assert "waiting for a valid 'anneal_schedule'" in tv.measure_error.text
+
+
+
+def test_the_default_lab_shows_heads_at_first_and_one_play_cuts_them_all():
+    """The lab notebook's lab: the Energies tab's probe set shows a spread of states with many heads
+    (wrong class below the right answer) before training; after one Play (20 epochs) none is left."""
+    lab = Lab(dataset="circles", hidden=[32], replicas=2, trainer_params={"learning_rate": 0.1},
+              sampler_params={"seed": 5})
+    hist = lab.histogram
+    hist.run(block=True)
+    heads = (~hist.right) & (hist.gaps < 0)
+    assert heads.mean() > 0.3 and hist.right.any() and np.ptp(hist.gaps) > 0.1     # a spread, heads among it
+    assert "are heads" in hist.status.value
+    lab.training.play(block=True)
+    assert lab.training.history[-1]["epoch"] == 20 and lab.training.history[-1]["train_accuracy"] > 0.97
+    hist.run(block=True)
+    assert len(hist.gaps) == 200 * 32 and not ((~hist.right) & (hist.gaps < 0)).any()
+    assert "<b>0%</b> are heads" in hist.status.value
+
+
+def test_the_lab_notebook_builds_that_lab():
+    from pathlib import Path
+    source = json.loads((Path(__file__).parent.parent / "notebooks" / "lab.ipynb").read_text())
+    code = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
+    assert ('dataset="circles", hidden=[32], replicas=2,' in code
+            and 'trainer_params={"learning_rate": 0.1})' in code)

@@ -151,7 +151,9 @@ def read_link(url_or_query, **defaults):
                     setattr(probe, name, new)
                 except (tl.TraitError, TypeError, ValueError) as exc:
                     link.problems.append(str(exc))
-    link.settings = {**defaults, **{n: getattr(probe, n) for n in SETTINGS if n in raw}}
+    given = set(raw) | {params for params, owner in (("sampler_params", "sampler"), ("trainer_params", "trainer"))
+                        if owner in raw}      # another sampler / trainer: its own parameters, not the defaults
+    link.settings = {**defaults, **{n: getattr(probe, n) for n in SETTINGS if n in given}}
     return link
 
 
