@@ -721,3 +721,18 @@ def test_the_lab_notebook_builds_that_lab():
     code = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
     assert ('dataset="circles", hidden=[32], replicas=2,' in code
             and 'trainer_params={"learning_rate": 0.1})' in code)
+
+
+def test_a_new_schedule_replaces_a_drawn_one_in_the_preset_box(lab):
+    """Found by the lessons' browser walk: with "(drawn)" in the preset box, any new schedule (a lesson
+    step, a load, a link) raised ValueError: 'preset' should be one of ...: value = '(drawn)'."""
+    lab.state.mode = "expert"
+    lab.sampler.choice.value = "sqa"
+    preset = lab.sampler.widgets["anneal_schedule"]
+    lab.state.sampler_params = {**lab.state.sampler_params, "anneal_schedule": [(0, 0), (8, 0.2), (8.4, 1)]}
+    assert preset.value == "(drawn)"
+    lab.state.sampler_params = {**lab.state.sampler_params, "anneal_schedule": AnnealSchedule.preset("pause")}
+    assert preset.value == "pause"
+    lab.state.sampler_params = {**lab.state.sampler_params, "anneal_schedule": [(0, 0), (8, 0.3), (8.4, 1)]}
+    lab.state.sampler_params = {**lab.state.sampler_params, "anneal_schedule": [(0, 1), (2, 0.8), (12, 0.8), (14, 1)]}
+    assert preset.value == "(drawn)" and "right answer" in lab.sampler.reverse_note.value

@@ -225,9 +225,16 @@ class SamplerPanel(w.VBox):
         self.reverse_note.value = REVERSE_NOTE if reverse else ""
         for name, control in self.widgets.items():
             shown = shown_value(self.params[name], change["new"].get(name))
-            if name in change["new"] and control.value != shown and parse_value(self.params[name], control.value) \
-                    != change["new"][name]:
+            if name in change["new"] and control.value != shown and not self._shows(name, change["new"][name]):
                 control.value = shown
+
+    def _shows(self, name, value):
+        """Whether the control of ``name`` already stands for ``value`` (a text it has but the setting parses
+        differently; "(drawn)" stands for no preset, so never for a new schedule)."""
+        try:
+            return parse_value(self.params[name], self.widgets[name].value) == value
+        except (TypeError, ValueError):
+            return False
 
     @property
     def error(self):
