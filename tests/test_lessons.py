@@ -178,6 +178,14 @@ def test_a_step_opens_the_tab_it_talks_about_and_its_text_stays_in_view():
     assert lab.state.tab == "energies"
 
 
+def test_start_right_away_starts_the_first_lesson():
+    """Found by the browser walk: the lesson list started with nothing chosen, so Start said
+    "'lesson' should be one of ...: value = None"."""
+    player = LessonPlayer(LabState(dataset="xor", hidden=[4]))
+    player.start_button.click()
+    assert player.lesson.name == list_lessons()[0] and not player.status.value
+
+
 def test_player_takes_a_teachers_lesson_file(tmp_path):
     player = LessonPlayer(LabState(dataset="xor", hidden=[4]), lessons=["01_spin_glass"])
     lesson = player.add(write(tmp_path, GOOD))
