@@ -247,8 +247,6 @@ class LessonPlayer(w.VBox):
         self.choose = w.Dropdown(description="lesson", layout={"width": "auto", "max_width": "520px"})
         for source in list_lessons() if lessons is None else lessons:
             self.add(source)
-        if self.choose.options:
-            self.choose.index = 0          # the first lesson, ready to Start (the dropdown starts with none)
         self.start_button = w.Button(description="Start", button_style="primary", icon="play",
                                      tooltip="set the lab up for the lesson's first step")
         self.summary = w.HTML()
@@ -284,6 +282,8 @@ class LessonPlayer(w.VBox):
         lesson = load_lesson(source)
         self.lessons[lesson.name] = lesson
         self.choose.options = [(item.title, name) for name, item in self.lessons.items()]
+        if self.choose.value is None:            # new options leave the dropdown empty: offer the first lesson
+            self.choose.index = 0
         return lesson
 
     def _guard(self, fn, *args):
