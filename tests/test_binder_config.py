@@ -63,7 +63,7 @@ def test_lab_settings_override_known_settings():
 
 
 def start_env(**env):
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "DWAVE_INSPECTOR_"))}
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "DWAVE_INSPECTOR_", "BINDER_"))}
     out = subprocess.run(["bash", START, "env"], env={**keep, **env}, capture_output=True, text=True, check=True)
     return dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
 
@@ -76,6 +76,16 @@ def start_env(**env):
     ({"JUPYTERHUB_SERVICE_PREFIX": "/user/ab-x/", "JUPYTERHUB_HOST": "https://ab-x.hub.example.org"},
      "https://ab-x.hub.example.org/user/ab-x/"),
     ({"JUPYTERHUB_SERVICE_PREFIX": "/user/ab-x/"}, None),                 # no origin known: the lab fills it in
+    ({"JUPYTERHUB_SERVICE_PREFIX": "/user/ab-x/", "JUPYTERHUB_HOST": "ab-x.hub.example.org"},
+     "https://ab-x.hub.example.org/user/ab-x/"),                          # a bare host name
+    ({"JUPYTERHUB_SERVICE_PREFIX": "/user/ab-x", "JUPYTERHUB_EXTERNAL_URL": "https://hub.example.org"},
+     "https://hub.example.org/user/ab-x/"),                               # a prefix without its slash
+    # mybinder.org as its pods see it: the public variables empty, the launcher's address set
+    ({"JUPYTERHUB_SERVICE_PREFIX": "/user/qnn-lab-qnn_lab-x1y2/", "JUPYTERHUB_PUBLIC_URL": "",
+      "JUPYTERHUB_PUBLIC_HUB_URL": "", "JUPYTERHUB_HOST": "", "JUPYTERHUB_BASE_URL": "/",
+      "JUPYTERHUB_API_URL": "http://hub:8081/hub/api", "BINDER_LAUNCH_HOST": "https://mybinder.org/",
+      "BINDER_REQUEST": "v2/gh/qnn-lab/qnn_lab/main", "BINDER_REPO_URL": "https://github.com/qnn-lab/qnn_lab"},
+     None),
     ({}, None),                                                            # not on a hub
     ({"JUPYTERHUB_SERVICE_PREFIX": "/user/ab-x/", "JUPYTERHUB_PUBLIC_URL": "https://hub.example.org/",
       PROXY_URL: "https://mine.example.org/x/"}, "https://mine.example.org/x/"),   # set by hand: kept

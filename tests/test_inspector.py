@@ -1,3 +1,5 @@
+import os
+
 import dimod
 import numpy as np
 import pytest
@@ -114,3 +116,32 @@ def test_qpu_sampler_problems_open_too():
     data = inspector_data(ss)
     assert data["details"]["solver"].startswith("MockDWaveSampler-zephyr")
     assert len(data["answer"]["solutions"]) == 3 and data["unembedded_answer"]["num_variables"] == 8
+
+
+@pytest.mark.parametrize("href, prefix, expected", [
+    ("https://hub.example.org/user/ab-x/lab/tree/notebooks/lab.ipynb", "/user/ab-x/", "https://hub.example.org/user/ab-x/"),
+    ("https://hub.example.org/user/ab-x/voila/render/notebooks/lab.ipynb?dataset=xor", "/user/ab-x",
+     "https://hub.example.org/user/ab-x/"),
+    ("http://127.0.0.1:8888/lab/tree/lab.ipynb", "", None),                     # not on a hub
+    ("https://elsewhere.org/other/page", "/user/ab-x/", None),                  # not this server's page
+    ("", "/user/ab-x/", None),
+])
+def test_the_proxy_address_comes_from_the_page_the_lab_is_shown_on(href, prefix, expected):
+    from qnn_lab.samplers.inspector import proxy_url_from_page
+    assert proxy_url_from_page(href, prefix) == expected
+
+
+def test_the_lab_sets_the_proxy_address_from_its_page_on_a_hub_unless_it_is_set(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from qnn_lab.widgets import Lab
+    setting = "DWAVE_INSPECTOR_JUPYTER_SERVER_PROXY_EXTERNAL_URL"
+    monkeypatch.delenv(setting, raising=False)
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ab-x/")
+    lab = Lab(dataset="xor", hidden=[2])
+    lab.browser.href = "https://hub.2i2c.example.org/user/ab-x/lab/tree/notebooks/lab.ipynb"
+    assert os.environ[setting] == "https://hub.2i2c.example.org/user/ab-x/"
+    assert rewrite_url("http://127.0.0.1:18001/?problemId=p") == \
+        "https://hub.2i2c.example.org/user/ab-x/proxy/18001/?problemId=p"
+    monkeypatch.setenv(setting, "https://mine.example.org/x/")                  # set by hand (or binder/start): kept
+    lab.browser.href = "https://hub.2i2c.example.org/user/ab-x/voila/render/notebooks/lab.ipynb"
+    assert os.environ[setting] == "https://mine.example.org/x/"

@@ -16,6 +16,7 @@ from qnn_lab.samplers.embedding import embed
 from qnn_lab.training import trainer_spec
 from qnn_lab.training.landscape import energy_gaps, landscape_metrics
 from qnn_lab.training.phases import free_phase
+from qnn_lab.widgets.lab import TAB_TITLES
 from qnn_lab.widgets.lessons import (
     LessonError,
     LessonPlayer,
@@ -105,7 +106,8 @@ def test_a_teachers_lesson_file_loads_with_paragraphs_joined(tmp_path):
     (lambda d: d["steps"][0].update(settings={"tab": "qpu"}), "step 1: 'settings' should not set 'tab'"),
     (lambda d: d["steps"][1].update(answer="c"), "step 2: 'answer' should be one of the choices"),
     (lambda d: d["steps"][0].update(text=""), "step 1: 'text' should be a non-empty string"),
-    (lambda d: d["steps"][0].update(hint="x"), "step 1: key 'hint' should be one of text, settings"),
+    (lambda d: d["steps"][0].update(hint="x"), "step 1: key 'hint' should be one of text, tab, settings"),
+    (lambda d: d["steps"][0].update(tab="energy"), "step 1: 'tab' should be one of 'model', 'sampler', 'energies'"),
 ])
 def test_a_broken_lesson_file_names_file_step_and_key(tmp_path, change, message):
     data = json.loads(json.dumps(GOOD))
@@ -155,6 +157,33 @@ def test_player_walks_a_lesson_and_sets_the_lab_up_at_every_step():
         player.next_button.click()
     assert player.step == 5 and player.next_button.disabled
     assert state.sampler_params["anneal_schedule"].points[1] == (5.5, 0.45)
+
+
+def test_a_step_opens_the_tab_it_talks_about_and_its_text_stays_in_view():
+    pytest.importorskip("plotly")
+    from qnn_lab.widgets import Lab
+    lab = Lab(dataset="xor", hidden=[4])
+    player = lab.lessons
+    assert player.lesson_box in lab.lesson_bar.children and player.lesson_box not in player.children
+    player.start("04_qpu_chains")
+    assert lab.state.tab == "qpu" and lab.tabs.selected_index == list(TAB_TITLES).index("qpu")
+    assert player.lesson_box.layout.display is None and "step 1 of 4" in player.progress.value
+    player.start("01_spin_glass")
+    assert lab.state.tab == "energies"
+    player.next()
+    lab.state.tab = "sampler"                       # the student looks elsewhere; the next step brings the tab back
+    player.next()
+    assert lab.state.tab == "model"
+    player.back()
+    assert lab.state.tab == "energies"
+
+
+def test_start_right_away_starts_the_first_lesson():
+    """Found by the browser walk: the lesson list started with nothing chosen, so Start said
+    "'lesson' should be one of ...: value = None"."""
+    player = LessonPlayer(LabState(dataset="xor", hidden=[4]))
+    player.start_button.click()
+    assert player.lesson.name == list_lessons()[0] and not player.status.value
 
 
 def test_player_takes_a_teachers_lesson_file(tmp_path):

@@ -103,8 +103,29 @@ def test_anneal_schedule_maps_to_annealer_betas_and_is_checked_against_the_qpu(o
     many = [(0, 0), *((t, t / 13) for t in range(1, 13)), (13, 1)]
     with pytest.raises(ValueError, match="at most 12 points"):
         sampler.sample(one_sample.bqm, anneal_schedule=many)
-    with pytest.raises(ValueError, match="'anneal_schedule': a reverse anneal needs an initial state"):
+    with pytest.raises(ValueError, match="a reverse 'anneal_schedule' needs an initial state"):
         sampler.sample(one_sample.bqm, anneal_schedule=AnnealSchedule.preset("reverse"))
+
+
+def test_mock_qpu_reverse_anneals_start_from_the_initial_state():
+    """A ferromagnetic ring of 24 spins has two ground states, all up and all down. A shallow reverse
+    anneal (to s = 0.9) keeps every read in the state it starts from; a forward anneal takes no start."""
+    ring = dimod.BQM({}, {(k, (k + 1) % 24): -1.0 for k in range(24)}, 0, "SPIN")
+    sampler = ql.get_sampler("mock-qpu", topology="zephyr", num_sweeps=200)
+    shallow = AnnealSchedule.preset("reverse", s_reverse=0.9)
+    for spin in (1, -1):
+        ss = sampler.sample(ring, num_reads=5, seed=1, anneal_schedule=shallow,
+                            initial_state={v: spin for v in ring.variables})
+        assert np.all(ss.record.sample == spin)
+        physical = ss.info["physical"].info["params"]
+        assert physical["reinitialize_state"] and set(physical["initial_state"].values()) == {spin}
+        assert len(physical["initial_state"]) == sum(map(len, ss.info["embedding"].chains.values()))
+    with pytest.raises(ValueError, match="a reverse 'anneal_schedule' needs an initial state"):
+        sampler.sample(ring, anneal_schedule=shallow)
+    with pytest.raises(ValueError, match="'initial_state' is only for a reverse 'anneal_schedule'"):
+        sampler.sample(ring, initial_state={v: 1 for v in ring.variables})
+    with pytest.raises(ValueError, match="'initial_state' should give a value for every variable"):
+        sampler.sample(ring, anneal_schedule=shallow, initial_state={0: 1})
 
 
 def test_schedules_anneal_at_the_qpu_temperature_of_the_auto_scaled_model():
@@ -185,6 +206,11 @@ def test_qpu_sampler_embeds_validates_and_passes_the_schedule(qpu_registered, on
     with pytest.raises(ValueError, match="slope"):
         sampler.sample(one_sample.bqm, anneal_schedule=[(0, 0), (0.1, 1)])
     assert len(sampler.child.child.calls) == 1                       # a bad schedule never reaches the QPU
+    start = {v: 1 for v in one_sample.bqm.variables}
+    sampler.sample(one_sample.bqm, anneal_schedule=AnnealSchedule.preset("reverse"), initial_state=start)
+    call = sampler.child.child.calls[-1]
+    assert call["reinitialize_state"] is True and call["anneal_schedule"][0] == [0.0, 1.0]
+    assert set(call["initial_state"].values()) == {1}               # every qubit of every chain
 
 
 def test_no_token_in_qpu_sampler_repr_properties_errors_or_logs(qpu_registered, one_sample, caplog, capsys):

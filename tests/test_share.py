@@ -56,7 +56,9 @@ def test_hide_and_lock_panels_and_settings():
 
 def test_a_lesson_opens_from_the_link():
     lab = Lab.from_link("?lesson=01_spin_glass")
-    assert lab.lessons.lesson.name == "01_spin_glass" and lab.state.tab == "lessons"
+    assert lab.lessons.lesson.name == "01_spin_glass" and lab.state.tab == "energies"     # its first step's tab
+    assert lab.lessons.lesson_box in lab.lesson_bar.children                              # the text in view
+    assert Lab.from_link("?lesson=05_annealing_vs_backprop").state.tab == "lessons"       # a step without one
     bad = Lab.from_link("?lesson=nope")
     assert "'lesson' should be one of" in bad.state.message
 
@@ -127,3 +129,12 @@ def test_fuzzed_queries_give_valid_settings_and_named_problems(query):
     link = read_link(query)
     assert all(isinstance(p, str) and p for p in link.problems)
     LabState(**link.settings)
+
+
+def test_a_link_that_names_another_trainer_gives_it_its_own_parameters_not_the_labs_defaults():
+    from qnn_lab.training import trainer_spec
+    lab = Lab.from_link("?trainer=backprop", dataset="circles", trainer_params={"learning_rate": 0.1})
+    own = {p.name: p.default for p in trainer_spec("backprop").parameters}
+    assert lab.state.trainer == "backprop" and lab.state.trainer_params["learning_rate"] == own["learning_rate"]
+    kept = Lab.from_link("?trainer_params.epochs=5", dataset="circles", trainer_params={"learning_rate": 0.1})
+    assert kept.state.trainer_params["learning_rate"] == 0.1 and kept.state.trainer_params["epochs"] == 5

@@ -124,6 +124,16 @@ class NeuronEncoding(_SpinEncoding):
         return (f"NeuronEncoding({kind}, samples={self.n_samples}, variables={self.bqm.num_variables}, "
                 f"interactions={self.bqm.num_interactions})")
 
+    def sample_of(self, states):
+        """One read {label: spin} of this model from per-layer states (P, n_l) (e.g. ``clamped_state``):
+        the start of a reverse anneal."""
+        spins = np.concatenate([np.asarray(s).reshape(self.n_samples, -1) for s in states[:len(self.layer_sizes)]],
+                               axis=-1)
+        if spins.shape[1] != self.spins_per_sample:
+            raise ValueError(f"'states' should give the {self.spins_per_sample} spins of each sample's free "
+                             f"layers: they give {spins.shape[1]}")
+        return dict(zip(self.labels, spins.ravel().astype(int).tolist()))
+
     def decode_array(self, arr):
         """Like ``decode`` for a (R, P, spins_per_sample) array of spins."""
         states = [arr[..., a:b] for a, b in zip(self.offsets[:-1], self.offsets[1:])]

@@ -21,18 +21,24 @@ notebook server's external base URL, e.g. in ``binder/start``::
     export DWAVE_INSPECTOR_JUPYTER_SERVER_PROXY_EXTERNAL_URL="https://hub.mybinder.org${JUPYTERHUB_SERVICE_PREFIX}"
 
 (use the hub address your browser shows); dwave-inspector then opens
-``<that URL>proxy/<port>/...`` instead of ``http://127.0.0.1:<port>/...``.
+``<that URL>proxy/<port>/...`` instead of ``http://127.0.0.1:<port>/...``. binder/start sets it
+where the hub names its public address; where it does not (mybinder.org leaves
+JUPYTERHUB_PUBLIC_URL empty, and BINDER_LAUNCH_HOST is the launcher, which in Binder's
+federation is not the host that serves the session), the lab sets it from the address of the
+page it is shown on (``proxy_url_from_page``).
 """
 from __future__ import annotations
 
 import importlib.util
 import os
+import urllib.parse
 
 import numpy as np
 
 from ..exceptions import QnnLabError, check_choice
 
-__all__ = ["INSTALL_VIEWER", "InspectorViewerMissing", "inspector_data", "show_inspector", "viewer_installed"]
+__all__ = ["INSTALL_VIEWER", "InspectorViewerMissing", "inspector_data", "proxy_url_from_page", "show_inspector",
+           "use_page_address", "viewer_installed"]
 
 INSTALL_VIEWER = "dwave install inspector"
 _PROXY_SETTING = "DWAVE_INSPECTOR_JUPYTER_SERVER_PROXY_EXTERNAL_URL"
@@ -40,6 +46,35 @@ _PROXY_SETTING = "DWAVE_INSPECTOR_JUPYTER_SERVER_PROXY_EXTERNAL_URL"
 
 class InspectorViewerMissing(QnnLabError, RuntimeError):
     """dwave-inspector's (closed-source) viewer app is not installed."""
+
+
+def proxy_url_from_page(href, prefix=None):
+    """The notebook server's external base URL from the address of a page it serves: the page's
+    origin and the hub's ``prefix`` (default: JUPYTERHUB_SERVICE_PREFIX). None off a hub, or for a
+    page outside the prefix.
+
+    Examples:
+        >>> proxy_url_from_page("https://hub.example.org/user/ab-x/lab/tree/lab.ipynb", "/user/ab-x/")
+        'https://hub.example.org/user/ab-x/'
+    """
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "") if prefix is None else prefix
+    parts = urllib.parse.urlsplit(href or "")
+    if not prefix or parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    prefix = "/" + prefix.strip("/") + "/"
+    if not (parts.path + "/").startswith(prefix):
+        return None
+    return f"{parts.scheme}://{parts.netloc}{prefix}"
+
+
+def use_page_address(href):
+    """On a hub where nothing set DWAVE_INSPECTOR_JUPYTER_SERVER_PROXY_EXTERNAL_URL, set it from the
+    address of the page the lab is shown on; returns the value in force (None: not needed)."""
+    if not os.environ.get(_PROXY_SETTING):
+        url = proxy_url_from_page(href)
+        if url:
+            os.environ[_PROXY_SETTING] = url
+    return os.environ.get(_PROXY_SETTING) or None
 
 
 def viewer_installed():

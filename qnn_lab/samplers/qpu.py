@@ -32,7 +32,7 @@ import numpy as np
 from ..exceptions import QnnLabError
 from ..parameters import Parameter, resolve_parameters
 from .embedding import DEFAULT_SHAPES, TOPOLOGIES, embed, qpu_graph
-from .schedules import check_schedule
+from .schedules import check_initial_state, check_schedule, start_state
 
 __all__ = ["MOCK_QPU_PARAMETERS", "QPU_PARAMETERS", "MockQpuSampler", "QpuSampler", "QpuUnavailableError",
            "mock_dwave_sampler", "qpu_beta_max", "qpu_credentials"]
@@ -50,9 +50,12 @@ _COMMON = (
     Parameter("embedding_method", "choice", "auto", choices=tuple(_EMBEDDING_METHODS),
               doc="clique: minorminer busclique; heuristic: find_embedding; auto: clique for dense models."),
     Parameter("embedding_seed", "seed", 0, doc="Seed of the heuristic embedding (embeddings are cached per seed)."),
-    Parameter("anneal_schedule", "schedule", None, check=check_schedule,
+    Parameter("anneal_schedule", "schedule", None, reverse_ok=True, check=check_schedule,
               doc="QPU anneal schedule points (t_us, s), checked against the "
                   "QPU's annealing_time_range and max_anneal_schedule_points."),
+    Parameter("initial_state", "object", None, check=check_initial_state,
+              doc="Start state {variable: value} of a reverse anneal (needed by one, refused otherwise); "
+                  "every qubit of a variable's chain starts at its value."),
 )
 MOCK_QPU_PARAMETERS = (
     _COMMON[0],
@@ -107,15 +110,19 @@ class _EmbeddedSampler(dimod.Sampler):
             raise ImportError(f"{self.name!r} needs the qpu extra: pip install 'qnn_lab[qpu]' ({exc})") from None
         params = {**{p.name: p.default for p in self._parameters if p.kind != "callable"},
                   **resolve_parameters(self.name, self._parameters, params)}
+        start = start_state(bqm, params["anneal_schedule"], params["initial_state"])
         qpu, target, topology = self._qpu(params)
         emb = embed(bqm, topology, target=target, clique=_EMBEDDING_METHODS[params["embedding_method"]],
                     random_state=params["embedding_seed"])
         chain_strength = float(uniform_torque_compensation(bqm, emb.chains, params["chain_strength_prefactor"]))
         embedded = embed_bqm(bqm, emb.chains, target, chain_strength=chain_strength, smear_vartype=dimod.SPIN)
-        physical = self._sample_physical(qpu, embedded, params)
+        initial = None if start is None else {q: int(value) for v, value in zip(bqm.variables, start)
+                                               for q in emb.chains[v]}
+        physical = self._sample_physical(qpu, embedded, params, initial)
         schedule = params["anneal_schedule"]
         physical.info.update(bqm=embedded, params={"num_reads": params["num_reads"], "answer_mode": "raw", **(
-            {} if schedule is None else {"anneal_schedule": schedule.to_list()})})
+            {} if schedule is None else {"anneal_schedule": schedule.to_list()}), **(
+            {} if initial is None else {"initial_state": initial, "reinitialize_state": True})})
         logical = unembed_sampleset(physical, emb.chains, bqm, chain_break_method=majority_vote,
                                     chain_break_fraction=True)
         logical.info.update(
@@ -213,7 +220,7 @@ class MockQpuSampler(_EmbeddedSampler):
         mock, _ = mock_dwave_sampler(params["topology"])
         return mock, qpu_graph(params["topology"]), params["topology"]
 
-    def _sample_physical(self, mock, embedded, params):
+    def _sample_physical(self, mock, embedded, params, initial=None):
         from .schedules import beta_schedule_from
         sa = {"num_sweeps": params["num_sweeps"], "seed": params["seed"]}
         if params["anneal_schedule"] is not None:
@@ -221,6 +228,9 @@ class MockQpuSampler(_EmbeddedSampler):
             betas = beta_schedule_from(params["anneal_schedule"], params["num_sweeps"],
                                        qpu_beta_max(embedded, mock.properties))
             sa = {"seed": params["seed"], "beta_schedule_type": "custom", "beta_schedule": betas}
+        if initial is not None:          # a reverse anneal: every read starts in the given state (the QPU's
+            sa.update(initial_states=([[initial[q] for q in embedded.variables]], list(embedded.variables)),
+                      initial_states_generator="tile")           # reinitialize_state=True)
         _, lock = mock_dwave_sampler(params["topology"])
         with lock:
             mock.substitute_kwargs = sa
@@ -267,10 +277,12 @@ class QpuSampler(_EmbeddedSampler):
     def _qpu(self, params):
         return self.child, self.target, self.topology
 
-    def _sample_physical(self, qpu, embedded, params):
+    def _sample_physical(self, qpu, embedded, params, initial=None):
         extra = {}
         if params["anneal_schedule"] is not None:
             extra["anneal_schedule"] = self._check_schedule(qpu, params["anneal_schedule"])
+        if initial is not None:
+            extra.update(initial_state=initial, reinitialize_state=True)
         lo, hi = qpu.properties.get("num_reads_range", (1, 10_000))
         if not lo <= params["num_reads"] <= hi:
             raise ValueError(f"'num_reads' should be an integer in [{lo}, {hi}] on this QPU: "

@@ -10,12 +10,14 @@ the reference for these rules.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 from pathlib import Path
 
+import dimod
 import numpy as np
 
 __all__ = ["ADVANTAGE_PROPERTIES", "PRESETS", "AnnealSchedule", "EnergyScales", "ScheduleError", "beta_schedule_from",
-           "check_schedule", "sweep_s"]
+           "check_initial_state", "check_schedule", "start_state", "sweep_s"]
 
 #: Limits of an Advantage-class QPU (as dwave-system's MockDWaveSampler reports them).
 ADVANTAGE_PROPERTIES = {"annealing_time_range": [0.5, 2000.0], "max_anneal_schedule_points": 12}
@@ -204,5 +206,42 @@ def check_schedule(name, value, reverse_ok):
     schedule = AnnealSchedule(value)
     if schedule.kind == "reverse" and not reverse_ok:
         raise ValueError(f"{name!r}: a reverse anneal needs an initial state, which this sampler "
-                         "does not take; use a forward schedule (or the 'sqa' sampler)")
+                         "does not take; use a forward schedule (or 'sqa', 'mock-qpu' or 'qpu', which take one)")
     return schedule
+
+
+def check_initial_state(name, value):
+    """``value`` as the start state of a reverse anneal: None, or one sample as {variable: value}."""
+    if value is None:
+        return None
+    try:
+        samples, labels = dimod.as_samples(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name!r} should be None or one sample, a dict {{variable: spin}}: {exc}") from None
+    if samples.dtype.kind not in "biuf":
+        raise TypeError(f"{name!r} should be None or one sample, a dict {{variable: spin}}: value = {value!r}")
+    if len(samples) != 1:
+        raise ValueError(f"{name!r} should be one sample: it has {len(samples)}")
+    return dict(zip(labels, samples[0].tolist()))
+
+
+def start_state(bqm, schedule, state):
+    """A reverse anneal's start as values of ``bqm``'s vartype in bqm.variables order; None for a
+    forward anneal (which takes no start state)."""
+    if schedule is None or schedule.kind == "forward":
+        if state is not None:
+            raise ValueError("'initial_state' is only for a reverse 'anneal_schedule' (a forward anneal "
+                             "starts in the transverse field's ground state)")
+        return None
+    if state is None:
+        raise ValueError("a reverse 'anneal_schedule' needs an initial state to start from (initial_state)")
+    if not isinstance(state, Mapping) or set(state) != set(bqm.variables):
+        raise ValueError(f"'initial_state' should give a value for every variable of the model and no others: "
+                         f"{len(set(bqm.variables) - set(state))} missing, "
+                         f"{len(set(state) - set(bqm.variables))} unknown")
+    values = np.array([state[v] for v in bqm.variables])
+    allowed = (-1, 1) if bqm.vartype is dimod.SPIN else (0, 1)
+    if not np.all(np.isin(values, allowed)):
+        raise ValueError(f"'initial_state' values should be {allowed[0]} or {allowed[1]} for a "
+                         f"{bqm.vartype.name} model: found {sorted(set(values.tolist()) - set(allowed))}")
+    return values.astype(np.int8)

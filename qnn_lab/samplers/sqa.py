@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Mapping
 
 import dimod
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..parameters import Parameter, resolve_parameters
-from .schedules import AnnealSchedule, EnergyScales, check_schedule, sweep_s
+from .schedules import AnnealSchedule, EnergyScales, check_initial_state, check_schedule, start_state, sweep_s
 
 __all__ = ["SQA_PARAMETERS", "SimulatedQuantumAnnealer", "beta_from_temperature", "path_integral_fields"]
 
@@ -84,20 +83,6 @@ def _check_scales(name, value):
     return value
 
 
-def _check_state(name, value):
-    if value is None:
-        return None
-    try:
-        samples, labels = dimod.as_samples(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name!r} should be None or one sample, a dict {{variable: spin}}: {exc}") from None
-    if samples.dtype.kind not in "biuf":
-        raise TypeError(f"{name!r} should be None or one sample, a dict {{variable: spin}}: value = {value!r}")
-    if len(samples) != 1:
-        raise ValueError(f"{name!r} should be one sample: it has {len(samples)}")
-    return dict(zip(labels, samples[0].tolist()))
-
-
 SQA_PARAMETERS = (
     Parameter("num_reads", "int", 10, 1, 100_000, doc="Reads: independent anneals."),
     Parameter("num_sweeps", "int", 300, 1, 1_000_000,
@@ -110,7 +95,7 @@ SQA_PARAMETERS = (
     Parameter("auto_scale", "bool", True, doc="Scale h, J into the QPU's ranges [-4, 4], [-1, 1], as a QPU does."),
     Parameter("energy_scales", "object", None, check=_check_scales,
               doc="A(s), B(s) in GHz (schedules.EnergyScales); None: the default Advantage-like model."),
-    Parameter("initial_state", "object", None, check=_check_state,
+    Parameter("initial_state", "object", None, check=check_initial_state,
               doc="Start state {variable: spin} of a reverse anneal (needed by one, refused otherwise)."),
     Parameter("seed", "seed", None, doc="Seed of the random numbers; None: fresh entropy."),
 )
@@ -263,20 +248,5 @@ class SimulatedQuantumAnnealer(dimod.Sampler):
     @staticmethod
     def _initial_state(bqm, schedule, state):
         """The reverse anneal's start as spins in bqm.variables order (None for a forward anneal)."""
-        if schedule.kind == "forward":
-            if state is not None:
-                raise ValueError("'initial_state' is only for a reverse 'anneal_schedule' (a forward anneal "
-                                 "starts in the transverse field's ground state)")
-            return None
-        if state is None:
-            raise ValueError("a reverse 'anneal_schedule' needs an initial state to start from (initial_state)")
-        if not isinstance(state, Mapping) or set(state) != set(bqm.variables):
-            raise ValueError(f"'initial_state' should give a value for every variable of the model and no others: "
-                             f"{len(set(bqm.variables) - set(state))} missing, "
-                             f"{len(set(state) - set(bqm.variables))} unknown")
-        values = np.array([state[v] for v in bqm.variables])
-        allowed = (-1, 1) if bqm.vartype is dimod.SPIN else (0, 1)
-        if not np.all(np.isin(values, allowed)):
-            raise ValueError(f"'initial_state' values should be {allowed[0]} or {allowed[1]} for a "
-                             f"{bqm.vartype.name} model: found {sorted(set(values.tolist()) - set(allowed))}")
-        return values if bqm.vartype is dimod.SPIN else 2 * values - 1
+        values = start_state(bqm, schedule, state)
+        return values if values is None or bqm.vartype is dimod.SPIN else 2 * values - 1

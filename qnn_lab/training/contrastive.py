@@ -218,11 +218,11 @@ class ContrastiveTrainer(Trainer):
     def _melting(self, network):
         return melting_temperature(network, *self._probe, self.probe_reads, seed=self._probe_seed())[0]
 
-    def _free_phase(self, X):
+    def _free_phase(self, X, y=None):
         """One sampler call on the minibatch: spins per layer (R, P, n_l), and the seconds it took."""
         t0 = time.perf_counter()
         states = free_phase(self.network_, X, self.sampler_, self.num_reads, int(self._rng.integers(MAX_SEED)),
-                            self._extra_params)
+                            self._extra_params, y)
         self._count_sampler_call(len(X))
         if self.zero_temperature:
             states = polish(self.network_, X, states)
@@ -236,7 +236,7 @@ class ContrastiveTrainer(Trainer):
 
     def _step(self, X, y):
         net = self.network_
-        states, sampler_seconds = self._free_phase(X)
+        states, sampler_seconds = self._free_phase(X, y)
         energies = net.energy(X, states)                             # (R, P)
         t = net.target_codes(y)
         classes = net.decode_outputs(states[-1])

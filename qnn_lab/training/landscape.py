@@ -138,7 +138,7 @@ def landscape_metrics(network, X, y, sampler, num_reads=16, *, margin=-1.0, head
     X = network.check_X(X)
     y = network.check_y(y, len(X))
     num_reads = check_int("num_reads", num_reads, low=2)
-    states = polish(network, X, free_phase(network, X, sampler, num_reads, seed, sampler_params))
+    states = polish(network, X, free_phase(network, X, sampler, num_reads, seed, sampler_params, y))
     n_spins = network.n_spins
     energies = network.energy(X, states)                                  # (R, P)
     clamped = network.energy(X, network.clamped_state(X, y))
@@ -174,7 +174,7 @@ def energy_gaps(network, X, y, sampler, num_reads=8, seed=None):
     Negative values are states deeper than the trained target (heads, in a glass);
     when training has ordered the landscape they pile up at zero and above.
     """
-    free = network.energy(X, free_phase(network, X, sampler, num_reads, seed))
+    free = network.energy(X, free_phase(network, X, sampler, num_reads, seed, y=y))
     clamped = network.energy(X, network.clamped_state(X, y))
     return np.asarray(free - clamped[None, :])
 

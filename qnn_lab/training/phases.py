@@ -5,6 +5,7 @@ import numpy as np
 
 from ..encoding import LayeredModel, encode_neurons
 from ..samplers import ConfiguredSampler, LayeredAnnealer, default_beta_range
+from ..samplers.schedules import AnnealSchedule
 
 __all__ = ["find_heads", "free_phase", "polish", "sampler_call_params"]
 
@@ -41,11 +42,12 @@ def find_heads(states, energies, targets, classes, y, clamped_energy, margin, ma
     return np.where(chosen, 1.0 / np.maximum(k, 1)[None, :], 0.0)
 
 
-def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None):
+def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None, y=None):
     """Anneal the free network on inputs X with one sampler call; spins per layer (R, P, n_l).
 
     The layered annealer takes its array fast path (no BQM round trip); other samplers get
-    the minibatch BQM (see ``sampler_call_params``).
+    the minibatch BQM (see ``sampler_call_params``). A reverse anneal schedule starts from
+    each sample's right answer, the clamped state of labels ``y``.
     """
     child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
     if isinstance(child, LayeredAnnealer):
@@ -53,6 +55,11 @@ def free_phase(network, X, sampler, num_reads, seed=None, extra_params=None):
         return [s.astype(float) for s in child.sample_model(LayeredModel.from_network(network, X), **params)]
     enc = encode_neurons(network, X)
     params = sampler_call_params(sampler, num_reads, seed, extra_params, enc.model)
+    schedule = {**getattr(sampler, "defaults", {}), **params}.get("anneal_schedule")
+    if schedule is not None and AnnealSchedule(schedule).kind == "reverse" and "initial_state" not in params:
+        if y is None:
+            raise ValueError("a reverse 'anneal_schedule' starts from the right answers: the labels 'y' are needed")
+        params["initial_state"] = enc.sample_of(network.clamped_state(X, y))
     return enc.decode(sampler.sample(enc.bqm, **params)).states
 
 

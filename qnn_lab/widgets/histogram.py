@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from ..encoding import NeuronEncoding, encode_neurons
 from ..samplers import sample_in_chunks
+from ..samplers.schedules import AnnealSchedule
 from .common import BackgroundJob, ErrorNote, FigureBox, Throttle, bind, figure, shows_errors
 from .reads import Reads
 from .training_view import PROBE_SIZE, landscape_series
@@ -128,6 +129,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         else:
             indices = self.probe()
             enc = encode_neurons(state.network, state.data.X_train[indices])
+        start = self._reverse_start(enc, indices)         # (refused before anything changes)
         self._stop.clear()
         self.gaps, self.right, self._states = np.zeros(0), np.zeros(0, bool), []
         self._marks(enc, indices)
@@ -135,7 +137,19 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         self.run_button.disabled, self.stop_button.disabled = True, False
         self.progress.value = 0
         reads, chunk, seed = state.sample_reads, state.sample_chunk, state.sampler_params.get("seed")
-        self._launch(lambda: self._sample(enc, indices, sampler, reads, chunk, seed), block)
+        self._launch(lambda: self._sample(enc, indices, sampler, reads, chunk, seed, start), block)
+
+    def _reverse_start(self, enc, indices):
+        """A reverse anneal's start: each probe sample's right answer (its clamped state); {} otherwise."""
+        schedule = self.state.sampler_params.get("anneal_schedule")
+        if schedule is None or AnnealSchedule(schedule).kind != "reverse":
+            return {}
+        if indices is None:
+            raise ValueError("a reverse anneal starts from each sample's right answer: it runs on the neuron "
+                             "model (choose 'neurons' in the model tab) or choose a forward schedule")
+        data = self.state.data
+        return {"initial_state": enc.sample_of(enc.network.clamped_state(data.X_train[indices],
+                                                                          data.y_train[indices]))}
 
     def _on_refused(self, change):
         """Sample waits while a typed sampler setting is refused; the reason is beside that setting."""
@@ -147,7 +161,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         """Stop after the current chunk; what was drawn stays."""
         self._stop.set()
 
-    def _sample(self, enc, indices, sampler, num_reads, chunk_size, seed):
+    def _sample(self, enc, indices, sampler, num_reads, chunk_size, seed, start=None):
         throttle = Throttle(rate=10)
         done_before = [0]
 
@@ -160,7 +174,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
 
         try:
             result = sample_in_chunks(sampler, enc.bqm, num_reads, chunk_size=chunk_size, callback=on_chunk,
-                                      stop=self._stop, seed=seed)
+                                      stop=self._stop, seed=seed, **(start or {}))
             done = result.info["num_reads_done"]
             self._draw()
             self.progress.value = done / num_reads

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
+from ..samplers.inspector import use_page_address
 from .builder import NetworkBuilder
 from .common import THEME_CSS, ErrorNote, bind, shows_errors
 from .embedding_view import EmbeddingView
@@ -92,11 +93,13 @@ class Lab(w.VBox):
         core = w.HBox([controls, network, output.add_class("qnn-output")],
                       layout={"flex_flow": "row wrap", "align_items": "flex-start"}).add_class("qnn-core")
         self._panels = {}
+        self.lesson_bar = w.VBox().add_class("qnn-lesson-bar")    # a running lesson's step, above whichever tab
         self.tabs = w.Tab(children=[w.VBox() for _ in TAB_TITLES], titles=list(TAB_TITLES.values()),
                           selected_index=None)
-        self.tabs.observe(self._on_tab, "selected_index")
+        self.tabs.observe(shows_errors(state)(self._on_tab), "selected_index")   # a panel that fails says so
         state.observe(self._show_tab, names="tab")
         self.browser = Browser()                      # the page side of downloads and of the Share link
+        self.browser.observe(lambda ch: use_page_address(ch["new"]), "href")     # the inspector on a hub
         self.extras = w.Accordion(children=[w.VBox(), w.VBox()], titles=list(EXTRA_TITLES.values()),
                                   selected_index=None)
         self.extras.observe(lambda ch: ch["new"] is not None and self._extra(list(EXTRA_TITLES)[ch["new"]]),
@@ -106,7 +109,7 @@ class Lab(w.VBox):
             w.HBox([w.HTML("<b style='font-size:15px'>qnn_lab</b> <span class='qnn-note'>training a neural network "
                            "by annealing</span>"), self.mode, self.mode_note, self.message, self.dismiss],
                    layout={"flex_flow": "row wrap", "align_items": "center", "justify_content": "space-between"}),
-            core, self.tabs,
+            core, self.lesson_bar, self.tabs,
             w.HBox([self.path, self.save_button, self.load_button, self.saved_note], layout={"flex_flow": "row wrap"}),
             self.file_note, self.extras, self.browser,
         ])
@@ -129,6 +132,10 @@ class Lab(w.VBox):
                     fig.layout.width = TAB_WIDTH                              # would take 700 px
                 _sync(fig)
             self._panels[name] = widget
+            if name == "lessons":        # the step's text and buttons stay in view when a step opens another tab
+                player = widget.children[0]
+                player.children = tuple(c for c in player.children if c is not player.lesson_box)
+                self.lesson_bar.children = [player.lesson_box]
             box = self.tabs.children[list(TAB_TITLES).index(name)]
             box.children = [w.HTML(f"<div class='qnn-note'>{explain('panel', name)}</div>"), widget]
         return self._panels[name]

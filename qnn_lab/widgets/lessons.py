@@ -17,14 +17,14 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..exceptions import QnnLabError
-from .state import SETTINGS, LabState
+from .state import SETTINGS, TABS, LabState
 
 __all__ = ["LESSON_KEYS", "STEP_KEYS", "Lesson", "LessonError", "LessonPlayer", "Step", "check_lesson",
            "list_lessons", "load_lesson", "step_settings"]
 
 LESSON_KEYS = {"title": "required", "summary": "required", "settings": "optional", "steps": "required"}
-STEP_KEYS = {"text": "required", "settings": "optional", "question": "optional", "choices": "optional",
-             "answer": "optional", "explanation": "optional"}
+STEP_KEYS = {"text": "required", "tab": "optional", "settings": "optional", "question": "optional",
+             "choices": "optional", "answer": "optional", "explanation": "optional"}
 #: Settings that only choose what is shown: a step keeps the student's choice unless it sets them.
 VIEW_SETTINGS = ("selected_label", "selected_read", "mode", "tab")
 #: Settings that rebuild the data or the network when they change (trained weights are lost).
@@ -40,6 +40,7 @@ class Step:
     """One step: text to read, settings to apply, and maybe a question."""
 
     text: str
+    tab: str = ""
     settings: dict = field(default_factory=dict)
     question: str = ""
     choices: tuple = ()
@@ -85,8 +86,8 @@ def _settings(where, value):
         raise LessonError(f"{where}: 'settings' key {unknown[0]!r} should be one of the lab's settings: "
                           f"{', '.join(SETTINGS)}")
     if "tab" in value:
-        raise LessonError(f"{where}: 'settings' should not set 'tab': the lesson plays in the Lessons tab, so "
-                          "switching it away would hide the lesson; say in the text which tab to open")
+        raise LessonError(f"{where}: 'settings' should not set 'tab': give the step a 'tab' key (one of "
+                          f"{', '.join(TABS)}), which opens that tab when the step is shown")
     return dict(value)
 
 
@@ -104,6 +105,10 @@ def _keys(where, data, allowed):
 def _step(where, data):
     _keys(where, data, STEP_KEYS)
     step = {"text": _text(where, "text", data["text"]), "settings": _settings(where, data.get("settings", {}))}
+    if "tab" in data:
+        if data["tab"] not in TABS:
+            raise LessonError(f"{where}: 'tab' should be one of {', '.join(map(repr, TABS))}: value = {data['tab']!r}")
+        step["tab"] = data["tab"]
     if "question" in data:
         step["question"] = _text(where, "question", data["question"])
         if "answer" not in data:
@@ -277,6 +282,8 @@ class LessonPlayer(w.VBox):
         lesson = load_lesson(source)
         self.lessons[lesson.name] = lesson
         self.choose.options = [(item.title, name) for name, item in self.lessons.items()]
+        if self.choose.value is None:            # new options leave the dropdown empty: offer the first lesson
+            self.choose.index = 0
         return lesson
 
     def _guard(self, fn, *args):
@@ -313,6 +320,8 @@ class LessonPlayer(w.VBox):
         apply_step(self.state, self.lesson, k)
         self.step = k
         self._show_step()
+        if self.lesson.steps[k].tab:
+            self.state.tab = self.lesson.steps[k].tab          # the tab the step talks about
 
     def next(self):
         self.go(self.step + 1)

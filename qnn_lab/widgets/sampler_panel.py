@@ -17,6 +17,9 @@ __all__ = ["SamplerPanel", "control_for", "parse_value", "preset_name", "shown_v
 
 
 CUSTOM = "(drawn)"      # the schedule preset box when the schedule is none of the presets
+REVERSE_NOTE = ("<div class='qnn-note'>A reverse anneal starts from each sample's right answer (its clamped "
+                "state), goes part of the way back and anneals again: it finds the wrong states near the right one "
+                "(Sample in the Energies tab and training both start there).</div>")
 
 
 def preset_name(schedule):
@@ -101,6 +104,7 @@ class SamplerPanel(w.VBox):
         self.choice = w.Dropdown(options=list_samplers(), description="sampler")
         self.doc = w.HTML()
         self.left_out = w.HTML()
+        self.reverse_note = w.HTML()     # where a reverse anneal starts
         self.reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
                                       style={"description_width": "initial"},
                                       tooltip="reads the Energies panel's Sample button draws")
@@ -108,29 +112,59 @@ class SamplerPanel(w.VBox):
         self.controls = w.VBox()
         self.schedule = ScheduleEditor(state)          # s(t) drawn and typed; a broken rule blocks Sample
         self.schedule.observe(self._on_schedule_valid, "valid")
+        self.wanted = None           # (sampler, its parameters) of the user's choice while the model refuses it
+        self._following = False
         self.follow_model()
         bind(state, "sampler", self.choice, self.note)
+        state.observe(self._chosen, names="sampler")
         state.observe(lambda _: self.follow_model(), names=["network_version", "encoding", "bits", "sample_index"])
         bind(state, "sample_reads", self.reads, self.reads_note)
         state.observe(lambda _: self.rebuild(), names=["sampler", "mode"])
         state.observe(self._show_params, names="sampler_params")
         state.observe(self._lock, names="running")
         super().__init__([self.choice, self.note, self.left_out, self.doc, self.reads, self.reads_note,
-                          self.controls, self.schedule])
+                          self.controls, self.reverse_note, self.schedule])
         self.rebuild()
+        self._show_params({"new": state.sampler_params})
 
     def follow_model(self):
         """Offer only the samplers that can sample the shown model; say why the others are left out.
 
-        When the chosen sampler cannot take a new model, the first one that can is chosen."""
-        problems = self.state.sampler_problems()
+        When the chosen sampler cannot take a new model, the first one that can is chosen; the
+        user's choice (with its parameters) comes back as soon as a model allows it again."""
+        state = self.state
+        problems = state.sampler_problems()
         usable = [name for name in list_samplers() if name not in problems]
-        self.choice.options = usable                 # a chosen sampler left out becomes the first usable one
-        if self.state.sampler not in usable and usable:
-            self.state.sampler = usable[0]
-        self.choice.value = self.state.sampler
+        before = (state.sampler, dict(state.sampler_params))
+        self._following = True
+        try:
+            self.choice.options = usable             # (the dropdown jumps to its first option)
+            if self.wanted is not None and self.wanted[0] in usable:
+                self._set_sampler(*self.wanted)
+                self.wanted = None
+            elif before[0] in usable:
+                self._set_sampler(*before)
+            elif usable:                             # a chosen sampler left out: the first usable one stands in
+                self.wanted = self.wanted or before
+                self._set_sampler(usable[0])
+            self.choice.value = state.sampler
+        finally:
+            self._following = False
         self.left_out.value = "".join(f"<div class='qnn-note'>{html.escape(name)} is left out: "
                                       f"{html.escape(why)}</div>" for name, why in problems.items())
+
+    def _set_sampler(self, name, params=None):
+        """Choose a sampler for the model (inside ``follow_model``: not the user's choice)."""
+        if self.state.sampler != name:
+            self.state.sampler = name
+        if params is not None:
+            with contextlib.suppress(ValueError):       # parameters the model no longer allows: defaults
+                self.state.sampler_params = params
+
+    def _chosen(self, change):
+        """A sampler chosen by the user (or a load, a link, a lesson) replaces the remembered choice."""
+        if not self._following:
+            self.wanted = None
 
     def rebuild(self):
         """One control per kept parameter of the chosen sampler."""
@@ -185,12 +219,22 @@ class SamplerPanel(w.VBox):
         self.state.refused = {**refused, name: reason} if reason else refused
 
     def _show_params(self, change):
-        """Controls follow the setting (a load, a link, another panel)."""
+        """Controls follow the setting (a load, a link, another panel); a reverse schedule says where it starts."""
+        schedule = change["new"].get("anneal_schedule")
+        reverse = schedule is not None and AnnealSchedule(schedule).kind == "reverse"
+        self.reverse_note.value = REVERSE_NOTE if reverse else ""
         for name, control in self.widgets.items():
             shown = shown_value(self.params[name], change["new"].get(name))
-            if name in change["new"] and control.value != shown and parse_value(self.params[name], control.value) \
-                    != change["new"][name]:
+            if name in change["new"] and control.value != shown and not self._shows(name, change["new"][name]):
                 control.value = shown
+
+    def _shows(self, name, value):
+        """Whether the control of ``name`` already stands for ``value`` (a text it has but the setting parses
+        differently; "(drawn)" stands for no preset, so never for a new schedule)."""
+        try:
+            return parse_value(self.params[name], self.widgets[name].value) == value
+        except (TypeError, ValueError):
+            return False
 
     @property
     def error(self):

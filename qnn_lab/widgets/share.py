@@ -151,7 +151,9 @@ def read_link(url_or_query, **defaults):
                     setattr(probe, name, new)
                 except (tl.TraitError, TypeError, ValueError) as exc:
                     link.problems.append(str(exc))
-    link.settings = {**defaults, **{n: getattr(probe, n) for n in SETTINGS if n in raw}}
+    given = set(raw) | {params for params, owner in (("sampler_params", "sampler"), ("trainer_params", "trainer"))
+                        if owner in raw}      # another sampler / trainer: its own parameters, not the defaults
+    link.settings = {**defaults, **{n: getattr(probe, n) for n in SETTINGS if n in given}}
     return link
 
 
@@ -165,9 +167,11 @@ def lab_from_link(lab_class, url_or_query, **defaults):
         lab = lab_class(**defaults)
     lab.link_defaults = dict(defaults)
     if link.lesson is not None:
-        _lesson_player(lab).start(link.lesson)
-        with contextlib.suppress(tl.TraitError):
-            lab.state.tab = "lessons"                   # where the lesson's text is
+        player = _lesson_player(lab)
+        player.start(link.lesson)                       # opens the tab its first step names, if any
+        if not player.lesson.steps[0].tab:
+            with contextlib.suppress(tl.TraitError):
+                lab.state.tab = "lessons"
     link.problems += apply_teacher_mode(lab, hide=link.hide, lock=link.lock)
     if link.problems:
         lab.state.message = "This link: " + "; ".join(link.problems) + " (ignored; the rest applies)"

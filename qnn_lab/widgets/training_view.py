@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..training import list_trainers, trainer_spec
+from ..training.contrastive import MARGIN_PER_SPIN
+from ..training.landscape import landscape_metrics
 from .common import BLUE, GREEN, GREY, ORANGE, BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
 from .sampler_panel import control_for, parse_value, shown_value
 from .words import add_tooltip
@@ -19,6 +21,7 @@ from .words import add_tooltip
 __all__ = ["TrainingView"]
 
 PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
+PROBE_READS = 8          # reads per probe sample (the contrastive trainer's default probe_reads)
 LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "batch_size": "batch",
           "learning_rate": "rate", "heads_per_sample": "heads cut"}
 SIMPLE = ("epochs", "learning_rate", "num_reads")    # the trainer settings simple mode shows
@@ -79,6 +82,7 @@ class TrainingView(BackgroundJob, w.VBox):
                                   go.Scatter(name="test", mode="lines+markers", line={"color": ORANGE, "dash": "dot"})])
         self.output = OutputView(state, self)
         self.curves = None                 # the landscape panels: built when their tab first opens
+        self.measured = []                 # [(epoch, landscape)] measured by "Measure now" (no run recorded one)
         self._pause = threading.Event()
         self._own_update = False
         self.past = []                     # history of earlier trainers of this run (other settings, a loaded file)
@@ -100,11 +104,41 @@ class TrainingView(BackgroundJob, w.VBox):
         return self.output.boundary
 
     def landscape_panel(self):
-        """The glass -> order panels (built on first call; the Landscape tab calls it when opened)."""
+        """The glass -> order panels (built on first call; the Landscape tab calls it when opened).
+
+        Before any training they show the network as it is (measured at once with the layered
+        annealer, else by "Measure now"), so the tab is never empty without saying why."""
         if self.curves is None:
+            self.measure_button = w.Button(description="Measure now", icon="search", layout={"width": "auto"},
+                                           tooltip=f"anneal the network as it is now on the {PROBE_SIZE} probe "
+                                                   f"samples ({PROBE_READS} reads each) and draw its landscape")
+            self.measure_note = w.HTML()
+            self.measure_error = ErrorNote()
+            self.measure_button.on_click(shows_errors(self.state, self.measure_error)(lambda _: self.measure()))
+            self.state.observe(lambda ch: setattr(self.measure_button, "disabled", ch["new"]), names="running")
             self.curves = landscape_figure()
+            if (not landscape_series(self.history) and self.state.sampler == "layered" and not self.state.refused
+                    and not self.state.running):
+                self.measure()                            # milliseconds on the layered annealer's fast path
             self._draw()
-        return w.VBox([w.HTML(f"<div class='qnn-note'>{LANDSCAPE_NOTE}</div>"), self.curves])
+            self._landscape_box = w.VBox([w.HTML(f"<div class='qnn-note'>{LANDSCAPE_NOTE}</div>"),
+                                          w.HBox([self.measure_button, self.measure_note],
+                                                 layout={"align_items": "center", "flex_flow": "row wrap"}),
+                                          self.measure_error, self.curves])
+        return self._landscape_box
+
+    def measure(self):
+        """The landscape of the network as it is now, on the probe set (drawn where no training run has one)."""
+        if self.running or self.state.running:
+            raise ValueError("the landscape is measured between runs: press Pause first")
+        self.state.check_runnable()
+        state, n = self.state, min(PROBE_SIZE, len(self.state.data.X_train))
+        metrics = landscape_metrics(state.network, state.data.X_train[:n], state.data.y_train[:n],
+                                    state.make_sampler(), PROBE_READS, margin=MARGIN_PER_SPIN * state.network.n_spins,
+                                    head_rule="margin", seed=state.seed)
+        history = self.history
+        self.measured = [(history[-1]["epoch"] if history else 0, metrics.to_dict())]
+        self._draw()
 
     # ------------------------------------------------------------------ settings
     def _param_controls(self):
@@ -154,6 +188,7 @@ class TrainingView(BackgroundJob, w.VBox):
             return
         self.trainer = self.state.make_trainer(**self._extra())
         self.past = []
+        self.measured = []
         self._draw()
 
     def reset(self):
@@ -252,18 +287,35 @@ class TrainingView(BackgroundJob, w.VBox):
             self.accuracy.data[1].x, self.accuracy.data[1].y = epochs, [r.get("test_accuracy") for r in h]
         if self.curves is not None:
             with self.curves.batch_update():
-                for trace in self.curves.data if not history else ():
+                for trace in self.curves.data if not history and not self.measured else ():
                     if isinstance(trace, go.Heatmap):
                         trace.x, trace.y, trace.z = None, None, None
                     else:
                         trace.x, trace.y = [], []
-                self.curves.data[0].x = epochs
-                self.curves.data[0].y = [r.get("heads_per_sample", 0) for r in h]
-                self._draw_landscape(landscape_series(history))
+                series = landscape_series(history)
+                heads = epochs, [r.get("heads_per_sample", 0) for r in h]
+                if not series and self.measured:           # no run recorded a landscape: the one measured
+                    series = self.measured
+                    heads = [e for e, _ in series], [m["heads_per_sample"] for _, m in series]
+                self.curves.data[0].x, self.curves.data[0].y = heads       # (one assignment each in a batch)
+                self._draw_landscape(series)
+                self._landscape_status(series)
         last = h[-1] if h else {}
         self.epoch_label.value = (f"epoch {last['epoch']}: train {last.get('train_accuracy', 0):.3f}, "
                                   f"test {last.get('test_accuracy', 0):.3f}" if last else "epoch 0")
         self.output.redraw()
+
+    def _landscape_status(self, series):
+        if series and series is self.measured:
+            epoch, m = series[-1]
+            text = (f"the network as it is now (epoch {epoch}): {m['head_below_target']:.0%} of the {m['n_samples']} "
+                    f"probe samples have a wrong state below the right answer. Press Play to follow it epoch by "
+                    f"epoch.")
+        elif series:
+            text = f"{len(series)} landscapes of this training run (epoch 0 is before training)."
+        else:
+            text = "No landscape yet: press Measure now to see the network as it is, or Play to follow training."
+        self.measure_note.value = f"<span class='qnn-note'>{text}</span>"
 
     def _draw_landscape(self, series):
         """The glass -> order panels from the probe landscapes of ``history_``."""

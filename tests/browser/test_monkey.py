@@ -39,6 +39,27 @@ TARGETS = """() => {
           tab: count('.lm-TabBar-tab'), plot: count('.js-plotly-plot')};
 }"""
 
+#: A random point of the k-th visible plot that is really the plot's (not JupyterLab's toolbar, menu or
+#: sidebar drawn over a plot scrolled half out of view): a click there must reach the lab, not the app.
+POINT = """([k, u, v]) => {
+  const plot = [...document.querySelectorAll('.qnn-lab .js-plotly-plot')].filter(el => {
+    const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; })[k];
+  if (!plot) return null;
+  const r = plot.getBoundingClientRect();
+  const panel = (plot.closest('.jp-WindowedPanel-outer') || plot.closest('.jp-Notebook') || document.body)
+    .getBoundingClientRect();
+  const left = Math.max(r.left, panel.left, 0), right = Math.min(r.right, panel.right, window.innerWidth);
+  const top = Math.max(r.top, panel.top, 0), bottom = Math.min(r.bottom, panel.bottom, window.innerHeight);
+  if (right - left < 4 || bottom - top < 4) return null;
+  const x = left + 2 + u * (right - left - 4), y = top + 2 + v * (bottom - top - 4);
+  const hit = document.elementFromPoint(x, y);
+  return hit && plot.contains(hit) ? {x, y, left, right, top, bottom} : null;
+}"""
+
+#: The lab's error notes and message now on screen (what it told the user about refused input).
+SHOWN_ERRORS = """() => [...document.querySelectorAll('.qnn-lab .qnn-error, .qnn-lab span[style*="#c00"]')]
+  .filter(el => el.getBoundingClientRect().height > 0).map(el => el.innerText.trim()).filter(t => t)"""
+
 GOOD = ["0", "1", "2", "3", "5", "8", "13", "0.1", "0.5", "20", "42"]
 BAD = ["abc", "-1", "-0.5", "1e12", "", " ", "nan", "inf", "0, 0; 10, 0.7; 5, 1", "x" * 500, "1,2,3", "🙂"]
 BAD_NUMBERS = ["-1", "-0.5", "1e12", "", "99999999", "0.000001"]        # what a number box lets one type
@@ -72,16 +93,18 @@ def act(page, rng, kinds):
         elif kind == "tab":
             page.locator(".qnn-lab .lm-TabBar-tab:visible").nth(k).click(timeout=2000)
         elif kind in ("plot", "drag"):
-            box = page.locator(".qnn-lab .js-plotly-plot:visible").nth(k).bounding_box()
-            if box:
-                x, y = box["x"] + rng.random() * box["width"], box["y"] + rng.random() * box["height"]
-                if kind == "plot":
-                    page.mouse.click(x, y)
-                else:
-                    page.mouse.move(x, y)
-                    page.mouse.down()
-                    page.mouse.move(x + rng.uniform(-60, 60), y + rng.uniform(-40, 40), steps=4)
-                    page.mouse.up()
+            at = page.evaluate(POINT, [k, rng.random(), rng.random()])
+            if at is None:                 # no part of that plot in view: the pointer would hit the app instead
+                return "missed"
+            x, y = at["x"], at["y"]
+            if kind == "plot":
+                page.mouse.click(x, y)
+            else:                          # a drag that stays on the plot's visible part
+                page.mouse.move(x, y)
+                page.mouse.down()
+                page.mouse.move(min(max(x + rng.uniform(-60, 60), at["left"] + 1), at["right"] - 1),
+                                min(max(y + rng.uniform(-40, 40), at["top"] + 1), at["bottom"] - 1), steps=4)
+                page.mouse.up()
         elif kind == "spam":
             for name in ("Play", "Pause", "Play", "Pause", "Step"):
                 button = page.locator(f".qnn-lab button:visible:text-is('{name}')").first
@@ -120,14 +143,19 @@ def run_monkey(page, server, name, actions, seed):
     page.wait_for_selector(".qnn-lab .qnn-accuracy .js-plotly-plot", timeout=120_000)
     page.evaluate(WATCH)
     rng = random.Random(seed)
-    done, t0 = Counter(), time.perf_counter()
+    done, shown, t0, settles = Counter(), Counter(), time.perf_counter(), []
     for i in range(actions):
         kinds = page.evaluate(TARGETS)
         done[act(page, rng, kinds)] += 1
         page.wait_for_timeout(rng.choice([20, 50, 100, 250]))
+        if i % 10 == 9:
+            shown.update(set(page.evaluate(SHOWN_ERRORS)))
         if i % 100 == 99:
             errors = page.evaluate("() => window.__monkey.errors")
             assert not errors, (i, errors[:3])
+            t = time.perf_counter()
+            settle(page)                   # Pause / Stop whatever runs: nothing stays "running"
+            settles.append(round(time.perf_counter() - t, 1))
     settle(page)
     # the lab still trains: known-good settings through the controls, then Step moves the epoch on
     page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")   # drawn cells only
@@ -157,7 +185,10 @@ def run_monkey(page, server, name, actions, seed):
     watched = page.evaluate("() => window.__monkey")
     text = page.inner_text(".jp-Notebook")
     result = {"actions": actions, "seed": seed, "by_kind": dict(done), "kernel_messages": watched["messages"],
-              "tracebacks": len(watched["errors"]), "seconds": round(time.perf_counter() - t0, 1)}
+              "tracebacks": len(watched["errors"]), "seconds": round(time.perf_counter() - t0, 1),
+              "errors_shown": {"distinct": len(shown), "sightings": sum(shown.values()),
+                               "most_seen": [[text[:120], n] for text, n in shown.most_common(8)]},
+              "settle_seconds": settles}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"monkey_{actions}.json").write_text(json.dumps(result, indent=1))
     page.screenshot(path=str(ARTIFACTS / f"monkey_{actions}.png"), full_page=True)
