@@ -118,6 +118,24 @@ def test_layered_reads_models_in_any_variable_order(tiny_model):
     assert ss.first.energy == pytest.approx(ql.get_sampler("exact").sample(shuffled).first.energy)
 
 
+def test_layered_model_from_bqm_matches_the_network_model_again_and_again(small_net, rng):
+    """from_bqm keeps the last structure it read: a new model of that structure, or the same labels with other
+    couplings, is still read right (and a bad one still refused)."""
+    for X in (rng.normal(size=(3, 3)), rng.normal(size=(3, 3))):
+        got, want = LayeredModel.from_bqm(ql.encode_neurons(small_net, X).bqm), LayeredModel.from_network(small_net, X)
+        for a, b in zip(got.fields + got.couplings, want.fields + want.couplings):
+            np.testing.assert_allclose(a, b)
+    bqm = ql.encode_neurons(small_net, X).bqm
+    u, v = next(iter(bqm.quadratic))
+    bqm.set_quadratic(u, v, bqm.get_quadratic(u, v) + 1.0)
+    with pytest.raises(ValueError, match="the same couplings for every sample"):
+        LayeredModel.from_bqm(bqm)
+    h = [v for v in bqm.variables if v[1] == "h"]
+    bqm.add_quadratic(h[0], h[1], 0.5)
+    with pytest.raises(ValueError, match="no couplings inside a layer"):
+        LayeredModel.from_bqm(bqm)
+
+
 def test_layered_takes_binary_models(tiny_model):
     ss = ql.get_sampler("layered", num_reads=3, seed=1).sample(tiny_model.bqm.binary)
     assert ss.vartype is dimod.BINARY
