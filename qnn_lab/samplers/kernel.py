@@ -2,14 +2,19 @@
 
 Every row (one read of one sample) is an independent chain. The kernel takes TILE chains at
 a time and keeps their spins S and local fields F as (spins x chains) arrays, so the loops
-over chains vectorise. Per layer and sweep it first counts the spins with 2 beta s f <= skip
-(the only ones that can change, see below):
+over chains vectorise. Spins of one layer do not interact, so a layer update first decides
+every flip, then brings the neighbours' fields up to date. Per spin row (one spin, TILE
+chains) it counts the chains with 2 beta s f <= skip (the only ones that can change, see below):
 
-- none: the layer stays as it is, with no random draw and no arithmetic beyond the count;
-- few (at most a quarter): a scan updates just those spins, drawing one number each, and a
-  flip adds 2 s_j W[:, j] to the neighbours' fields of that chain;
-- many (hot): every spin draws, in one vectorised pass; the neighbours' fields are then
-  recomputed from the spins as a matrix product (F = h + W S) when they are next needed.
+- none: the row stays as it is, with no random draw;
+- few (under TILE / DENSE): a scan draws one number for each of those;
+- many: every chain draws, in one vectorised pass (``_draw_row``).
+
+The flips then reach the neighbouring layers' fields in the cheaper of two ways: per flip,
+adding 2 s_j W[:, j] to that chain's neighbours (few flips), or recomputing those fields as
+F = h + W S by BLAS (dgemm) when next needed (FLIP_COST: one per-flip addition costs about as
+much as that many multiply-adds of the product). A sweep in which no spin was live ends the
+anneal if no later beta is lower (nothing could change any more).
 
 Fields are recomputed from scratch every ``REFRESH`` sweeps so added rounding cannot pile up.
 Each chain has its own xoshiro256+ stream, and tiles are fixed, so the result depends on the
