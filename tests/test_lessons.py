@@ -35,12 +35,12 @@ def walk(name):
     return state, lambda k: apply_step(state, lesson, k)
 
 
-def play(state):
+def play(state, **extra):
     """What the lab's Play does: a fresh trainer on the lab's network, "epochs per Play" partial_fits, no
     return to the best epoch (the lab shows the weights it has); the trained network goes to the lab.
     Returns the test accuracy after each epoch."""
     takes = inspect.signature(trainer_spec(state.trainer).cls).parameters
-    trainer = state.make_trainer(**{k: v for k, v in (("keep_best", False), ("probe_size", 0)) if k in takes})
+    trainer = state.make_trainer(**{k: v for k, v in (("keep_best", False), ("probe_size", 0)) if k in takes}, **extra)
     accuracy = []
     for _ in range(state.trainer_params["epochs"]):
         trainer.partial_fit(state.data.X_train, state.data.y_train)
@@ -261,14 +261,20 @@ def test_lesson_cutting_heads_two_epochs_leave_fewer_heads():
     assert wrong[below].mean() > 0.5                                  # "mostly heads"
     before = probe_landscape(state)
     go(1)
+    untrained = state.network
     play(state)
     trained = state.network
     after = probe_landscape(state)
     assert after.heads_per_sample < before.heads_per_sample / 2     # "fewer"
     go(2)
     assert state.network is trained
-    gaps = histogram_gaps(state)
-    assert np.mean(gaps.min(axis=0) < 0) < 0.5                      # "a minority" of digits keep a head below
+    # "a minority" of digits keep a head below: the typical outcome, over the lab's seed and two more
+    shares = [np.mean(histogram_gaps(state).min(axis=0) < 0)]
+    for seed in (1, 2):
+        state.set_network(untrained)
+        play(state, random_state=seed)
+        shares.append(np.mean(histogram_gaps(state).min(axis=0) < 0))
+    assert np.mean(shares) < 0.5, shares
 
 
 def anneal_energies(state):

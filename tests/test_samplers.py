@@ -118,6 +118,24 @@ def test_layered_reads_models_in_any_variable_order(tiny_model):
     assert ss.first.energy == pytest.approx(ql.get_sampler("exact").sample(shuffled).first.energy)
 
 
+def test_layered_model_from_bqm_matches_the_network_model_again_and_again(small_net, rng):
+    """from_bqm keeps the last structure it read: a new model of that structure, or the same labels with other
+    couplings, is still read right (and a bad one still refused)."""
+    for X in (rng.normal(size=(3, 3)), rng.normal(size=(3, 3))):
+        got, want = LayeredModel.from_bqm(ql.encode_neurons(small_net, X).bqm), LayeredModel.from_network(small_net, X)
+        for a, b in zip(got.fields + got.couplings, want.fields + want.couplings):
+            np.testing.assert_allclose(a, b)
+    bqm = ql.encode_neurons(small_net, X).bqm
+    u, v = next(iter(bqm.quadratic))
+    bqm.set_quadratic(u, v, bqm.get_quadratic(u, v) + 1.0)
+    with pytest.raises(ValueError, match="the same couplings for every sample"):
+        LayeredModel.from_bqm(bqm)
+    h = [v for v in bqm.variables if v[1] == "h"]
+    bqm.add_quadratic(h[0], h[1], 0.5)
+    with pytest.raises(ValueError, match="no couplings inside a layer"):
+        LayeredModel.from_bqm(bqm)
+
+
 def test_layered_takes_binary_models(tiny_model):
     ss = ql.get_sampler("layered", num_reads=3, seed=1).sample(tiny_model.bqm.binary)
     assert ss.vartype is dimod.BINARY
@@ -202,6 +220,8 @@ def _chi_square_pvalue(counts, p):
     from scipy import stats
     expected = counts.sum() * p
     big = expected >= 5
+    if big.all():
+        return stats.chisquare(counts, expected)[1]
     _, pvalue = stats.chisquare(np.append(counts[big], counts[~big].sum()),
                                 np.append(expected[big], expected[~big].sum()))
     return pvalue
@@ -230,6 +250,27 @@ def test_spins_past_the_skip_bound_keep_the_boltzmann_distribution(update):
     s0, s1 = anneal(model, n, np.full(20, beta), update=update, seed=3)
     assert np.all(s0[:, 0, :6] == np.sign(PINNED[0][0, :6]))
     index = (np.concatenate([s0[:, 0], s1[:, 0]], axis=1) > 0) @ (2 ** np.arange(10, -1, -1))
+    assert _chi_square_pvalue(np.bincount(index, minlength=len(p)), p) > 1e-3
+
+
+@pytest.mark.parametrize("update", ["heat-bath", "metropolis"])
+def test_rows_with_few_live_chains_keep_the_boltzmann_distribution(update):
+    """Sample 0 free, samples 1-7 pinned past the skip bound: each row of 64 chains has 8 live ones, so the
+    kernel takes its scan (one draw per live chain) and updates fields per flip; sample 0 still follows
+    exp(-beta E)/Z."""
+    from qnn_lab.samplers.layered import anneal
+    beta, P = 0.5, 8
+    pins = np.where(np.arange(P)[:, None] % 2 == 0, 60.0, -60.0)
+    fields = [np.vstack([[0.3, -0.2, 0.1], pins[1:] * np.ones(3)]), np.vstack([[0.1, -0.4], -pins[1:] * np.ones(2)])]
+    W = np.array([[0.5, -0.3, 0.8], [-0.6, 0.2, 0.3]])
+    model = LayeredModel(fields, [W])
+    states = np.array([[int(c) * 2 - 1 for c in np.binary_repr(i, 5)] for i in range(2**5)])
+    energy = LayeredModel([f[:1] for f in fields], [W]).energy([states[:, None, :3], states[:, None, 3:]])[:, 0]
+    p = np.exp(-beta * (energy - energy.min()))
+    p /= p.sum()
+    s0, s1 = anneal(model, 8000, np.full(20, beta), update=update, seed=4)
+    assert np.all(s0[:, 1:] == np.sign(fields[0][1:])) and np.all(s1[:, 1:] == np.sign(fields[1][1:]))
+    index = (np.concatenate([s0[:, 0], s1[:, 0]], axis=1) > 0) @ (2 ** np.arange(4, -1, -1))
     assert _chi_square_pvalue(np.bincount(index, minlength=len(p)), p) > 1e-3
 
 

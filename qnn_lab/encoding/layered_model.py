@@ -40,38 +40,26 @@ class LayeredModel:
     @classmethod
     def from_bqm(cls, bqm):
         """Rebuild the layers of a model made by ``encode_neurons``; ValueError for any other model."""
+        global _last_structure
         labels = list(bqm.variables)
-        try:
-            sample, layer, unit, is_out = parse_spin_labels(labels)
-        except ValueError:
-            raise ValueError("the 'layered' sampler takes models made by encode_neurons, with labels "
-                             "(i, 'h', layer, j) and (i, 'o', k)") from None
-        if len(labels) == 0:
-            raise ValueError("the 'layered' sampler needs a model with at least one variable")
-        layer[is_out] = layer.max() + 1 if (~is_out).any() else 1
-        layer = np.unique(layer, return_inverse=True)[1]      # windows (encode_window) may start above h1
-        P, L = int(sample.max()) + 1, int(layer.max()) + 1
-        sizes = np.zeros(L, np.int64)
-        np.maximum.at(sizes, layer, unit + 1)
-        if sample.min() < 0 or unit.min() < 0 or len(labels) != P * sizes.sum() or np.any(sizes == 0):
-            raise ValueError("the 'layered' sampler needs every sample to have the same complete layers "
-                             "(as encode_neurons makes)")
-        ldata, (irow, icol, qdata), _ = bqm.spin.to_numpy_vectors(variable_order=labels)
+        ldata, (irow, icol, qdata), _ = bqm.spin.to_numpy_vectors(sort_labels=False)     # in the order of labels
+        last = _last_structure
+        if last is not None and last[0] == labels and np.array_equal(last[1], irow) and np.array_equal(last[2], icol):
+            sample, layer, unit, sizes, slots = last[3]
+        else:
+            sample, layer, unit, sizes, slots = _structure(labels, irow, icol)
+            _last_structure = (labels, irow, icol, (sample, layer, unit, sizes, slots))
+        P, L = int(sample.max()) + 1, len(sizes)
         fields = [np.zeros((P, n)) for n in sizes]
         for l in range(L):
             m = layer == l
             fields[l][sample[m], unit[m]] = -ldata[m]
-        # every coupling gets a slot (sample, l, upper unit, lower unit) in one flat (P, sum n_l n_{l-1}) table
-        li, lj = layer[irow], layer[icol]
-        if np.any(sample[irow] != sample[icol]) or np.any(np.abs(li - lj) != 1):
-            raise ValueError("the 'layered' sampler needs couplings only between adjacent layers of "
-                             "the same sample (no couplings inside a layer)")
         block = np.concatenate([[0], np.cumsum(sizes[1:] * sizes[:-1])])        # W_l's slots start at block[l-1]
-        per_sample = int(block[-1])
-        upper = sample * per_sample + block[np.maximum(layer - 1, 0)] + unit * sizes[np.maximum(layer - 1, 0)]
-        up = li > lj
-        table = np.zeros((P, per_sample))
-        table.flat[upper[np.where(up, irow, icol)] + unit[np.where(up, icol, irow)]] = -qdata
+        if slots is None:
+            table = -qdata.reshape(P, -1)
+        else:
+            table = np.zeros((P, int(block[-1])))
+            table.flat[slots] = -qdata
         if not np.all(table == table[:1]):
             raise ValueError("the 'layered' sampler needs the same couplings for every sample "
                              "(as encode_neurons makes)")
@@ -103,3 +91,39 @@ class LayeredModel:
         for l, W in enumerate(self.couplings, start=1):
             e = e - np.einsum("...j,...j->...", states[l], states[l - 1] @ W.T)
         return e
+
+
+#: (labels, irow, icol, structure) of the last model ``from_bqm`` read: training reads one structure again and again.
+_last_structure = None
+
+
+def _structure(labels, irow, icol):
+    """(sample, layer, unit, sizes, slots) of a model's variables and couplings; slots: each coupling's place
+    in the flat (P, sum n_l n_{l-1}) table (None: in order). ValueError for models not made by encode_neurons."""
+    try:
+        sample, layer, unit, is_out = parse_spin_labels(labels)
+    except ValueError:
+        raise ValueError("the 'layered' sampler takes models made by encode_neurons, with labels "
+                         "(i, 'h', layer, j) and (i, 'o', k)") from None
+    if len(labels) == 0:
+        raise ValueError("the 'layered' sampler needs a model with at least one variable")
+    layer[is_out] = layer.max() + 1 if (~is_out).any() else 1
+    layer = np.unique(layer, return_inverse=True)[1]      # windows (encode_window) may start above h1
+    P, L = int(sample.max()) + 1, int(layer.max()) + 1
+    sizes = np.zeros(L, np.int64)
+    np.maximum.at(sizes, layer, unit + 1)
+    if sample.min() < 0 or unit.min() < 0 or len(labels) != P * sizes.sum() or np.any(sizes == 0):
+        raise ValueError("the 'layered' sampler needs every sample to have the same complete layers "
+                         "(as encode_neurons makes)")
+    # two spins may couple iff their codes sample * (L + 2) + layer differ by exactly 1
+    code = sample * (L + 2) + layer
+    up = code[irow] - code[icol]
+    if np.any(np.abs(up) != 1):
+        raise ValueError("the 'layered' sampler needs couplings only between adjacent layers of "
+                         "the same sample (no couplings inside a layer)")
+    block = np.concatenate([[0], np.cumsum(sizes[1:] * sizes[:-1])])
+    below = np.maximum(layer - 1, 0)
+    base = sample * int(block[-1]) + block[below] + unit * sizes[below]    # slot of (spin, lower unit 0)
+    up = up > 0
+    slots = np.where(up, base[irow] + unit[icol], base[icol] + unit[irow])
+    return sample, layer, unit, sizes, None if np.array_equal(slots, np.arange(len(slots))) else slots

@@ -2,14 +2,19 @@
 
 Every row (one read of one sample) is an independent chain. The kernel takes TILE chains at
 a time and keeps their spins S and local fields F as (spins x chains) arrays, so the loops
-over chains vectorise. Per layer and sweep it first counts the spins with 2 beta s f <= skip
-(the only ones that can change, see below):
+over chains vectorise. Spins of one layer do not interact, so a layer update first decides
+every flip, then brings the neighbours' fields up to date. Per spin row (one spin, TILE
+chains) it counts the chains with 2 beta s f <= skip (the only ones that can change, see below):
 
-- none: the layer stays as it is, with no random draw and no arithmetic beyond the count;
-- few (at most a quarter): a scan updates just those spins, drawing one number each, and a
-  flip adds 2 s_j W[:, j] to the neighbours' fields of that chain;
-- many (hot): every spin draws, in one vectorised pass; the neighbours' fields are then
-  recomputed from the spins as a matrix product (F = h + W S) when they are next needed.
+- none: the row stays as it is, with no random draw;
+- few (under TILE / DENSE): a scan draws one number for each of those;
+- many: every chain draws, in one vectorised pass (``_draw_row``).
+
+The flips then reach the neighbouring layers' fields in the cheaper of two ways: per flip,
+adding 2 s_j W[:, j] to that chain's neighbours (few flips), or recomputing those fields as
+F = h + W S by BLAS (dgemm) when next needed (FLIP_COST: one per-flip addition costs about as
+much as that many multiply-adds of the product). A sweep in which no spin was live ends the
+anneal if no later beta is lower (nothing could change any more).
 
 Fields are recomputed from scratch every ``REFRESH`` sweeps so added rounding cannot pile up.
 Each chain has its own xoshiro256+ stream, and tiles are fixed, so the result depends on the
@@ -44,6 +49,10 @@ SKIP_BOUND = 53 * math.log(2)
 TILE = 64
 #: Sweeps between recomputations of the local fields from the spins.
 REFRESH = 64
+#: A row of TILE chains draws for every chain when at least TILE / DENSE of them are live.
+DENSE = 4
+#: One per-flip field update costs about as much as this many multiply-adds of a BLAS recomputation.
+FLIP_COST = 12
 #: exp(-x) is evaluated on [0, EXP_CAP]: exp(-EXP_CAP) < 2**-80, far below any uniform but 0.
 EXP_CAP = 60.0
 
@@ -60,6 +69,18 @@ def default_threads():
 _threads = default_threads()
 _pool = None
 _pool_lock = threading.Lock()
+_blas = None
+
+
+def _one_blas_thread():
+    """A context with BLAS (the dgemm numba's np.dot calls) on one thread: the kernel's threads split
+    the tiles already, and BLAS threads on top of them only contend (3x slower for a 64-512-256-10 net)."""
+    global _blas
+    if _blas is None:
+        import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot calls its BLAS: loaded so it is seen)
+        from threadpoolctl import ThreadpoolController
+        _blas = ThreadpoolController().select(user_api="blas")
+    return _blas.limit(limits=1)
 
 
 def set_kernel_threads(n):
@@ -118,43 +139,61 @@ def _new_spin(s, f, b2, u, heat_bath):
     return -s if u < _exp_neg(min(max(b2 * s * f, 0.0), EXP_CAP)) else s
 
 
-@njit(inline="always")
-def _matmul_add(F, A, S):
-    """F += A S, with the chains (columns) as the vectorised inner loop."""
-    for i in range(A.shape[0]):
-        row = F[i]
-        for j in range(A.shape[1]):
-            w = A[i, j]
-            src = S[j]
-            for t in range(len(row)):
-                row[t] += w * src[t]
+@njit(nogil=True, cache=True, fastmath={"contract"})
+def _draw_row(Sj, Fj, flipped, s0, s1, s2, s3, b2, heat_bath):
+    """Update the spins Sj (fields Fj) of one row of chains, each drawing; flipped: which changed.
+    (A function of its own: LLVM vectorises it over the chains.)"""
+    for t in range(len(Sj)):
+        s = Sj[t]
+        new = _new_spin(s, Fj[t], b2, _uniform(s0, s1, s2, s3, t), heat_bath)
+        flipped[t] = new != s
+        Sj[t] = new
 
 
 @njit(inline="always")
-def _fields(F, S, H, W, WT, woff, loff, l):
-    """F_l = H_l + W_l S_{l-1} + W_{l+1}^T S_{l+1} for a tile (rows are spins, columns chains)."""
+def _fields(F, G, S, H, W, WT, woff, loff, l):
+    """F_l = H_l + W_l S_{l-1} + W_{l+1}^T S_{l+1} for a tile (rows are spins, columns chains); the
+    products by BLAS (dgemm), the second into the scratch G."""
     a, b = loff[l], loff[l + 1]
-    F[a:b] = H[a:b]
+    first = True
     if l > 0:
-        n = loff[l] - loff[l - 1]
-        _matmul_add(F[a:b], W[woff[l]:woff[l] + (b - a) * n].reshape(b - a, n), S[loff[l - 1]:a])
+        n = a - loff[l - 1]
+        np.dot(W[woff[l]:woff[l] + (b - a) * n].reshape(b - a, n), S[loff[l - 1]:a], F[a:b])
+        first = False
     if l + 2 < len(loff):
         n = loff[l + 2] - b
-        _matmul_add(F[a:b], WT[woff[l + 1]:woff[l + 1] + (b - a) * n].reshape(b - a, n), S[b:loff[l + 2]])
+        np.dot(WT[woff[l + 1]:woff[l + 1] + (b - a) * n].reshape(b - a, n), S[b:loff[l + 2]],
+               F[a:b] if first else G[:b - a])
+        if not first:
+            F[a:b] += G[:b - a]
+        first = False
+    if first:
+        F[a:b] = H[a:b]
+    else:
+        F[a:b] += H[a:b]
 
 
 @njit(nogil=True, cache=True, fastmath={"contract"})
-def _anneal_tiles(states, rng, h, W, WT, woff, loff, order, betas, heat_bath, skip, n_samples, tiles):
+def _anneal_tiles(states, rng, h, W, WT, woff, loff, order, betas, settled, heat_bath, skip, n_samples, tiles):
     """Anneal the chains of ``tiles`` (rows tile * TILE...) of ``states`` (rows x N int8) in place.
 
     ``rng``: (4, rows) xoshiro256+ states; row r anneals sample r % n_samples with fields h[that].
+    ``settled[k]``: no later beta is below betas[k].
     """
     rows, N = states.shape
     L = len(loff) - 1
+    sizes = loff[1:] - loff[:-1]
+    width = sizes.max()
+    flipped, row_flips = np.empty((width, TILE), np.bool_), np.empty(width, np.int64)
+    # a layer's fields are recomputed (BLAS) rather than updated per flip when the flips of a neighbour
+    # cost more per flip than FLIP_COST multiply-adds of the recomputation
+    fan_in = np.zeros(L, np.int64)
+    for l in range(L):
+        fan_in[l] = (sizes[l - 1] if l > 0 else 0) + (sizes[l + 1] if l + 1 < L else 0)
     for tile in tiles:
         r0 = tile * TILE
         T = min(TILE, rows - r0)
-        S, F, H = np.empty((N, T)), np.empty((N, T)), np.empty((N, T))
+        S, F, H, G = np.empty((N, T)), np.empty((N, T)), np.empty((N, T)), np.empty((width, T))
         for t in range(T):
             for j in range(N):
                 S[j, t] = states[r0 + t, j]
@@ -166,51 +205,71 @@ def _anneal_tiles(states, rng, h, W, WT, woff, loff, order, betas, heat_bath, sk
             if k % REFRESH == 0:
                 stale[:] = True
             b2 = 2.0 * betas[k]
+            quiet = True
             for l in order:
                 a, b = loff[l], loff[l + 1]
                 if stale[l]:
-                    _fields(F, S, H, W, WT, woff, loff, l)
+                    _fields(F, G, S, H, W, WT, woff, loff, l)
                     stale[l] = False
-                live = 0
+                nf = 0                                  # flips in the layer; per row in row_flips, per spin in flipped
                 for j in range(a, b):
+                    row_flips[j - a] = 0
+                    live = 0
                     for t in range(T):
                         live += b2 * S[j, t] * F[j, t] <= skip
-                if live == 0:
-                    continue
-                if 4 * live <= (b - a) * T:           # few: update those, fields follow each flip
-                    for j in range(a, b):
+                    if live == 0:
+                        continue
+                    quiet = False
+                    fj = flipped[j - a]
+                    if DENSE * live >= T:             # many live: every chain draws, vectorised
+                        _draw_row(S[j], F[j], fj, s0, s1, s2, s3, b2, heat_bath)
+                    else:                               # few: only the live spins draw
                         for t in range(T):
                             s = S[j, t]
+                            fj[t] = False
                             if b2 * s * F[j, t] > skip:
                                 continue
                             if heat_bath and abs(b2 * F[j, t]) > skip:
                                 new = -s                # against a field past the bound: flips surely
                             else:
                                 new = _new_spin(s, F[j, t], b2, _uniform(s0, s1, s2, s3, t), heat_bath)
-                            if new == s:
-                                continue
+                            fj[t] = new != s
                             S[j, t] = new
-                            d, jj = 2.0 * new, j - a
-                            if l > 0:                   # layer l - 1 sees W_l[jj, :]
-                                n = a - loff[l - 1]
-                                for i in range(n):
-                                    F[loff[l - 1] + i, t] += d * W[woff[l] + jj * n + i]
-                            if l + 1 < L:               # layer l + 1 sees W_{l+1}[:, jj] = WT_{l+1}[jj, :]
-                                n = loff[l + 2] - b
-                                for i in range(n):
-                                    F[b + i, t] += d * WT[woff[l + 1] + jj * n + i]
-                else:                                   # many: every spin draws, fields recomputed later
-                    flips = 0
-                    for j in range(a, b):
-                        for t in range(T):
-                            s = S[j, t]
-                            new = _new_spin(s, F[j, t], b2, _uniform(s0, s1, s2, s3, t), heat_bath)
-                            flips += new != s
-                            S[j, t] = new
-                    if flips and l > 0:
+                    c = 0
+                    for t in range(T):
+                        c += fj[t]
+                    row_flips[j - a] = c
+                    nf += c
+                if nf == 0:
+                    continue
+                recompute = 0                           # multiply-adds of recomputing the neighbours' fields
+                if l > 0:
+                    recompute += sizes[l - 1] * fan_in[l - 1] * T
+                if l + 1 < L:
+                    recompute += sizes[l + 1] * fan_in[l + 1] * T
+                if nf * fan_in[l] * FLIP_COST >= recompute:
+                    if l > 0:
                         stale[l - 1] = True
-                    if flips and l + 1 < L:
+                    if l + 1 < L:
                         stale[l + 1] = True
+                    continue
+                for jj in range(b - a):                 # few flips: add 2 s_j W[:, j] to the neighbours' fields
+                    if row_flips[jj] == 0:
+                        continue
+                    for t in range(T):
+                        if not flipped[jj, t]:
+                            continue
+                        d = 2.0 * S[a + jj, t]
+                        if l > 0:                       # layer l - 1 sees W_l[jj, :]
+                            n = a - loff[l - 1]
+                            for i in range(n):
+                                F[loff[l - 1] + i, t] += d * W[woff[l] + jj * n + i]
+                        if l + 1 < L:                   # layer l + 1 sees W_{l+1}[:, jj] = WT_{l+1}[jj, :]
+                            n = loff[l + 2] - b
+                            for i in range(n):
+                                F[b + i, t] += d * WT[woff[l + 1] + jj * n + i]
+            if quiet and settled[k]:
+                break                                   # frozen: no later sweep can change a spin
         rng[0, r0:r0 + T], rng[1, r0:r0 + T], rng[2, r0:r0 + T], rng[3, r0:r0 + T] = s0, s1, s2, s3
         for t in range(T):
             for j in range(N):
@@ -243,12 +302,14 @@ def anneal_rows(fields, couplings, num_reads, betas, *, heat_bath, rng, skip=SKI
     states = rng.integers(0, 2, (rows, loff[-1]), dtype=np.int8) * np.int8(2) - np.int8(1)
     streams = rng.integers(0, 2**64, (4, rows), dtype=np.uint64, endpoint=False)
     betas = np.ascontiguousarray(betas, dtype=np.float64)
-    args = (states, streams, h, W, WT, woff, loff, order, betas, bool(heat_bath), float(skip), P)
+    settled = np.append(np.minimum.accumulate(betas[::-1])[::-1][1:] >= betas[:-1], True)
+    args = (states, streams, h, W, WT, woff, loff, order, betas, settled, bool(heat_bath), float(skip), P)
     n_tiles = -(-rows // TILE)
     parts = [np.arange(b, n_tiles, min(_threads, n_tiles), dtype=np.int64) for b in range(min(_threads, n_tiles))]
-    if len(parts) == 1:
-        _anneal_tiles(*args, parts[0])
-    else:
-        for fut in [_executor().submit(_anneal_tiles, *args, p) for p in parts]:
-            fut.result()
+    with _one_blas_thread():
+        if len(parts) == 1:
+            _anneal_tiles(*args, parts[0])
+        else:
+            for fut in [_executor().submit(_anneal_tiles, *args, p) for p in parts]:
+                fut.result()
     return [states[:, a:b].reshape(R, P, b - a) for a, b in itertools.pairwise(loff)]

@@ -64,11 +64,11 @@ def machine():
             "kernel_threads": kernel.default_threads(), "load_average_1min": os.getloadavg()[0]}
 
 
-def _gemm_floor(model, reads, repeats):
-    """Seconds per sweep of the model's two matrix products as plain float32 matmuls (numpy's BLAS)."""
-    W = np.asarray(model.couplings[0], np.float32)
+def _gemm_floor(model, reads, repeats, dtype):
+    """Seconds per sweep of the model's two matrix products as plain matmuls (numpy's BLAS, its threads)."""
+    W = np.asarray(model.couplings[0], dtype)
     rows = reads * model.n_samples
-    s_lo, s_hi = (np.ones((rows, n), np.float32) for n in model.layer_sizes)
+    s_lo, s_hi = (np.ones((rows, n), dtype) for n in model.layer_sizes)
     (t,), _ = _interleaved([lambda: (s_hi @ W, s_lo @ W.T)], repeats)
     return t
 
@@ -88,7 +88,8 @@ def b1_throughput(quick):
     sa, layered = SimulatedAnnealingSampler(), LayeredAnnealer()
     reads, repeats = (4, 1) if quick else (10, 5)
     layered.sample_model(model, num_reads=1, num_sweeps=1)             # numba loads the compiled kernel
-    floor_per_sweep = _gemm_floor(model, reads, 3 if quick else 50)
+    floor_per_sweep = _gemm_floor(model, reads, 3 if quick else 50, np.float32)
+    floor64_per_sweep = _gemm_floor(model, reads, 3 if quick else 50, np.float64)
 
     def one_thread(p):
         kernel.set_kernel_threads(1)
@@ -117,12 +118,15 @@ def b1_throughput(quick):
             "layered_mean_energy": float(ss_la.record.energy.mean()),
             "gemm_floor_seconds": floor_per_sweep * sweeps,
             "array_path_over_gemm_floor": t_fast / (floor_per_sweep * sweeps),
+            "array_path_over_gemm_floor_float64": t_fast / (floor64_per_sweep * sweeps),
         })
+    per_sweep = 1e9 / (reads * enc.bqm.num_variables)
     return {"model": "64 samples x (120 + 40) spins, 64-120-40 network on digits", "beta_range": beta_range,
-            "gemm_floor": {"what": "per sweep: (R*P x 40) @ (40 x 120) and (R*P x 120) @ (120 x 40), float32, numpy",
-                           "seconds_per_sweep": floor_per_sweep,
-                           "ns_per_update": 1e9 * floor_per_sweep / (reads * enc.bqm.num_variables)},
-            "rows": rows}
+            "gemm_floor": {"what": "per sweep: (R*P x 40) @ (40 x 120) and (R*P x 120) @ (120 x 40), numpy's BLAS",
+                           "seconds_per_sweep": floor_per_sweep, "ns_per_update": floor_per_sweep * per_sweep,
+                           "float64_seconds_per_sweep": floor64_per_sweep,
+                           "float64_ns_per_update": floor64_per_sweep * per_sweep},
+            "rows": rows, "load_average_1min": os.getloadavg()[0]}
 
 
 def _time_to_accuracy(make_trainer, ds, target, max_epochs):
@@ -155,18 +159,23 @@ def b2_b3_time_to_accuracy(quick, target=0.93):
     def net():
         return Network([64, 120, 10], output_replicas=4, random_state=0)
 
+    # no landscape probe: it measures, it does not train (the training is the same without it)
     runs = {
         "contrastive_layered": lambda cb, n: ContrastiveTrainer(net(), sampler="layered", epochs=n, random_state=0,
-                                                                keep_best=False, callback=cb),
+                                                                keep_best=False, probe_size=0, callback=cb),
         "contrastive_sa": lambda cb, n: ContrastiveTrainer(net(), sampler="sa", epochs=n, random_state=0,
-                                                           keep_best=False, callback=cb),
+                                                           keep_best=False, probe_size=0, callback=cb),
         "backprop": lambda cb, n: BackpropTrainer(net(), epochs=n, random_state=0, callback=cb),
     }
+    # numba's kernel and torch are loaded before the clocks start
+    LayeredAnnealer().sample_model(LayeredModel.from_network(net(), ds.X_train[:2]), num_reads=1, num_sweeps=1)
+    import torch  # noqa: F401
     out = {name: _time_to_accuracy(make, ds, target, max_epochs) for name, make in runs.items()}
     la, sa, bp = (out[k]["seconds"] for k in ("contrastive_layered", "contrastive_sa", "backprop"))
     out["target_test_accuracy"] = target
     out["sa_over_layered"] = sa / la if la and sa else None
     out["layered_over_backprop"] = la / bp if la and bp else None
+    out["load_average_1min"] = os.getloadavg()[0]
     b3 = {"annealer_share_of_wall_time": out["contrastive_layered"]["sampler_share"],
           "run": "contrastive_layered of B2"}
     return out, b3
@@ -228,7 +237,7 @@ def b5_light_kernel(quick):
              f"ql.ContrastiveTrainer(net, epochs={epochs}, random_state=0).fit(ds.X_train, ds.y_train)\n" + rss)
     peak = float(_fresh(train).split()[1])
     return {"import_seconds": statistics.median(imports), "import_rss_mib": import_rss,
-            "lab_rss_mib": lab_rss, "epochs": epochs, "peak_rss_mib": peak}
+            "lab_rss_mib": lab_rss, "epochs": epochs, "peak_rss_mib": peak, "load_average_1min": os.getloadavg()[0]}
 
 
 def b6_scaling(quick):

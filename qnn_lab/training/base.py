@@ -1,22 +1,81 @@
 """What every trainer shares: the estimator shape, history, callbacks and stopping."""
 from __future__ import annotations
 
+import inspect
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from ..exceptions import check_int, check_random_state
 
-__all__ = ["Trainer"]
+__all__ = ["Estimator", "Trainer"]
 
 
-class Trainer(BaseEstimator):
+class Estimator:
+    """scikit-learn's parameter protocol without importing scikit-learn (it takes a second to load).
+
+    ``get_params`` and ``set_params`` behave as ``sklearn.base.BaseEstimator``'s do (the
+    parameters are the arguments of ``__init__``; ``deep`` adds ``name__key`` for parameters
+    that have parameters of their own), which is all ``sklearn.base.clone`` needs.
+    """
+
+    @classmethod
+    def _get_param_names(cls):
+        """The names of ``__init__``'s arguments, sorted (as scikit-learn lists them)."""
+        params = inspect.signature(cls.__init__).parameters.values()
+        return sorted(p.name for p in params if p.name != "self" and p.kind != p.VAR_KEYWORD)
+
+    def get_params(self, deep=True):
+        """The parameters as a dict (with ``deep``, also those of parameters that have ``get_params``)."""
+        out = {}
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out.update((f"{name}__{k}", v) for k, v in value.get_params().items())
+            out[name] = value
+        return out
+
+    def set_params(self, **params):
+        """Set parameters (``name__key`` sets a parameter's own parameter); returns self."""
+        valid = self.get_params(deep=True)
+        nested = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__} (value = {value!r}): "
+                                 f"valid parameters are {self._get_param_names()}")
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+                valid[name] = value
+        for name, sub_params in nested.items():
+            valid[name].set_params(**sub_params)
+        return self
+
+    def __repr__(self):
+        """The class and the parameters that differ from their defaults."""
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = []
+        for name in self._get_param_names():
+            value, default = getattr(self, name), defaults.get(name, inspect.Parameter.empty)
+            same = value is default
+            if not same and not isinstance(value, np.ndarray):
+                try:
+                    same = type(value) is type(default) and bool(value == default)
+                except (TypeError, ValueError):
+                    same = False
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+
+class Trainer(Estimator):
     """A scikit-learn estimator that trains a ``Network``.
 
     scikit-learn's contract: ``__init__`` stores its arguments as they are, ``fit`` checks
     them and never changes them (what it derives ends in an underscore), so
-    ``get_params``, ``set_params`` and ``sklearn.base.clone`` work.
+    ``get_params``, ``set_params`` and ``sklearn.base.clone`` work (``Estimator``).
 
     ``fit`` starts from the initial network, ``partial_fit`` runs one more epoch;
     the trained network is ``network_`` (the one passed in is never changed).
