@@ -185,12 +185,12 @@ def network_drawing(network, data, sample_index=0, box=BOX, boundary=True):
 class NetworkView(FigureBox, w.VBox):
     """The lab's network drawing; redraws on a new network, data, sample or chosen read."""
 
-    def __init__(self, state, height=380, width=None, boundary=True):
-        """``width`` None: as wide as its box; ``boundary``: also draw the decision boundary (the lab leaves
-        it to its output panel beside the network, so the neurons get the room)."""
+    def __init__(self, state, height=380, width=BOX[0], boundary=True):
+        """``boundary``: also draw the decision boundary (the lab leaves it to its output panel beside the
+        network, so the neurons get the room); ``fit`` changes the width."""
         self.state = state
         self.boundary = boundary
-        self.box = (width or BOX[0], height - 38)
+        self.box = (width, height - 38)          # the drawing's room in px: the figure less its colour bar
         self.caption = w.HTML()
         self.fig = figure(height=height, width=width, showlegend=False, hovermode="closest", dragmode=False,
                           margin={"l": 4, "r": 4, "t": 4, "b": 34},
@@ -248,6 +248,12 @@ class NetworkView(FigureBox, w.VBox):
             return int(reads.indices[reads.locate(k)[1]])
         return self.state.sample_index
 
+    def fit(self, width):
+        """Redraw ``width`` px wide (the lab calls this with the width the page gives its network column)."""
+        if width >= 200 and width != self.box[0]:
+            self.box = (int(width), self.box[1])
+            self.redraw()
+
     def redraw(self):
         """Rebuild the whole drawing from the state's network and data (one batched update)."""
         state = self.state
@@ -260,6 +266,7 @@ class NetworkView(FigureBox, w.VBox):
                 self._draw_pictures(trace, d, k)
             self._draw_neurons(d, t)
             self._draw_data(d, t)
+            self.fig.layout.width = self.box[0]
             self.fig.layout.xaxis.range = d["x_range"]
             self.fig.layout.yaxis.range = d["y_range"]
             t["pictures"][1].colorbar.title.text = COLORBAR_TITLES[d["kind"]]

@@ -34,10 +34,28 @@ function save(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 60000);
 }
+function fitNetwork(model, el) {
+  // the width the page gives the lab's network column, so the kernel draws the network that wide
+  const lab = el.closest(".qnn-lab");
+  const column = lab && lab.querySelector(".qnn-network");
+  if (!column) { setTimeout(() => fitNetwork(model, el), 200); return; }
+  let timer = null;
+  new ResizeObserver(([entry]) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const width = Math.floor(entry.contentRect.width);
+      if (Math.abs(width - model.get("network_width")) >= 8) {
+        model.set("network_width", width);
+        model.save_changes();
+      }
+    }, 100);
+  }).observe(column);
+}
 function render({ model, el }) {
   el.classList.add("qnn-browser");
   model.set("href", window.location.href);
   model.save_changes();
+  fitNetwork(model, el);
   model.on("msg:custom", (msg, buffers) => {
     if (msg.kind === "file") {
       save(new Blob([buffers[0]], { type: msg.mime }), msg.name);
@@ -60,10 +78,12 @@ export default { render };
 
 
 class Browser(anywidget.AnyWidget):
-    """The page side: the page's address (``href``), file downloads and plotly's image export."""
+    """The page side: the page's address (``href``), the width of the lab's network column
+    (``network_width``), file downloads and plotly's image export."""
 
     _esm = _ESM
     href = tl.Unicode("").tag(sync=True)
+    network_width = tl.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs):
         super().__init__(layout={"width": "0px", "height": "0px"}, **kwargs)
