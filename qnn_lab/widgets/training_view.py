@@ -404,7 +404,8 @@ class OutputView(w.VBox):
         self.state, self.training = state, training
         self.note = ErrorNote()
         self.boundary = figure(height=230, width=290, title="decision boundary", showlegend=False,
-                               xaxis={"title": "x1"}, yaxis={"title": "x2"}, margin={"l": 44, "r": 16, "t": 28, "b": 36})
+                               xaxis={"title": "x1"}, yaxis={"title": "x2"},
+                               margin={"l": 44, "r": 16, "t": 28, "b": 36})
         self.boundary.add_traces([go.Heatmap(colorscale=[[0, ORANGE], [1, BLUE]], showscale=False, opacity=0.35,
                                              hoverinfo="skip"),
                                   go.Scatter(mode="markers", hoverinfo="skip",
