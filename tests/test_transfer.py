@@ -133,5 +133,5 @@ def test_figures_are_named_for_export(lab):
     sent = []
     lab.browser.send = lambda content, buffers=None: sent.append(content)
     lab.transfer.svg_button.click()
-    fig, name = lab.transfer.figures[names[0]]
+    fig = lab.transfer.figures[names[0]][0]
     assert sent == [{"kind": "figure", "uid": fig.data[0].uid, "format": "svg", "name": "qnn_lab_network"}]

@@ -192,7 +192,8 @@ class NetworkView(FigureBox, w.VBox):
         self.boundary = boundary
         self.box = (width, height - 38)          # the drawing's room in px: the figure less its colour bar
         self.caption = w.HTML()
-        self.fig = figure(height=height, width=width, showlegend=False, meta="network", hovermode="closest", dragmode=False,
+        self.fig = figure(height=height, width=width, meta="network", showlegend=False, hovermode="closest",
+                          dragmode=False,
                           margin={"l": 4, "r": 4, "t": 4, "b": 34},
                           xaxis={"visible": False, "fixedrange": True},
                           yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x"})
