@@ -410,8 +410,8 @@ class OutputView(w.VBox):
                                              hoverinfo="skip"),
                                   go.Scatter(mode="markers", hoverinfo="skip",
                                              marker={"size": 5, "line": {"width": 0.5, "color": "#fff"}})])
-        self.boundary_note = w.HTML("<div class='qnn-note'>shade: the class the network answers at each point; "
-                                    "dots: training data in their true class's colour</div>",
+        self.boundary_note = w.HTML("<div class='qnn-note'>shade: the network's answer at each point; dots: "
+                                    "training data, coloured by their class</div>",
                                     layout={"width": "290px"})
         self.sample = w.IntSlider(min=0, max=len(state.data.X_train) - 1, description="sample",
                                   style={"description_width": "50px"}, layout={"width": "290px"})

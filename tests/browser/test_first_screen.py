@@ -36,7 +36,9 @@ OVERFLOW = """() => {
   const bad = [];
   for (const el of lab.querySelectorAll('*')) {
     const q = el.getBoundingClientRect();
-    if (q.width > 0 && q.height > 0 && q.right > r.right + 1)
+    const svg = el.closest('svg.main-svg');       // a plot's svg clips what it holds (plotly's invisible drag handles)
+    const right = svg && svg !== el ? Math.min(q.right, svg.getBoundingClientRect().right) : q.right;
+    if (q.width > 0 && q.height > 0 && right > r.right + 1)
       bad.push(`${el.tagName}.${el.getAttribute('class')} ${q.right | 0}`);
   }
   const outs = [...document.querySelectorAll('.jp-OutputArea-output, .jp-OutputArea-child, .jp-Cell-outputArea')]
