@@ -281,3 +281,10 @@ def test_ising_view_colours_the_fields_by_the_chosen_reads_spins(state):
     assert "chosen read's spins" in view.fig.layout.title.text
     state.sample_index = 1                                            # another sample: no colours, a note
     assert "the chosen read is of sample 0" in view.fig.layout.title.text
+
+
+def test_an_empty_histogram_says_how_to_fill_it(state):
+    h = EnergyHistogram(state)
+    assert [a.text for a in h.fig.layout.annotations] == ["no reads yet: press Sample"]
+    h.run(block=True)
+    assert "no reads yet: press Sample" not in [a.text for a in h.fig.layout.annotations]
