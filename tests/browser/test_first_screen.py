@@ -226,10 +226,12 @@ def test_light_and_dark_themes(small_page, jupyter_server):
     player = page.locator(".qnn-lessons")
     player.locator("select").first.select_option(label=lesson.title)
     player.locator("button:text-is('Start')").click()
-    page.wait_for_function("() => document.querySelector('.qnn-lessons').innerText.includes('step 1 of')",
-                           timeout=120_000)
+    page.wait_for_function("() => document.querySelector('.qnn-lesson-bar').innerText.includes('step 1 of')",
+                           timeout=120_000)         # the running step, above the tab it opens
+    page.locator(".qnn-lab button:text-is('Embed')").click()          # as the step says: the chains on the chip
+    page.wait_for_selector(".js-plotly-plot:has-text('variables on pegasus')", timeout=120_000)
     page.wait_for_timeout(2000)
-    page.evaluate("() => document.querySelector('.qnn-lab .lm-TabBar').scrollIntoView({block: 'start'})")
+    page.evaluate("() => document.querySelector('.qnn-lesson-bar').scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
     page.screenshot(path=str(docs / "lesson.png"))
     _shutdown_kernels(jupyter_server)
