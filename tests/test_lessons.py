@@ -375,3 +375,9 @@ def test_lesson_temperature_hot_reads_wander_cold_reads_stick_annealed_reads_go_
     assert hot_distinct == state.sample_reads and hot > lowest / 2          # all different, far above
     assert annealed_distinct <= 4                                           # only a few
     assert cold > annealed and cold_distinct > annealed_distinct            # stuck higher, in different valleys
+
+
+def test_the_player_offers_the_first_lesson_with_its_summary():
+    """The lesson chooser showed no lesson and "no lessons found" until one was picked."""
+    player = LessonPlayer(LabState())
+    assert player.choose.value == list_lessons()[0] and "no lessons found" not in player.summary.value

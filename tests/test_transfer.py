@@ -127,10 +127,11 @@ def test_figures_are_named_for_export(lab):
     assert len(lab.transfer.figures) > before >= 3
     names = list(lab.transfer.figures)
     assert any("decision boundary" in n for n in names)
-    css = {c for c, _ in lab.transfer.figures.values()}
-    assert len(css) == len(names) and lab.transfer.figure_choice.value == names[0]
+    assert names[0] == "1. network"                                # untitled: named by its meta
+    uids = {fig.data[0].uid for fig, _ in lab.transfer.figures.values()}   # the page finds a figure by this
+    assert len(uids) == len(names) and lab.transfer.figure_choice.value == names[0]
     sent = []
-    lab.browser.figure_image = lambda *args: sent.append(args)
+    lab.browser.send = lambda content, buffers=None: sent.append(content)
     lab.transfer.svg_button.click()
-    css, name = lab.transfer.figures[names[0]]
-    assert sent == [(css, "svg", "qnn_lab_" + "".join(c if c.isalnum() else "_" for c in name).strip("_"))]
+    fig = lab.transfer.figures[names[0]][0]
+    assert sent == [{"kind": "figure", "uid": fig.data[0].uid, "format": "svg", "name": "qnn_lab_network"}]

@@ -63,6 +63,18 @@ def test_wide_layers_keep_each_neurons_strongest_links_and_digits_show_receptive
         assert drawn.min() >= np.sort(np.abs(W2[j]))[-h2["per_neuron"]]   # the strongest ones of neuron j
 
 
+@pytest.mark.parametrize("dataset, hidden, at_least", [("circles", [32], 28), ("xor", [8], 38), ("digits", [32], 20)])
+def test_neurons_are_drawn_large_enough_to_read(dataset, hidden, at_least):
+    """TensorFlow Playground draws ~40 px neurons: the lab's drawing (its output panel draws the boundary)."""
+    s = LabState(dataset=dataset, hidden=hidden, replicas=2)
+    view = NetworkView(s, height=400, boundary=False)
+    d = view.drawing
+    assert d["boundary"] is None and d["cell_px"] >= at_least, d["cell_px"]
+    units = (d["x_range"][1] - d["x_range"][0], d["y_range"][1] - d["y_range"][0])
+    assert units[0] * d["cell_px"] <= view.box[0] + 1 and units[1] * d["cell_px"] <= view.box[1] + 1  # it fits
+    assert network_drawing(s.network, s.data)["boundary"] is not None or dataset == "digits"  # alone: with it
+
+
 def test_network_view_redraws_on_a_new_network_and_hover_shows_the_values(state):
     view = NetworkView(state)
     values = view.fig.data[8]
@@ -269,3 +281,10 @@ def test_ising_view_colours_the_fields_by_the_chosen_reads_spins(state):
     assert "chosen read's spins" in view.fig.layout.title.text
     state.sample_index = 1                                            # another sample: no colours, a note
     assert "the chosen read is of sample 0" in view.fig.layout.title.text
+
+
+def test_an_empty_histogram_says_how_to_fill_it(state):
+    h = EnergyHistogram(state)
+    assert [a.text for a in h.fig.layout.annotations] == ["no reads yet: press Sample"]
+    h.run(block=True)
+    assert "no reads yet: press Sample" not in [a.text for a in h.fig.layout.annotations]

@@ -518,7 +518,7 @@ def test_browser_trace_updates_with_arrays_do_not_raise():
                                                 "marker": {"color": {"b": 2}}}],
                               "trace_edit_id": fig._last_trace_edit_id}          # as the browser sends it
     np.testing.assert_array_equal(fig.data[0].customdata, np.arange(3.0))
-    assert fig._config["displayModeBar"] is False                                # no toolbar over titles
+    assert fig._config["displayModeBar"] == "hover" and fig._config["modeBarButtons"] == [["toImage"]]  # one button
 
 
 def test_a_click_on_a_point_drawn_before_the_model_changed_selects_nothing(lab):
@@ -736,3 +736,18 @@ def test_a_new_schedule_replaces_a_drawn_one_in_the_preset_box(lab):
     lab.state.sampler_params = {**lab.state.sampler_params, "anneal_schedule": [(0, 0), (8, 0.3), (8.4, 1)]}
     lab.state.sampler_params = {**lab.state.sampler_params, "anneal_schedule": [(0, 1), (2, 0.8), (12, 0.8), (14, 1)]}
     assert preset.value == "(drawn)" and "right answer" in lab.sampler.reverse_note.value
+
+
+def test_the_first_screen_builds_only_the_figures_it_shows(lab):
+    """Fast start: 2-D data need no sample figure; plotly's page code goes to the page once, not per figure."""
+    from qnn_lab.widgets.common import PlotlyCode
+    from qnn_lab.widgets.lab import _figures
+
+    titles = [fig.layout.title.text for fig in _figures(lab)]
+    assert len(titles) == 3 and "decision boundary" in titles and "accuracy" in titles
+    assert all(len(fig._esm) < 1000 for fig in _figures(lab))                # a loader, not plotly.js
+    assert len(PlotlyCode.ensure().code) > 1_000_000 and PlotlyCode.ensure() is PlotlyCode.ensure()
+    lab.state.dataset = "digits"
+    sample = lab.training.output.digit
+    assert sample in lab.training.output.sample_box.children
+    assert sample._widget_data[0]["z"] is not None and "sample" in sample._widget_layout["title"]["text"]

@@ -32,8 +32,8 @@ class NetworkBuilder(w.VBox):
             control.style, control.layout = {"description_width": "70px"}, w.Layout(width="260px")
             add_tooltip(control, "setting", name)
             bind(state, name, control, self.note)
-        self.seed.layout.width = "170px"
-        self.regenerate.layout = w.Layout(width="auto")
+        self.seed.layout.width = "150px"
+        self.regenerate.layout = w.Layout(width="auto", padding="0 8px")       # beside the seed, unclipped
         for button in (self.add_layer, self.remove_layer):
             button.layout = w.Layout(width="auto")
         self.regenerate.on_click(guard(lambda _: setattr(state, "seed", state.seed + 1)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import re
 import threading
 import time
@@ -10,8 +11,11 @@ import traceback
 import weakref
 from copy import deepcopy
 
+import anywidget
 import ipywidgets as w
+import plotly
 import plotly.graph_objects as go
+import traitlets as tl
 from plotly.basewidget import BaseFigureWidget
 
 from .words import explain
@@ -24,8 +28,10 @@ __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "THEME_CSS"
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
 #: Diverging scale from orange (negative) through white to blue (positive), the same meaning everywhere.
 DIVERGING = [[0.0, ORANGE], [0.5, "#f7f7f7"], [1.0, BLUE]]
-#: No toolbar over titles; zoom, pan and hover still work.
-CONFIG = {"displayModeBar": False, "displaylogo": False}
+#: plotly's toolbar only while the pointer is over a plot, with one button (download as PNG) in the corner
+#: that titles and legends keep clear of; zoom, pan and hover still work. The files panel exports PNG or SVG.
+CONFIG = {"displayModeBar": "hover", "displaylogo": False, "modeBarButtons": [["toImage"]],
+          "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 #: The lab follows JupyterLab's light and dark themes: figures have transparent backgrounds and take their
 #: text and grid colours from the theme's CSS variables (Voila and JupyterLab set them on the page).
@@ -41,6 +47,9 @@ THEME_CSS = """<style>
 .qnn-lab .widget-inline-hbox { max-width: 100%; }
 .qnn-lab .qnn-box { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 4px; padding: 4px; }
 .qnn-lab .widget-tab > .p-TabBar .p-TabBar-tab, .qnn-lab .widget-tab > .lm-TabBar .lm-TabBar-tab { min-width: 0; }
+.qnn-lab .qnn-controls { --jp-widgets-inline-height: 26px; }
+.qnn-lab .qnn-controls .widget-inline-hbox, .qnn-lab .qnn-controls .widget-button { margin-top: 1px;
+  margin-bottom: 1px; }
 </style>"""
 
 
@@ -173,8 +182,45 @@ class BackgroundJob:
             self._thread.start()
 
 
+#: plotly's FigureWidget carries its 4.9 MB page code in every figure, and the page evaluates it once per figure.
+#: The lab's figures carry a few lines instead that wait for one copy, which ``PlotlyCode`` brings to the page
+#: once per kernel and the page evaluates once (page-wide, keyed by plotly's version).
+_SLOT = f"""const KEY = {json.dumps("qnn_lab_plotly_" + plotly.__version__)};
+const slot = globalThis[KEY] ??= (() => {{
+  let resolve, reject;
+  const p = new Promise((a, b) => {{ resolve = a; reject = b; }});
+  return Object.assign(p, {{resolve, reject, started: false}});
+}})();
+"""
+_FIGURE_ESM = _SLOT + "export default (await slot).default;\n"
+_CODE_ESM = _SLOT + """export default {
+  async initialize({ model }) {
+    if (slot.started) return;
+    slot.started = true;
+    const url = URL.createObjectURL(new Blob([model.get("code")], { type: "text/javascript" }));
+    try { slot.resolve(await import(url)); } catch (e) { slot.reject(e); } finally { URL.revokeObjectURL(url); }
+  }
+};
+"""
+
+
+class PlotlyCode(anywidget.AnyWidget):
+    """plotly's widget code, sent to the page once for all the lab's figures (never displayed)."""
+
+    _esm = _CODE_ESM
+    code = tl.Unicode("").tag(sync=True)
+    _current = None
+
+    @classmethod
+    def ensure(cls):
+        """The kernel's one instance (a new one if it was closed)."""
+        if cls._current is None or cls._current.comm is None:
+            cls._current = cls(code=str(go.FigureWidget._esm))
+        return cls._current
+
+
 class LabFigure(go.FigureWidget):
-    """A FigureWidget without plotly's toolbar, and safe against the browser's trace updates.
+    """A FigureWidget with the lab's small toolbar (``CONFIG``), safe against the browser's trace updates.
 
     plotly's ``BaseFigureWidget._remove_overlapping_props`` asks ``not value`` of a numpy array
     when the browser sends back defaults for a trace whose property holds an array (a click, a
@@ -182,7 +228,10 @@ class LabFigure(go.FigureWidget):
     arrays as values (issue 13, regression test in tests/test_widgets.py).
     """
 
+    _esm = _FIGURE_ESM
+
     def __init__(self, *args, **kwargs):
+        PlotlyCode.ensure()                           # before this figure, so the page has the code first
         super().__init__(*args, **kwargs)
         self._config = CONFIG
 

@@ -87,7 +87,9 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
                           legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
                           xaxis={"title": {"text": "(E<sub>read</sub> - E<sub>target</sub>) per spin", "standoff": 4},
                                  "zeroline": False},
-                          yaxis={"title": {"text": "reads", "standoff": 4}, "rangemode": "tozero"})
+                          yaxis={"title": {"text": "reads", "standoff": 4}, "rangemode": "tozero"},
+                          annotations=[{"text": "no reads yet: press Sample", "showarrow": False, "xref": "paper",
+                                        "yref": "paper", "x": 0.5, "y": 0.5, "font": {"size": 13}}])  # until drawn
         self.fig.add_traces([go.Bar(name="right class", marker={"color": RIGHT_COLOR, "line": {"width": 0}}),
                              go.Bar(name="wrong class (a head below 0)",
                                     marker={"color": HEAD_COLOR, "line": {"width": 0}})])

@@ -14,7 +14,7 @@ from plotly.basewidget import BaseFigureWidget
 from ..network import Network
 from ..samplers.inspector import use_page_address
 from .builder import NetworkBuilder
-from .common import THEME_CSS, ErrorNote, bind, shows_errors
+from .common import THEME_CSS, ErrorNote, PlotlyCode, bind, shows_errors
 from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram
 from .lessons import LessonPlayer
@@ -57,14 +57,15 @@ class Lab(w.VBox):
     """
 
     def __init__(self, **settings):
+        PlotlyCode.ensure()              # first: the page evaluates plotly's code while the rest is built
         self.state = state = LabState(**settings)
         state.last_traceback = ""
         self.builder = NetworkBuilder(state)
-        self.network = NetworkView(state, height=350)
-        self.network.fig.layout.width = 350
-        for trace in self.network.fig.data:            # the colour bar's title within the narrow column
+        self.network = NetworkView(state, height=400, width=360, boundary=False)   # the output beside it draws
+        # the boundary; the page reports the network column's width (Browser.network_width) and it fits that
+        for trace in self.network.fig.data:            # the colour bar's title within the column
             if isinstance(trace, go.Heatmap) and trace.showscale:
-                trace.colorbar.x, trace.colorbar.len = 0.5, 0.5
+                trace.colorbar.x, trace.colorbar.len = 0.5, 0.6
         self.training = TrainingView(state)
         self.mode = w.ToggleButtons(options=[("simple", "simple"), ("expert", "expert")],
                                     tooltips=[explain("setting", "mode")] * 2,
@@ -84,14 +85,16 @@ class Lab(w.VBox):
         self.load_button.on_click(file_guard(lambda _: self._loaded(self.path.value)))
         self.dismiss.on_click(lambda _: setattr(state, "message", ""))
         state.observe(self._show_message, names="message")
-        column = {"flex": "0 1 auto", "margin": "0 6px 0 0"}
+        column = {"flex": "0 0 auto", "margin": "0 6px 0 0"}
         controls = w.VBox([_heading("Data and network", "network"), self.builder, _heading("Training", "training"),
-                           self.training], layout={**column, "width": "266px"}).add_class("qnn-controls")
-        network = w.VBox([self.network], layout={**column, "width": "354px"}).add_class("qnn-network")
+                           self.training], layout={**column, "width": "262px"}).add_class("qnn-controls")
+        network = w.VBox([self.network], layout={**column, "flex": "1 1 300px", "min_width": "300px"})
+        network.add_class("qnn-network")          # takes the width the notebook gives beyond the two fixed columns
         output = w.VBox([_heading("Output", "output"), self.training.output,
                          w.Box([self.training.accuracy]).add_class("qnn-accuracy")], layout=column)
         core = w.HBox([controls, network, output.add_class("qnn-output")],
-                      layout={"flex_flow": "row wrap", "align_items": "flex-start"}).add_class("qnn-core")
+                      layout={"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"})
+        core.add_class("qnn-core")
         self._panels = {}
         self.lesson_bar = w.VBox().add_class("qnn-lesson-bar")    # a running lesson's step, above whichever tab
         self.tabs = w.Tab(children=[w.VBox() for _ in TAB_TITLES], titles=list(TAB_TITLES.values()),
@@ -100,6 +103,7 @@ class Lab(w.VBox):
         state.observe(self._show_tab, names="tab")
         self.browser = Browser()                      # the page side of downloads and of the Share link
         self.browser.observe(lambda ch: use_page_address(ch["new"]), "href")     # the inspector on a hub
+        self.browser.observe(lambda change: self.network.fit(change["new"]), "network_width")
         self.extras = w.Accordion(children=[w.VBox(), w.VBox()], titles=list(EXTRA_TITLES.values()),
                                   selected_index=None)
         self.extras.observe(lambda ch: ch["new"] is not None and self._extra(list(EXTRA_TITLES)[ch["new"]]),
@@ -107,8 +111,9 @@ class Lab(w.VBox):
         super().__init__([
             w.HTML(THEME_CSS),
             w.HBox([w.HTML("<b style='font-size:15px'>qnn_lab</b> <span class='qnn-note'>training a neural network "
-                           "by annealing</span>"), self.mode, self.mode_note, self.message, self.dismiss],
-                   layout={"flex_flow": "row wrap", "align_items": "center", "justify_content": "space-between"}),
+                           "by annealing</span>", layout={"flex": "1 1 auto"}),
+                    self.message, self.dismiss, self.mode_note, self.mode],      # simple / expert at the right edge
+                   layout={"flex_flow": "row wrap", "align_items": "center"}),
             core, self.lesson_bar, self.tabs,
             w.HBox([self.path, self.save_button, self.load_button, self.saved_note], layout={"flex_flow": "row wrap"}),
             self.file_note, self.extras, self.browser,

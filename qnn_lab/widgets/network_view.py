@@ -26,9 +26,11 @@ CLASS_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
                 "#999999", "#882255")
 PIXELS = 16           # pixels per neuron picture over the input plane
 BOUNDARY_PIXELS = 48  # pixels of the large decision boundary
-MAX_ROWS = 16         # neurons per column; wider layers take several columns
+MAX_ROWS = 16         # neurons per column at most; wider layers take several columns
+MIN_ROWS = 4
 LINK_BUDGET = 160     # links drawn between two layers at most: each neuron's strongest ones
-GAP = 3.0             # horizontal room for links between layer blocks (in neuron cells)
+GAP = 2.5             # horizontal room for links between layer blocks (in neuron cells)
+BOX = (380, 330)      # the drawing's nominal size in px: neurons per column are chosen to make cells large
 MAX_LAYERS_DRAWN = 7  # input, up to 4 hidden layers, output, and the boundary: one heatmap trace each
 COLORBAR_TITLES = {"plane": "neuron's field over the plane (its spin is the sign)",
                    "image": "receptive field: weight from each input pixel", "plain": "neuron's field at the sample"}
@@ -80,17 +82,37 @@ def _links(W, src, dst, budget=LINK_BUDGET):
     return j, i, W[j, i], k
 
 
-def network_drawing(network, data, sample_index=0):
-    """Everything the figure draws, as plain arrays (for the widget and for tests).
+def _columns(n, rows):
+    return -(-n // rows)
 
-    Returns a dict: ``kind`` ('plane', 'image', 'plain'), ``blocks`` (one per drawn layer:
+
+def rows_per_column(sizes, n_inputs, kind, box=BOX, boundary=True):
+    """Neurons per column that give the largest square cells in a ``box`` (width, height) of px, and
+    that cell's side in px."""
+    def cell(rows):
+        first = min(rows, 8) if kind == "image" else _columns(n_inputs, rows)
+        width = first + sum(_columns(n, rows) for n in sizes) + GAP * len(sizes) + 1.4
+        if boundary and kind == "plane":
+            width += 1.5 + min(rows, 12)
+        return min(box[0] / width, box[1] / (rows + 0.6))
+    most = max(MIN_ROWS, min(MAX_ROWS, max(sizes + ([n_inputs] if kind != "image" else []))))
+    rows = max(range(MIN_ROWS, most + 1), key=lambda rows: (cell(rows), -rows))
+    return rows, cell(rows)
+
+
+def network_drawing(network, data, sample_index=0, box=BOX, boundary=True):
+    """Everything the figure draws, as plain arrays (for the widget and for tests); ``box``: the figure's
+    size in px (neurons per column follow it), ``boundary``: draw the decision boundary right of the output.
+
+    Returns a dict: ``kind`` ('plane', 'image', 'plain'), ``cell_px`` (a neuron's side in px in ``box``),
+    ``blocks`` (one per drawn layer:
     name, centres, rows, cols, pictures (n, k, k) in [-1, 1] or None), ``links`` (per layer
     pair: targets, sources, weights, per-neuron count, segment ends), ``boundary`` (2-D data:
     grid, class energies' picture, the data box) and ``x_range``, ``y_range``.
     """
     kind = input_kind(network.n_inputs, data.name)
     sizes = network.spin_sizes
-    rows_max = int(np.clip(max(sizes + ([network.n_inputs] if kind != "image" else [])), 8, MAX_ROWS))
+    rows_max, cell = rows_per_column(sizes, network.n_inputs, kind, box, boundary)
     X = data.X_train
     blocks, x = [], 0.0
     names = ["input"] + [spin_layer_name(len(sizes), l) for l in range(len(sizes))]
@@ -137,9 +159,10 @@ def network_drawing(network, data, sample_index=0):
         end = np.column_stack([np.full(len(j), dst[:, 0].min() - 0.45), dst[j, 1]])
         links.append({"layer": l, "targets": j, "sources": i, "weights": values, "per_neuron": k,
                       "total": W.size, "start": start, "end": end})
-    drawing = {"kind": kind, "blocks": blocks, "links": links, "rows_max": rows_max, "boundary": None}
+    drawing = {"kind": kind, "blocks": blocks, "links": links, "rows_max": rows_max, "cell_px": cell,
+               "boundary": None}
     right = x - GAP
-    if kind == "plane":
+    if kind == "plane" and boundary:
         side = float(min(rows_max, 12))
         grid, lo, hi = _plane_grid(X, BOUNDARY_PIXELS)
         energies = network.class_energies(grid)
@@ -162,10 +185,15 @@ def network_drawing(network, data, sample_index=0):
 class NetworkView(FigureBox, w.VBox):
     """The lab's network drawing; redraws on a new network, data, sample or chosen read."""
 
-    def __init__(self, state, height=380):
+    def __init__(self, state, height=380, width=BOX[0], boundary=True):
+        """``boundary``: also draw the decision boundary (the lab leaves it to its output panel beside the
+        network, so the neurons get the room); ``fit`` changes the width."""
         self.state = state
+        self.boundary = boundary
+        self.box = (width, height - 38)          # the drawing's room in px: the figure less its colour bar
         self.caption = w.HTML()
-        self.fig = figure(height=height, showlegend=False, hovermode="closest", dragmode=False,
+        self.fig = figure(height=height, width=width, meta="network", showlegend=False, hovermode="closest",
+                          dragmode=False,
                           margin={"l": 4, "r": 4, "t": 4, "b": 34},
                           xaxis={"visible": False, "fixedrange": True},
                           yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x"})
@@ -221,10 +249,16 @@ class NetworkView(FigureBox, w.VBox):
             return int(reads.indices[reads.locate(k)[1]])
         return self.state.sample_index
 
+    def fit(self, width):
+        """Redraw ``width`` px wide (the lab calls this with the width the page gives its network column)."""
+        if width >= 200 and width != self.box[0]:
+            self.box = (int(width), self.box[1])
+            self.redraw()
+
     def redraw(self):
         """Rebuild the whole drawing from the state's network and data (one batched update)."""
         state = self.state
-        d = network_drawing(state.network, state.data, self._sample_index())
+        d = network_drawing(state.network, state.data, self._sample_index(), self.box, self.boundary)
         self.drawing = d
         t = self._traces
         with self.fig.batch_update():
@@ -233,6 +267,7 @@ class NetworkView(FigureBox, w.VBox):
                 self._draw_pictures(trace, d, k)
             self._draw_neurons(d, t)
             self._draw_data(d, t)
+            self.fig.layout.width = self.box[0]
             self.fig.layout.xaxis.range = d["x_range"]
             self.fig.layout.yaxis.range = d["y_range"]
             t["pictures"][1].colorbar.title.text = COLORBAR_TITLES[d["kind"]]
@@ -243,7 +278,8 @@ class NetworkView(FigureBox, w.VBox):
         layers = "-".join(map(str, self.state.network.layers))
         pruned = [f"W{lk['layer'] + 1}: strongest {lk['per_neuron']} per neuron" for lk in d["links"]
                   if len(lk["weights"]) < lk["total"]]
-        what = {"plane": "each neuron's field over the input plane; right: the decision boundary",
+        what = {"plane": "each neuron's field over the input plane" + ("; right: the decision boundary"
+                                                                        if d["boundary"] is not None else ""),
                 "image": "each neuron's receptive field (its weights back to the input image); left: the sample",
                 "plain": "neurons coloured by their field at the sample"}[d["kind"]]
         links = (f"<span style='color:{POSITIVE}'>w &gt; 0</span> / <span style='color:{NEGATIVE}'>w &lt; 0</span>, "

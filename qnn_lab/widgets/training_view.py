@@ -14,7 +14,19 @@ from plotly.subplots import make_subplots
 from ..training import list_trainers, trainer_spec
 from ..training.contrastive import MARGIN_PER_SPIN
 from ..training.landscape import landscape_metrics
-from .common import BLUE, GREEN, GREY, ORANGE, BackgroundJob, ErrorNote, Throttle, bind, figure, shows_errors
+from .common import (
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    BackgroundJob,
+    ErrorNote,
+    Throttle,
+    bind,
+    figure,
+    shows_errors,
+    sync_figures,
+)
 from .sampler_panel import control_for, parse_value, shown_value
 from .words import add_tooltip
 
@@ -74,10 +86,11 @@ class TrainingView(BackgroundJob, w.VBox):
         state.observe(self._show_params, names="trainer_params")
         state.observe(lambda _: self._renew(), names=["trainer", "trainer_params", "sampler", "sampler_params"])
         self._param_controls()
-        self.accuracy = figure(height=190, width=290, title="accuracy", showlegend=True,
-                               legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.12, "font": {"size": 10}},
+        self.accuracy = figure(height=180, width=290, title="accuracy", showlegend=True,     # legend clear of the
+                               legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 0.02,  # toolbar's corner
+                                       "yanchor": "bottom", "font": {"size": 10}},
                                xaxis={"title": "epoch"}, yaxis={"title": "share right", "range": [0, 1.02]},
-                               margin={"l": 48, "r": 8, "t": 30, "b": 38})
+                               margin={"l": 48, "r": 16, "t": 30, "b": 38})
         self.accuracy.add_traces([go.Scatter(name="train", mode="lines+markers", line={"color": BLUE}),
                                   go.Scatter(name="test", mode="lines+markers", line={"color": ORANGE, "dash": "dot"})])
         self.output = OutputView(state, self)
@@ -390,37 +403,46 @@ class OutputView(w.VBox):
     def __init__(self, state, training):
         self.state, self.training = state, training
         self.note = ErrorNote()
-        self.boundary = figure(height=240, width=290, title="decision boundary", showlegend=False,
-                               xaxis={"title": "x1"}, yaxis={"title": "x2"}, margin={"l": 44, "r": 8, "t": 28, "b": 36})
+        self.boundary = figure(height=230, width=290, title="decision boundary", showlegend=False,
+                               xaxis={"title": "x1"}, yaxis={"title": "x2"},
+                               margin={"l": 44, "r": 16, "t": 28, "b": 36})
         self.boundary.add_traces([go.Heatmap(colorscale=[[0, ORANGE], [1, BLUE]], showscale=False, opacity=0.35,
                                              hoverinfo="skip"),
                                   go.Scatter(mode="markers", hoverinfo="skip",
                                              marker={"size": 5, "line": {"width": 0.5, "color": "#fff"}})])
-        self.boundary_note = w.HTML("<div class='qnn-note'>shade: the class the network answers at each point; "
-                                    "dots: training data in their true class's colour</div>",
+        self.boundary_note = w.HTML("<div class='qnn-note'>shade: the network's answer at each point; dots: "
+                                    "training data, coloured by their class</div>",
                                     layout={"width": "290px"})
         self.sample = w.IntSlider(min=0, max=len(state.data.X_train) - 1, description="sample",
                                   style={"description_width": "50px"}, layout={"width": "290px"})
         bind(state, "sample_index", self.sample, self.note)
-        self.digit = figure(height=230, width=290, title="sample", showlegend=False,
-                            fig=make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.16),
-                            margin={"l": 30, "r": 8, "t": 28, "b": 36})
-        self.digit.add_trace(go.Heatmap(colorscale="Greys", colorbar={"thickness": 6, "len": 0.8, "x": 0.42,
-                                                                      "title": {"text": "ink", "side": "right"}}),
-                             row=1, col=1)
-        self.digit.add_trace(go.Bar(orientation="h", hoverinfo="x+y"), row=1, col=2)
-        self.digit.update_yaxes(autorange="reversed", scaleanchor="x", visible=False, row=1, col=1)
-        self.digit.update_xaxes(visible=False, row=1, col=1)
-        self.digit.update_xaxes(title_text="energy E(class)", row=1, col=2)
-        self.digit.update_yaxes(title_text="class", dtick=1, autorange="reversed", row=1, col=2)
+        self._digit = None                 # the sample's figure: built when data without a plane first come
         self.digit_note = w.HTML("<div class='qnn-note'>left: the sample's pixels (dark = ink); right: the "
                                  "network's energy for each class, the lowest (blue) is its answer</div>",
                                  layout={"width": "290px"})
         state.observe(lambda _: self.redraw(), names=["sample_index", "data_version"])
         state.observe(lambda _: setattr(self.sample, "max", len(state.data.X_train) - 1), names="data_version")
         self.planar_box = w.VBox([self.boundary, self.boundary_note])
-        self.sample_box = w.VBox([self.sample, self.digit, self.digit_note])
+        self.sample_box = w.VBox([self.sample])
         super().__init__([self.planar_box, self.sample_box, self.note])
+
+    @property
+    def digit(self):
+        """The sample's image and its class energies (built on first use: 2-D data never need it)."""
+        if self._digit is None:
+            fig = figure(height=230, width=290, title="sample", showlegend=False,
+                         fig=make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.16),
+                         margin={"l": 30, "r": 16, "t": 28, "b": 36})
+            fig.add_trace(go.Heatmap(colorscale="Greys", colorbar={"thickness": 6, "len": 0.8, "x": 0.42,
+                                                                   "title": {"text": "ink", "side": "right"}}),
+                          row=1, col=1)
+            fig.add_trace(go.Bar(orientation="h", hoverinfo="x+y"), row=1, col=2)
+            fig.update_yaxes(autorange="reversed", scaleanchor="x", visible=False, row=1, col=1)
+            fig.update_xaxes(visible=False, row=1, col=1)
+            fig.update_xaxes(title_text="energy E(class)", row=1, col=2)
+            fig.update_yaxes(title_text="class", dtick=1, autorange="reversed", row=1, col=2)
+            self._digit = fig
+        return self._digit
 
     def redraw(self):
         data = self.state.data
@@ -464,3 +486,6 @@ class OutputView(w.VBox):
             bars.x, bars.y = energies, np.arange(len(energies))
             bars.marker.color = [BLUE if c == answer else GREY for c in range(len(energies))]
             self.digit.layout.title.text = f"sample {i}: label {st.data.y_train[i]}, answer {answer}"
+        if len(self.sample_box.children) == 1:          # first drawing: shown with its data as widget state
+            sync_figures(self.digit)
+            self.sample_box.children = [self.sample, self.digit, self.digit_note]

@@ -34,17 +34,35 @@ function save(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 60000);
 }
+function fitNetwork(model, el) {
+  // the width the page gives the lab's network column, so the kernel draws the network that wide
+  const lab = el.closest(".qnn-lab");
+  const column = lab && lab.querySelector(".qnn-network");
+  if (!column) { setTimeout(() => fitNetwork(model, el), 200); return; }
+  let timer = null;
+  new ResizeObserver(([entry]) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const width = Math.floor(entry.contentRect.width);
+      if (Math.abs(width - model.get("network_width")) >= 8) {
+        model.set("network_width", width);
+        model.save_changes();
+      }
+    }, 100);
+  }).observe(column);
+}
 function render({ model, el }) {
   el.classList.add("qnn-browser");
   model.set("href", window.location.href);
   model.save_changes();
+  fitNetwork(model, el);
   model.on("msg:custom", (msg, buffers) => {
     if (msg.kind === "file") {
       save(new Blob([buffers[0]], { type: msg.mime }), msg.name);
-    } else if (msg.kind === "figure") {
+    } else if (msg.kind === "figure") {      // the figure whose first trace has this uid
       const root = el.closest(".qnn-lab") || document;
-      const host = root.querySelector("." + msg.figure);
-      const gd = host && (host.querySelector(".js-plotly-plot") || host);
+      const gd = [...root.querySelectorAll(".js-plotly-plot")].find(
+          g => g.data && g.data.length && g.data[0].uid === msg.uid);
       const button = gd && gd.querySelector('.modebar-btn[data-title^="Download plot"]');
       if (!button) {
         model.send({ error: "the figure is not drawn yet" });
@@ -60,10 +78,12 @@ export default { render };
 
 
 class Browser(anywidget.AnyWidget):
-    """The page side: the page's address (``href``), file downloads and plotly's image export."""
+    """The page side: the page's address (``href``), the width of the lab's network column
+    (``network_width``), file downloads and plotly's image export."""
 
     _esm = _ESM
     href = tl.Unicode("").tag(sync=True)
+    network_width = tl.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs):
         super().__init__(layout={"width": "0px", "height": "0px"}, **kwargs)
@@ -76,9 +96,10 @@ class Browser(anywidget.AnyWidget):
             data = data.encode()
         self.send({"kind": "file", "name": name, "mime": mime}, [bytes(data)])
 
-    def figure_image(self, css_class, fmt, name):
-        """Let plotly export the figure carrying ``css_class`` as ``fmt`` ("png" or "svg")."""
-        self.send({"kind": "figure", "figure": css_class, "format": fmt, "name": name})
+    def figure_image(self, fig, fmt, name):
+        """Let plotly export FigureWidget ``fig`` as ``fmt`` ("png" or "svg"); the page finds it by its first
+        trace's uid."""
+        self.send({"kind": "figure", "uid": fig.data[0].uid, "format": fmt, "name": name})
 
 
 def history_csv(history):
@@ -212,19 +233,17 @@ class TransferPanel(w.VBox):
                 continue
             self._figure_widgets.append(fig)
             k = len(self._figure_widgets)
-            name = fig.layout.title.text or f"figure {k}"
-            css = f"qnn-fig-{k - 1}"
-            fig.add_class(css)
-            self.figures[f"{k}. {name}"] = (css, name)
+            name = fig.layout.title.text or fig.layout.meta or f"figure {k}"      # meta: an untitled one's name
+            self.figures[f"{k}. {name}"] = (fig, name)
         if list(self.figure_choice.options) != list(self.figures):
             chosen = self.figure_choice.value
             self.figure_choice.options = list(self.figures)
             self.figure_choice.value = chosen if chosen in self.figures else next(iter(self.figures), None)
 
     def _figure(self, fmt):
-        css, name = self.figures[self.figure_choice.value]
+        fig, name = self.figures[self.figure_choice.value]
         stem = "".join(c if c.isalnum() else "_" for c in name).strip("_") or "figure"
-        self.browser.figure_image(css, fmt, f"qnn_lab_{stem}")
+        self.browser.figure_image(fig, fmt, f"qnn_lab_{stem}")
 
     # ------------------------------------------------------------ uploads
     @staticmethod

@@ -35,6 +35,9 @@ def jupyter_server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("lab")
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(nb, workdir / nb.name)
+    settings = workdir / ".lab-settings"             # Binder's JupyterLab settings: no news popup
+    settings.mkdir()
+    shutil.copy(ROOT / "binder" / "overrides.json", settings / "overrides.json")
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(workdir / ".jupyter"), "JUPYTER_RUNTIME_DIR": str(workdir / ".rt")}
     log = open(workdir / "server.log", "w")
@@ -42,7 +45,8 @@ def jupyter_server(tmp_path_factory):
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
          "--LabApp.expose_app_in_browser=True", "--allow-root", "--ServerApp.disable_check_xsrf=True",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         f"--LabApp.app_settings_dir={settings}"],
         stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -88,7 +92,7 @@ def open_and_run(page, server, name):
     page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator') !== null || true")
     page.wait_for_timeout(2000)                     # the kernel starts
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=120_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=120_000)
 
 
 def open_tab(page, title):

@@ -12,6 +12,8 @@ import urllib.request
 
 import pytest
 
+from qnn_lab.widgets.lessons import load_lesson
+
 from .conftest import ARTIFACTS, ROOT, record
 
 pytestmark = pytest.mark.browser
@@ -25,7 +27,8 @@ CORE = [("dataset control", ".qnn-controls select", None),
         ("Play", ".qnn-controls button", "Play"),
         ("Step", ".qnn-controls button", "Step"),
         ("Reset", ".qnn-controls button", "Reset"),
-        ("accuracy curve", ".qnn-accuracy .js-plotly-plot", None)]
+        ("accuracy curve", ".qnn-accuracy .js-plotly-plot", None),
+        ("tab bar of the deeper views", ".qnn-lab .lm-TabBar-tab", "Ising / QUBO model")]
 
 OVERFLOW = """() => {
   const lab = document.querySelector('.qnn-lab');
@@ -33,7 +36,9 @@ OVERFLOW = """() => {
   const bad = [];
   for (const el of lab.querySelectorAll('*')) {
     const q = el.getBoundingClientRect();
-    if (q.width > 0 && q.height > 0 && q.right > r.right + 1)
+    const svg = el.closest('svg.main-svg');       // a plot's svg clips what it holds (plotly's invisible drag handles)
+    const right = svg && svg !== el ? Math.min(q.right, svg.getBoundingClientRect().right) : q.right;
+    if (q.width > 0 && q.height > 0 && right > r.right + 1)
       bad.push(`${el.tagName}.${el.getAttribute('class')} ${q.right | 0}`);
   }
   const outs = [...document.querySelectorAll('.jp-OutputArea-output, .jp-OutputArea-child, .jp-Cell-outputArea')]
@@ -96,9 +101,7 @@ def _open_lab(page, server, name, file_browser=True):
         page.screenshot(path=str(ARTIFACTS / f"timeout_{name}.png"))
         raise
     page.wait_for_timeout(500)                      # let the figures settle
-    no = page.get_by_role("button", name="No", exact=True)
-    if no.count():
-        no.first.click()                            # JupyterLab's news question covers the corner
+    assert page.get_by_role("button", name="No", exact=True).count() == 0, "JupyterLab's news question"
     return page.evaluate("() => window.__t")
 
 
@@ -197,7 +200,8 @@ TEXT_COLOUR = """() => {
 
 
 def test_light_and_dark_themes(small_page, jupyter_server):
-    """The lab follows JupyterLab's theme (figure text light on dark); the screenshots are the README's."""
+    """The lab follows JupyterLab's theme (figure text light on dark); the screenshots are the README's
+    (docs/lab-light.png, docs/lab-dark.png, docs/lesson.png: 1366x768, file browser open)."""
     page = small_page
     _shutdown_kernels(jupyter_server)
     _open_lab(page, jupyter_server, "themes.ipynb")
@@ -216,4 +220,18 @@ def test_light_and_dark_themes(small_page, jupyter_server):
     dark = page.evaluate(TEXT_COLOUR)
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     assert light < 110 < dark, (light, dark)          # dark text on light, light text on dark
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=60_000)
+    lesson = load_lesson("04_qpu_chains")             # the README's lesson: its first step, in the Lessons tab
+    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Lessons").first.click()
+    player = page.locator(".qnn-lessons")
+    player.locator("select").first.select_option(label=lesson.title)
+    player.locator("button:text-is('Start')").click()
+    page.wait_for_function("() => document.querySelector('.qnn-lesson-bar').innerText.includes('step 1 of')",
+                           timeout=120_000)         # the running step, above the tab it opens
+    page.locator(".qnn-lab button:text-is('Embed')").click()          # as the step says: the chains on the chip
+    page.wait_for_selector(".js-plotly-plot:has-text('variables on pegasus')", timeout=120_000)
+    page.wait_for_timeout(2000)
+    page.evaluate("() => document.querySelector('.qnn-lesson-bar').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(docs / "lesson.png"))
     _shutdown_kernels(jupyter_server)

@@ -116,7 +116,7 @@ def test_qubo_view_redraw_time_for_a_200_spin_model(page, jupyter_server):
 def test_voila_app_mode_runs_the_lab(page, jupyter_server):
     """Binder's ?urlpath=voila/render/notebooks/lab.ipynb: the widgets work, without code cells."""
     page.goto(f"{jupyter_server['base']}/voila/render/lab.ipynb?token={jupyter_server['token']}")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=180_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
     assert page.locator("text=Data and network").count() >= 1
     assert "import qnn_lab" not in page.inner_text("body")              # no code shown in app mode
     page.get_by_role("button", name="Step").click()
@@ -127,7 +127,7 @@ def test_voila_app_mode_runs_the_lab(page, jupyter_server):
 def test_voila_app_mode_draws_the_figures(page, jupyter_server):
     """Voila restores widget state only: the figures must carry their data in it (Lab._repr_mimebundle_)."""
     page.goto(f"{jupyter_server['base']}/voila/render/lab.ipynb?token={jupyter_server['token']}")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=180_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
     page.wait_for_function(f"() => ({FIGURE_TITLES})().includes('accuracy')", timeout=30_000)
     open_tab(page, "Ising / QUBO model")
     page.wait_for_function(f"() => ({FIGURE_TITLES})().some(t => t.startsWith('SPIN model of sample'))",

@@ -10,7 +10,7 @@ import pytest
 from .conftest import ARTIFACTS, sync_api
 
 pytestmark = pytest.mark.browser
-LAB_READY = "() => document.querySelector('.qnn-lab') && document.querySelectorAll('.js-plotly-plot').length >= 4"
+LAB_READY = "() => document.querySelector('.qnn-lab') && document.querySelectorAll('.js-plotly-plot').length >= 3"
 
 
 def open_voila(page, server, query=""):

@@ -1,0 +1,51 @@
+"""Figures download as PNG and SVG (issue 14), and plotly's toolbar never covers a title (issue 13): Voila."""
+import pytest
+
+from .conftest import ARTIFACTS
+from .test_share_and_files import download, open_extra, open_voila
+
+pytestmark = pytest.mark.browser
+
+#: For each figure on screen, while the pointer is over it: its toolbar's buttons and whatever the toolbar
+#: covers among the titles, axis titles, legends and colour-bar titles.
+TOOLBARS = """() => [...document.querySelectorAll('.qnn-lab .js-plotly-plot')]
+  .filter(gd => gd.getBoundingClientRect().height > 0).map(gd => {
+    const bar = gd.querySelector('.modebar');
+    if (!bar) return {title: gd.layout && gd.layout.title && gd.layout.title.text, bar: null};
+    const b = bar.getBoundingClientRect();
+    const hit = r => r.width > 0 && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top;
+    const covered = [...gd.querySelectorAll('.gtitle, .g-xtitle, .g-ytitle, .legend text, .cbtitle text')]
+      .filter(e => hit(e.getBoundingClientRect())).map(e => e.textContent);
+    return {title: gd.layout && gd.layout.title && gd.layout.title.text, covered,
+            buttons: [...bar.querySelectorAll('.modebar-btn')].map(e => e.getAttribute('data-title'))};
+  })"""
+
+
+def test_each_plot_downloads_as_png_and_svg_and_its_toolbar_covers_no_title(page, jupyter_server):
+    open_voila(page, jupyter_server, "dataset=xor&hidden=4")
+    plots = page.locator(".qnn-lab .js-plotly-plot:visible")
+    for k in range(plots.count()):
+        plots.nth(k).hover()                                     # the toolbar shows while the pointer is over
+    bars = page.evaluate(TOOLBARS)
+    assert len(bars) >= 3
+    for bar in bars:
+        assert bar["buttons"] == ["Download plot as a PNG"], bar
+        assert bar["covered"] == [], bar
+    boundary = page.locator(".qnn-output .js-plotly-plot").first
+    boundary.hover()
+    name, data = download(page, boundary.locator(".modebar-btn").first, link=False)   # the plot's own button
+    assert name.endswith(".png") and data.startswith(b"\x89PNG") and len(data) > 2000
+
+    open_extra(page, "Your files")                              # any figure, PNG or SVG
+    chooser = page.locator(".qnn-transfer .widget-dropdown:has(> label:text-is('figure')) select")
+    options = chooser.evaluate("s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))")
+    assert options[:3] == ["1. network", "2. decision boundary", "3. accuracy"], options
+    chooser.select_option(index=1)
+    for fmt in ("PNG", "SVG"):
+        name, data = download(page, page.locator(".qnn-transfer button.widget-button", has_text=fmt), link=False)
+        assert name == f"qnn_lab_decision_boundary.{fmt.lower()}", name
+        if fmt == "PNG":
+            assert data.startswith(b"\x89PNG") and len(data) > 2000
+        else:
+            assert b"<svg" in data[:300] and b"decision boundary" in data and data.rstrip().endswith(b"</svg>")
+    page.screenshot(path=str(ARTIFACTS / "figures_downloaded.png"))
