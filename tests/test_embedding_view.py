@@ -263,6 +263,7 @@ def test_embed_button_embeds_the_current_model(lab, topology):
     assert set(view.chains) == set(bqm.variables) and view.plot["stats"]["topology"] == topology
     assert len(view.fig.data[3].x) == sum(len(c) for c in view.chains.values()) >= bqm.num_variables
     assert f"<b>{bqm.num_variables}</b> logical variables" in view.stats.value
+    assert view.status.value.startswith(f"embedded on {topology}")       # not the "embedding ..." of the run
 
 
 def test_without_a_graph_library_the_panel_says_how_to_install_it(lab, monkeypatch):

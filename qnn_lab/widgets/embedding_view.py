@@ -304,6 +304,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
             self.sampleset = self.physical = None
             self.sample_index = sample
             self.show(embedding.chains, embedding.target, model=model)
+            self.status.value = f"embedded on {topology}: press Sample chains to see which chains break"
 
         self._start(job, f"embedding {model.bqm.num_variables} variables on {topology} ...", block)
 
