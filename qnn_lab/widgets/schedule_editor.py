@@ -117,9 +117,8 @@ function render({ model, el: root }) {
                                      ["B", "qnn-B", "B(s(t)): problem"]]) {
       const d = sc.t.map((t, i) => `${i ? "L" : "M"}${x(t).toFixed(1)},${y2(sc[key][i], vmax).toFixed(1)}`);
       el("path", { d: d.join(""), class: cls }, svg);
-      const yl = key === "A" ? T + H1 + GAP + 12 : T + H1 + GAP + 25;
-      el("text", { x: (L + W - R) / 2, y: yl, class: `qnn-legend ${cls}-text`, "text-anchor": "middle" }, svg)
-        .textContent = label;
+      el("text", { x: key === "A" ? L : L + 170, y: HEIGHT - 3, class: `qnn-legend ${cls}-text` }, svg)
+        .textContent = label;                      // beside the axis title, off the curves
     }
     el("text", { x: L - 9, y: y2(vmax, vmax) + 4, class: "qnn-tick", "text-anchor": "end" }, svg)
       .textContent = +vmax.toPrecision(2);
