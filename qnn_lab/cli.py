@@ -25,11 +25,16 @@ __all__ = ["main"]
 DEFAULT_HIDDEN = 64
 _SMALL_2D = {"hidden": 64, **{t: {"batch_size": 4, "epochs": 60, "learning_rate": 0.03}
                               for t in ("contrastive", "layerwise")}}
+#: The spiral (learnable with the playground features): 256 hidden spins and a slower decay of the
+#: learning rate over 100 epochs (benchmarks/spiral.py); backprop 200 epochs.
+_SPIRAL = {"hidden": 256, **{t: {"batch_size": 4, "epochs": 100, "learning_rate": 0.03, "lr_decay": 0.1}
+                             for t in ("contrastive", "layerwise")}, "backprop": {"epochs": 200}}
 #: Per-dataset defaults of ``qnn-lab train``: the hidden width, and parameters per trainer name.
 PRESETS = {
     "digits": {"hidden": 120},
     "teacher": {"hidden": 64},
-    **{name: _SMALL_2D for name in ("xor", "circles", "gauss", "spiral", "moons")},
+    **{name: _SMALL_2D for name in ("xor", "circles", "gauss", "moons")},
+    "spiral": _SPIRAL,
 }
 #: ``qnn-lab scaling`` sizes: ``--quick`` (seconds) and the full study (about 5 minutes on 2 cores).
 SCALING_SIZES = {
