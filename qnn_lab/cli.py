@@ -153,7 +153,7 @@ def build_parser():
     scaling.add_argument("--quick", action="store_true", help="a small study (3 seeds, 1 epoch, alpha 40)")
     scaling.add_argument("--task", default="teacher",
                          help=f"{' or '.join(SCALING_TASKS)}: the teacher-student perceptron (default) or "
-                              f"scikit-learn's digits")
+                              f"scikit-learn's digits; or a data set, one of {_names(DATASETS)}")
     scaling.add_argument("--dataset-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                          help="a parameter of the task's dataset, e.g. alpha=80 or n_inputs=64 (repeatable)")
     scaling.add_argument("--trainers", default="contrastive,backprop",
@@ -350,9 +350,10 @@ def run_scaling(args):
     from .studies.grid import connect
 
     sizes = SCALING_SIZES["quick" if args.quick else "full"]
-    if args.task not in SCALING_TASKS:
-        raise CliError(f"'--task' should be one of {', '.join(map(repr, SCALING_TASKS))}: value = {args.task!r}")
-    dataset = DATASETS[SCALING_TASKS[args.task].dataset["name"]]
+    if args.task not in SCALING_TASKS and args.task not in DATASETS.names():
+        raise CliError(f"'--task' should be one of {', '.join(map(repr, SCALING_TASKS))} or a data set name "
+                       f"({_names(DATASETS)}): value = {args.task!r}")
+    dataset = DATASETS[SCALING_TASKS[args.task].dataset["name"] if args.task in SCALING_TASKS else args.task]
     dataset_params = _checked("dataset", dataset.name, dataset.parameters,
                               _pairs("--dataset-param", args.dataset_param))
     dataset_params = {**sizes["dataset_params"].get(args.task, {}), **dataset_params}

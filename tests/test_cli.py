@@ -178,7 +178,7 @@ def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
 @pytest.mark.parametrize("argv, words", [
     (["scaling", "--cost", "anneals"], ["'anneals'", "'backprop'", "epochs, samples_seen, train_seconds"]),
     (["scaling", "--trainers", "contrastive,magic"], ["'--trainers' should be one of", "'magic'"]),
-    (["scaling", "--task", "nope"], ["'--task' should be one of", "'teacher', 'digits'", "'nope'"]),
+    (["scaling", "--task", "nope"], ["'--task' should be one of", "'teacher', 'digits' or a data set", "'nope'"]),
     (["scaling", "--dataset-param", "alpha=0"], ["'--dataset-param alpha'", "0"]),
     (["scaling", "--sampler", "nope"], ["'--sampler' should be one of", "'nope'"]),
     (["scaling", "--sampler-param", "num_sweeps=0"], ["'--sampler-param num_sweeps'", "0"]),

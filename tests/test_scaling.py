@@ -125,7 +125,7 @@ def test_bad_fit_inputs_name_the_parameter(call, words):
     ({"trainer_params": {"contrastive": {"epochs": 9}}}, ["'trainer_params'", "'epochs'"]),
     ({"random_state": -1}, ["'random_state'", "-1"]),
     ({"qpu_model": {"anneal_us": 20}}, ["'qpu_model'", "QpuTimeModel"]),
-    ({"task": "mnist"}, ["'task'", "'mnist'", "'teacher', 'digits'"]),
+    ({"task": "mnist"}, ["'task'", "'mnist'", "'teacher', 'digits' or a data set name"]),
 ])
 def test_bad_study_inputs_fail_before_any_training(kwargs, words):
     seen = []

@@ -26,6 +26,7 @@ digits stay wrong) so that its curve bends. Each task states the rule of its fit
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import time
@@ -144,6 +145,19 @@ def _check_window(window):
     if not (0 <= low < high):
         raise ValueError(f"'window' should be a pair (low, high) with 0 <= low < high: value = {window!r}")
     return low, high
+
+
+def scaling_task(name):
+    """The ``ScalingTask`` called ``name``: one of ``TASKS``, or any registered data set (``list_datasets()``)
+    with the teacher's network and run sizes and the "plateau" rule."""
+    from ..data import DATASETS
+
+    if name in TASKS:
+        return TASKS[name]
+    if isinstance(name, str) and name in DATASETS.names():
+        return dataclasses.replace(TASKS["teacher"], dataset={"name": name})
+    raise ValueError(f"'task' should be one of {', '.join(map(repr, TASKS))} or a data set name "
+                     f"({', '.join(DATASETS.names())}): value = {name!r}")
 
 
 def default_window(cost, error):
@@ -373,8 +387,9 @@ def scaling_study(task="teacher", *, trainers=("contrastive", "backprop"), cost=
     where the cells ran.
 
     Args:
-        task: a name from ``TASKS``: "teacher" (the teacher-student perceptron) or "digits".
-            Every cell's spec names it; its settings fill the arguments left at None.
+        task: a name from ``TASKS``: "teacher" (the teacher-student perceptron) or "digits"; or
+            any registered data set (``scaling_task``). Every cell's spec names it; its settings
+            fill the arguments left at None.
         trainers: names from ``list_trainers()``.
         cost: the cost axis of the fit, one of ``COST_AXES``; a trainer that calls no sampler
             (backprop) has only epochs, samples_seen and train_seconds.
@@ -412,8 +427,7 @@ def scaling_study(task="teacher", *, trainers=("contrastive", "backprop"), cost=
     if cost not in SHARED_AXES and no_sampler:
         raise ValueError(f"'cost' = {cost!r} is not defined for trainer {no_sampler[0]!r} (it calls no sampler); "
                          f"axes shared by the chosen trainers: {', '.join(SHARED_AXES)}")
-    task_name = check_choice("task", task, tuple(TASKS), error=ValueError)
-    task = TASKS[task_name]
+    task_name, task = task, scaling_task(task)
     seeds = check_int("seeds", seeds, low=2)
     epochs = check_int("epochs", task.epochs if epochs is None else epochs, low=1)
     batch_size = check_int("batch_size", task.batch_size if batch_size is None else batch_size, low=1)
