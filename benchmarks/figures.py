@@ -154,9 +154,9 @@ def melting_png_figure():
         fig.update_yaxes(title_text="melting temperature (coupling units)", rangemode="tozero", row=1, col=col)
     fig.update_layout(
         width=WIDTH, height=440, template="plotly_white", margin={"l": 60, "r": 20, "t": 90, "b": 60},
-        title={"text": "Training grows an order that melts ever hotter<br><sup>temperature at which the probe's "
-                       "mean overlap with the clamped state falls below 1/2 (32 training samples, 8 reads), per "
-                       "epoch; contrastive annealing, the trainer's defaults</sup>", "x": 0.01},
+        title={"text": "Training grows an order that melts hotter than the untrained network's<br><sup>temperature "
+                       "where the probe's mean overlap with its clamped state falls below 1/2 (32 samples, 8 reads)"
+                       "</sup>", "x": 0.01},
         legend={"x": 0.99, "y": 0.01, "xanchor": "right", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"})
     return fig, series
 
