@@ -11,6 +11,13 @@ docs/coherent.png: (a) the lowest levels of H(s) for one free-phase model of a 2
 Duerr-Hoyer minimum finding against classical search on random Ising models, n = 4..16 spins,
 200 trials per n, random_state 0 (``query_scaling``; about half a minute on one core).
 
+docs/scaling_digits.png: the same for the digits task (benchmarks/scaling_digits.json).
+
+docs/melting.png: the melting temperature of the trained order per epoch
+(``history_[k]["melting_temperature"]``, the lab's Landscape tab draws the same series) on
+circles (2-64-2, 2 replicas, batch 4, seeds 0-2) and digits (64-120-10, 4 replicas, batch 32,
+seed 0), the trainer's defaults with keep_best off; about a minute on one core.
+
 Plotly draws, chromium (Debian's, driven by Playwright) renders: there is no kaleido here.
 """
 from __future__ import annotations
@@ -28,6 +35,7 @@ from plotly.subplots import make_subplots
 import qnn_lab as ql
 from qnn_lab.quantum import minimum_gap, query_scaling
 from qnn_lab.studies.scaling import ScalingStudy
+from qnn_lab.widgets.landscape_view import melting_series
 from qnn_lab.widgets.scaling_view import scaling_figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +46,9 @@ MINUS, DUERR_HOYER = "\u2212", "D\u00fcrr\u2013H\u00f8yer"
 GAP_LAYERS, GAP_INPUT, GAP_SEED, GAP_LEVELS_ABOVE = [2, 6, 2], [[0.6, -0.4]], 3, 4
 #: Part (b): sizes n (N = 2**n states), random models per size, seed.
 QUERY_SPINS, QUERY_TRIALS, QUERY_SEED = range(4, 17), 200, 0
+#: The melting-temperature runs: task -> (dataset arguments, layers, replicas, batch, epochs, seeds).
+MELT_RUNS = {"circles": ({"name": "circles"}, [2, 64, 2], 2, 4, 12, (0, 1, 2)),
+             "digits": ({"name": "digits"}, [64, 120, 10], 4, 32, 10, (0,))}
 COST_TITLES = {"samples_seen": "training samples seen (count)", "epochs": "epochs",
                "train_seconds": "training time (s)", "qpu_seconds": "modelled QPU time (s)"}
 
@@ -53,11 +64,13 @@ def scaling_png_figure(path):
     fits = " vs ".join(f"{name} {_interval(f.alpha, f.ci)}" for name, f in study.fits.items())
     ratios = "; ".join(f"{name} = {_interval(r['value'], r['ci'])}" for name, r in study.ratios.items())
     dataset = study.config["dataset"]
+    task = (f"teacher perceptron n = {dataset['n_inputs']}" if dataset["name"] == "teacher"
+            else f"{dataset['name']}")
     fig.update_layout(
         width=WIDTH, margin={"l": 70, "r": 20, "t": 80, "b": 60},
         title={"text": f"Test error ~ cost<sup>-alpha</sup>: alpha = {fits}<br>"
                        f"<sup>ratio {ratios} ({study.config['confidence']:.0%} CI over "
-                       f"{len(study.config['seeds'])} seeds); teacher perceptron n = {dataset['n_inputs']}, "
+                       f"{len(study.config['seeds'])} seeds); {task}, "
                        f"network {'-'.join(map(str, study.config['layers']))}</sup>", "x": 0.01},
         xaxis_title=COST_TITLES.get(study.cost, study.cost), yaxis_title="test error (fraction misclassified)",
         legend={"x": 0.01, "y": 0.01, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"})
@@ -122,6 +135,32 @@ def coherent_png_figure():
     return fig, gap, queries
 
 
+def melting_png_figure():
+    """The melting temperature per epoch on circles and digits; returns (figure, {task: [(seed, series)]})."""
+    fig = make_subplots(cols=2, horizontal_spacing=0.1, subplot_titles=[
+        f"({'ab'[i]}) {name} {'-'.join(map(str, run[1]))}" for i, (name, run) in enumerate(MELT_RUNS.items())])
+    series = {}
+    for col, (name, (dataset, layers, replicas, batch, epochs, seeds)) in enumerate(MELT_RUNS.items(), 1):
+        for seed in seeds:
+            ds = ql.load_dataset(**dataset, random_state=seed)
+            net = ql.Network(layers, output_replicas=replicas, random_state=seed)
+            tr = ql.ContrastiveTrainer(net, batch_size=batch, epochs=epochs, keep_best=False,
+                                       random_state=seed).fit(ds.X_train, ds.y_train, ds.X_test, ds.y_test)
+            x, t = melting_series(tr.history_)
+            series.setdefault(name, []).append((seed, t))
+            fig.add_scatter(x=x, y=t, mode="lines+markers", row=1, col=col, name=f"{name}, seed {seed}: test "
+                            f"{tr.history_[-1]['test_accuracy']:.2f} at epoch {epochs}")
+        fig.update_xaxes(title_text="epoch (0: before training)", row=1, col=col)
+        fig.update_yaxes(title_text="melting temperature (coupling units)", rangemode="tozero", row=1, col=col)
+    fig.update_layout(
+        width=WIDTH, height=440, template="plotly_white", margin={"l": 60, "r": 20, "t": 90, "b": 60},
+        title={"text": "Training grows an order that melts hotter than the untrained network's<br><sup>temperature "
+                       "where the probe's mean overlap with its clamped state falls below 1/2 (32 samples, 8 reads)"
+                       "</sup>", "x": 0.01},
+        legend={"x": 0.99, "y": 0.01, "xanchor": "right", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"})
+    return fig, series
+
+
 def render_png(figures, out_dir):
     """Each (figure, file name) to a PNG of the plot element, through one headless chromium."""
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
@@ -140,18 +179,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="directory of the PNGs")
     parser.add_argument("--study", type=Path, default=ROOT / "benchmarks" / "scaling_full.json")
+    parser.add_argument("--digits-study", type=Path, default=ROOT / "benchmarks" / "scaling_digits.json")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     scaling, study = scaling_png_figure(args.study)
     print(study.summary())
+    scaling_digits, study = scaling_png_figure(args.digits_study)
+    print(study.summary())
+    melting, series = melting_png_figure()
+    for name, runs in series.items():
+        for seed, t in runs:
+            print(f"melting temperature, {name} seed {seed}: " + " ".join("-" if v is None else f"{v:.3g}" for v in t))
     coherent, gap, queries = coherent_png_figure()
     print(f"gap: {gap.gap:.4f} GHz at s = {gap.s:.3f} (ground degeneracy {gap.degeneracy})")
     print(f"queries: quantum exponent {queries.quantum_exponent:.3f} {queries.quantum_ci}, classical "
           f"{queries.classical_exponent:.3f} {queries.classical_ci}, ratio {queries.exponent_ratio:.3f}")
     computed = time.perf_counter()
-    render_png([(scaling, "scaling.png"), (coherent, "coherent.png")], args.out)
-    for name in ("scaling.png", "coherent.png"):
+    names = ("scaling.png", "scaling_digits.png", "coherent.png", "melting.png")
+    render_png(list(zip((scaling, scaling_digits, coherent, melting), names)), args.out)
+    for name in names:
         print(f"{args.out / name}: {(args.out / name).stat().st_size / 1024:.0f} KB")
     print(f"computed in {computed - start:.1f} s, rendered in {time.perf_counter() - computed:.1f} s")
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .data import DATASETS
 from .samplers.registry import SAMPLERS
+from .studies.scaling import TASKS as SCALING_TASKS
 from .training import TRAINERS
 
 __all__ = ["main"]
@@ -24,16 +25,22 @@ __all__ = ["main"]
 DEFAULT_HIDDEN = 64
 _SMALL_2D = {"hidden": 64, **{t: {"batch_size": 4, "epochs": 60, "learning_rate": 0.03}
                               for t in ("contrastive", "layerwise")}}
+#: The spiral (learnable with the playground features): 256 hidden spins and a slower decay of the
+#: learning rate over 100 epochs (benchmarks/spiral.py); backprop 200 epochs.
+_SPIRAL = {"hidden": 256, **{t: {"batch_size": 4, "epochs": 100, "learning_rate": 0.03, "lr_decay": 0.1}
+                             for t in ("contrastive", "layerwise")}, "backprop": {"epochs": 200}}
 #: Per-dataset defaults of ``qnn-lab train``: the hidden width, and parameters per trainer name.
 PRESETS = {
     "digits": {"hidden": 120},
     "teacher": {"hidden": 64},
-    **{name: _SMALL_2D for name in ("xor", "circles", "gauss", "spiral", "moons")},
+    **{name: _SMALL_2D for name in ("xor", "circles", "gauss", "moons")},
+    "spiral": _SPIRAL,
 }
 #: ``qnn-lab scaling`` sizes: ``--quick`` (seconds) and the full study (about 5 minutes on 2 cores).
 SCALING_SIZES = {
-    "full": {"seeds": 8, "epochs": 4, "budgets": 20, "bootstrap": 2000, "alpha": 80.0},
-    "quick": {"seeds": 3, "epochs": 1, "budgets": 12, "bootstrap": 500, "alpha": 40.0},
+    "full": {"seeds": 8, "budgets": 20, "bootstrap": 2000, "dataset_params": {}},
+    "quick": {"seeds": 3, "epochs": 1, "budgets": 12, "bootstrap": 500,
+              "dataset_params": {"teacher": {"alpha": 40.0}, "digits": {"n_samples": 600}}},
 }
 #: ``qnn-lab lab``'s working folder (in the current folder) unless ``--dir`` says otherwise.
 LAB_FOLDER = "qnn_lab_notebooks"
@@ -144,21 +151,25 @@ def build_parser():
 
     scaling = sub.add_parser("scaling", help="fit test error ~ cost**-alpha per trainer, with bootstrap CIs")
     scaling.add_argument("--quick", action="store_true", help="a small study (3 seeds, 1 epoch, alpha 40)")
-    scaling.add_argument("--dataset", default="teacher", help=f"one of {_names(DATASETS)} (default teacher)")
+    scaling.add_argument("--task", default="teacher",
+                         help=f"{' or '.join(SCALING_TASKS)}: the teacher-student perceptron (default) or "
+                              f"scikit-learn's digits; or a data set, one of {_names(DATASETS)}")
     scaling.add_argument("--dataset-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
-                         help="a parameter of the dataset, e.g. alpha=80 or n_inputs=64 (repeatable)")
+                         help="a parameter of the task's dataset, e.g. alpha=80 or n_inputs=64 (repeatable)")
     scaling.add_argument("--trainers", default="contrastive,backprop",
                          help=f"comma-separated names from {_names(TRAINERS)}")
     scaling.add_argument("--cost", default="samples_seen",
                          help="epochs, samples_seen, train_seconds (all trainers); sampler_calls, reads, anneals, "
                               "qpu_seconds (annealing trainers)")
-    scaling.add_argument("--window", default=None, metavar="LOW,HIGH", help="fit window in cost units")
+    scaling.add_argument("--window", default=None, metavar="LOW,HIGH",
+                         help="fit window in cost units (default: the task's rule, stated in the JSON)")
     scaling.add_argument("--seeds", type=int, default=None, help="seeds (default 8; 3 with --quick)")
-    scaling.add_argument("--epochs", type=int, default=None, help="epochs per run (default 4; 1 with --quick)")
+    scaling.add_argument("--epochs", type=int, default=None,
+                         help="epochs per run (default: the task's, teacher 4, digits 10; 1 with --quick)")
     scaling.add_argument("--budgets", type=int, default=None, help="checkpoints per run, geometric in steps")
-    scaling.add_argument("--batch-size", type=int, default=16)
-    scaling.add_argument("--hidden", type=int, default=32, help="hidden layer width")
-    scaling.add_argument("--replicas", type=int, default=4, help="output spins per class")
+    scaling.add_argument("--batch-size", type=int, default=None, help="samples per minibatch (default: the task's)")
+    scaling.add_argument("--hidden", type=int, default=None, help="hidden layer width (default: the task's)")
+    scaling.add_argument("--replicas", type=int, default=None, help="output spins per class (default: the task's)")
     scaling.add_argument("--sampler", default=None, help=f"sampler of the annealing trainers: {_names(SAMPLERS)}")
     scaling.add_argument("--sampler-param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                          help="a sampler parameter of the annealing trainers (repeatable)")
@@ -339,11 +350,13 @@ def run_scaling(args):
     from .studies.grid import connect
 
     sizes = SCALING_SIZES["quick" if args.quick else "full"]
-    dataset = DATASETS.lookup(args.dataset, "--dataset")
+    if args.task not in SCALING_TASKS and args.task not in DATASETS.names():
+        raise CliError(f"'--task' should be one of {', '.join(map(repr, SCALING_TASKS))} or a data set name "
+                       f"({_names(DATASETS)}): value = {args.task!r}")
+    dataset = DATASETS[SCALING_TASKS[args.task].dataset["name"] if args.task in SCALING_TASKS else args.task]
     dataset_params = _checked("dataset", dataset.name, dataset.parameters,
                               _pairs("--dataset-param", args.dataset_param))
-    if dataset.name == "teacher":
-        dataset_params = {"n_inputs": 64, "alpha": sizes["alpha"], **dataset_params}
+    dataset_params = {**sizes["dataset_params"].get(args.task, {}), **dataset_params}
     trainers = [TRAINERS.lookup(t, "--trainers").name for t in args.trainers.split(",") if t]
     annealing = {}
     if args.sampler is not None:
@@ -376,9 +389,9 @@ def run_scaling(args):
     try:
         with connect(args.workers, args.scheduler) as client:
             study = scaling_study(
-                args.dataset, trainers=trainers, cost=args.cost,
+                args.task, trainers=trainers, cost=args.cost,
                 seeds=sizes["seeds"] if args.seeds is None else args.seeds,
-                epochs=sizes["epochs"] if args.epochs is None else args.epochs,
+                epochs=sizes.get("epochs") if args.epochs is None else args.epochs,
                 budgets=sizes["budgets"] if args.budgets is None else args.budgets,
                 batch_size=args.batch_size, hidden=args.hidden, replicas=args.replicas, dataset_params=dataset_params,
                 trainer_params={t: annealing for t in trainers if TRAINERS[t].calls_sampler and annealing},
@@ -390,9 +403,15 @@ def run_scaling(args):
         if bar is not None:
             bar.close()
     print(study.summary(), file=sys.stderr)
+    result = study.to_dict()
+    annealing = [name for name, c in study.curves.items() if "qpu_seconds" in c]
+    if annealing and study.cost != "qpu_seconds":             # the annealing trainers on modelled QPU time too
+        on_qpu = study.refit("qpu_seconds", trainers=annealing)
+        print(on_qpu.summary().split("\n")[0], file=sys.stderr)
+        result["qpu_seconds_fits"] = {name: fit.to_dict() for name, fit in on_qpu.fits.items()}
     if figure is not None:
         figure(study).write_html(args.html, include_plotlyjs=True)
-    return study.to_dict()
+    return result
 
 
 def _results_path(args):

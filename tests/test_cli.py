@@ -169,6 +169,8 @@ def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
     assert result["cost"] == "samples_seen" and set(result["fits"]) == {"contrastive", "backprop"}
     assert len(result["fits"]["contrastive"]["ci"]) == 2 and "contrastive/backprop" in result["ratios"]
     assert result["config"]["dataset"] == {"name": "teacher", "n_inputs": 16, "alpha": 8}
+    assert result["config"]["task"] == "teacher" and result["config"]["window_rule"] == "plateau"
+    assert set(result["qpu_seconds_fits"]) == {"contrastive"}
     assert result["config"]["qpu_model"]["programming_us"] == 1000
     assert "plotly" in html.read_text()[:100_000].lower()
 
@@ -176,7 +178,7 @@ def test_scaling_writes_fits_json_and_an_interactive_figure(tmp_path):
 @pytest.mark.parametrize("argv, words", [
     (["scaling", "--cost", "anneals"], ["'anneals'", "'backprop'", "epochs, samples_seen, train_seconds"]),
     (["scaling", "--trainers", "contrastive,magic"], ["'--trainers' should be one of", "'magic'"]),
-    (["scaling", "--dataset", "nope"], ["'--dataset' should be one of", "'nope'"]),
+    (["scaling", "--task", "nope"], ["'--task' should be one of", "'teacher', 'digits' or a data set", "'nope'"]),
     (["scaling", "--dataset-param", "alpha=0"], ["'--dataset-param alpha'", "0"]),
     (["scaling", "--sampler", "nope"], ["'--sampler' should be one of", "'nope'"]),
     (["scaling", "--sampler-param", "num_sweeps=0"], ["'--sampler-param num_sweeps'", "0"]),

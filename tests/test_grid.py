@@ -52,7 +52,7 @@ def test_two_workers_give_the_serial_numbers_and_stream_every_cell(serial, clien
     study = scaling_study("teacher", client=client, results=results, progress=lambda *a: seen.append(a), **TINY)
     same_numbers(serial, study)
     assert sorted(map(json.dumps, cells_in(results))) == sorted(
-        json.dumps({"trainer": t, "seed": s}) for s in range(3) for t in ("contrastive", "backprop"))
+        json.dumps({"task": "teacher", "trainer": t, "seed": s}) for s in range(3) for t in ("contrastive", "backprop"))
     assert seen[0][:2] == (0, 6) and [a[0] for a in seen[1:]] == [1, 2, 3, 4, 5, 6]
     assert study.config["fingerprint"] == json.loads(results.read_text().splitlines()[0])["study"]
 

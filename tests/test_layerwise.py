@@ -163,13 +163,12 @@ def test_layerwise_training_runs_on_a_bqm_sampler():
 def test_deep_net_learns_a_few_layers_at_a_time(one_torch_thread, dataset, window, accuracy):
     """k = 2 learns xor with a two-hidden-layer net; k = 1 (uncoupled windows) only learns a linear task.
 
-    (xor test accuracy over random_state 0..5: 0.84-0.88, mean 0.87; chance is 0.5.)"""
+    (xor k = 2 at random_state 0: 0.90 under the default margin rule, 0.88 under the class rule; chance is 0.5.)"""
     ds = ql.load_dataset(dataset, n_samples=200, random_state=0)
     net = ql.Network([2, 32, 32, 2], output_replicas=4, random_state=0)
     t0 = time.perf_counter()
-    # the rule this was measured with: under the margin rule (the default) xor k = 2 ends at 0.84-0.88 here
-    tr = ql.LayerwiseTrainer(net, window=window, learning_rate=0.03, batch_size=16, epochs=10, head_rule="class",
-                             margin=-1.0, random_state=0).fit(ds.X_train, ds.y_train)
+    tr = ql.LayerwiseTrainer(net, window=window, learning_rate=0.03, batch_size=16, epochs=10,
+                             random_state=0).fit(ds.X_train, ds.y_train)
     assert time.perf_counter() - t0 < 30
     assert tr.score(ds.X_test, ds.y_test) >= accuracy
 

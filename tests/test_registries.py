@@ -65,7 +65,7 @@ def test_the_scaling_study_runs_the_new_trainer_on_the_new_dataset(new_entries):
 
 def test_the_scaling_command_takes_the_new_trainer(new_entries, tmp_path):
     out = tmp_path / "s.json"
-    argv = ["scaling", "--dataset", "stripes", "--dataset-param", "n_samples=80", "--trainers", "delta,contrastive",
+    argv = ["scaling", "--task", "stripes", "--dataset-param", "n_samples=80", "--trainers", "delta,contrastive",
             "--sampler", "random-test", "--seeds", "2", "--epochs", "1", "--budgets", "3", "--hidden", "4",
             "--bootstrap", "20", "--quiet", "--json", str(out)]
     assert cli.main(argv) == 0

@@ -62,7 +62,7 @@ def test_ratio_of_exponents_has_a_ci_from_shared_seed_draws():
     for name, alpha in (("contrastive", 1.01), ("backprop", 0.78)):
         cost, error = synthetic_curves(alpha, rng=np.random.default_rng(len(name)))
         curves[name] = {"samples_seen": cost, "error": error}
-    study = _fit_study({}, curves, "samples_seen", (10, 1e4), 500, 0.95, 0)
+    study = _fit_study({}, curves, "samples_seen", (10, 1e4), "plateau", 500, 0.95, 0)
     ratio = study.ratios["contrastive/backprop"]
     assert ratio["value"] == pytest.approx(1.01 / 0.78, rel=0.05)
     assert ratio["ci"][0] < 1.01 / 0.78 < ratio["ci"][1] and ratio["ci"][0] > 1.0
@@ -74,6 +74,28 @@ def test_default_window_skips_the_initial_plateau():
     fit = fit_scaling(np.tile(COSTS, (3, 1)), np.tile(error, (3, 1)), n_bootstrap=20)
     assert fit.window[0] > 60 and fit.window[1] == COSTS[-1]
     assert fit.alpha == pytest.approx(0.9)
+
+
+def test_floor_window_ends_before_the_curve_bends_onto_its_floor():
+    error = np.minimum(0.5, 20 * COSTS ** -0.9) + 0.01        # chance level until cost ~ 60, floor 0.01
+    fit = fit_scaling(np.tile(COSTS, (3, 1)), np.tile(error, (3, 1)), window_rule="floor", n_bootstrap=20)
+    mean = error
+    inside = (COSTS >= fit.window[0]) & (COSTS <= fit.window[1])
+    assert fit.window[0] > 60 and fit.window[1] < COSTS[-1] and fit.window_rule == "floor"
+    assert mean[inside].min() >= 2 * mean.min() and mean[COSTS > fit.window[1]].max() < 2 * mean.min()
+    assert fit_scaling(np.tile(COSTS, (3, 1)), np.tile(error, (3, 1)), window=(100, 1000)).window_rule is None
+    with pytest.raises(ValueError, match="'window_rule' should be one of 'plateau', 'floor': value = 'knee'"):
+        fit_scaling(np.tile(COSTS, (3, 1)), np.tile(error, (3, 1)), window_rule="knee")
+
+
+def test_digits_task_names_itself_in_every_cell_and_fits_with_its_rule(tmp_path):
+    results = tmp_path / "cells.jsonl"
+    study = scaling_study("digits", dataset_params={"n_samples": 200}, seeds=2, epochs=1, batch_size=16, budgets=5,
+                          hidden=8, n_bootstrap=20, results=results)
+    cells = [json.loads(line)["cell"] for line in results.read_text().splitlines()]
+    assert len(cells) == 4 and study.config["task"] == "digits" and study.config["layers"] == [64, 8, 10]
+    assert study.config["window_rule"] == "floor" and "twice the curve's lowest" in study.config["window_rule_text"]
+    assert all(fit.window_rule == "floor" for fit in study.fits.values())
 
 
 @pytest.mark.parametrize("call, words", [
@@ -103,7 +125,7 @@ def test_bad_fit_inputs_name_the_parameter(call, words):
     ({"trainer_params": {"contrastive": {"epochs": 9}}}, ["'trainer_params'", "'epochs'"]),
     ({"random_state": -1}, ["'random_state'", "-1"]),
     ({"qpu_model": {"anneal_us": 20}}, ["'qpu_model'", "QpuTimeModel"]),
-    ({"dataset": "mnist"}, ["'mnist'", "'teacher'"]),
+    ({"task": "mnist"}, ["'task'", "'mnist'", "'teacher', 'digits' or a data set name"]),
 ])
 def test_bad_study_inputs_fail_before_any_training(kwargs, words):
     seen = []

@@ -153,6 +153,7 @@ def test_backprop_baseline_learns_digits(digits):
     ({"sampler": "qa"}, ValueError, ["'sampler'", "'layered'", "'qa'"]),
     ({"batch_size": 0}, ValueError, ["'batch_size'", "0"]),
     ({"epochs": 2.5}, TypeError, ["'epochs'", "2.5"]),
+    ({"head_states": "rival"}, ValueError, ["'head_states'", "'reads', 'classes'", "'rival'"]),
 ])
 def test_bad_trainer_parameters_are_named(kwargs, exc, words):
     tr = ql.ContrastiveTrainer(ql.Network([2, 4, 2]), **kwargs)
@@ -301,3 +302,27 @@ def test_bad_remedy_parameters_are_named(kwargs, exc, words):
         tr.fit(np.zeros((4, 2)), [0, 1, 0, 1])
     for word in words:
         assert word in str(info.value)
+
+
+def test_deep_networks_cut_the_clamped_states_of_the_heads_classes():
+    """With two hidden layers every head is the clamped state of its class (or the rival's): predict's states."""
+    from qnn_lab.training.phases import rival_state
+
+    ds = ql.load_dataset("xor", n_samples=40, random_state=0)
+    X, y = ds.X_train[:8], ds.y_train[:8]
+    deep = ql.ContrastiveTrainer(ql.Network([2, 6, 6, 2], output_replicas=2, random_state=0), random_state=0)
+    shallow = ql.ContrastiveTrainer(ql.Network([2, 6, 2], output_replicas=2, random_state=0), random_state=0)
+    for tr in (deep, shallow):
+        tr._check_params()
+        tr._initialize()
+    assert deep.head_states_ == "classes" and shallow.head_states_ == "reads"
+    net = deep.network_
+    reads, _ = deep._free_phase(X)
+    states = deep._class_states(X, y, reads)
+    assert states[0].shape[0] == reads[0].shape[0] + 1
+    for l, rival in enumerate(rival_state(net, X, y)):
+        assert np.array_equal(states[l][-1], rival)
+    classes = net.decode_outputs(reads[-1])
+    for r in range(len(reads[0])):
+        for l, clamped in enumerate(net.clamped_state(X, classes[r])):
+            assert np.array_equal(states[l][r], clamped)

@@ -144,6 +144,9 @@ def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
     assert list(tv.curves.data[6].y) == start["overlap_distribution"]
     assert list(tv.curves.data[7].y) == marks[-1]["overlap_distribution"]
     np.testing.assert_allclose(np.asarray(tv.curves.data[1].z).sum(0), 1.0)   # each epoch's gap column sums to 1
+    melt = tv.curves.data[8]                                             # the melting temperature, from epoch 0
+    assert melt.name == "melting temperature" and list(melt.x) == [0, 1, 2]
+    assert list(melt.y) == [history[0]["melting_temperature_initial"]] + [r["melting_temperature"] for r in history]
     tv.trainer_choice.value = "backprop"                     # no landscape: the panels keep the earlier epochs
     tv.step(block=True)
     assert list(tv.accuracy.data[0].x) == [1, 2, 3] and list(tv.curves.data[2].x) == [0, 1, 2]
@@ -238,7 +241,7 @@ def test_structure_controls_are_disabled_while_running(lab):
 
 
 def test_long_runs_are_thinned_for_display():
-    from qnn_lab.widgets.training_view import MAX_POINTS, thin
+    from qnn_lab.widgets.common import MAX_POINTS, thin
     assert list(thin(5)) == [0, 1, 2, 3, 4]
     idx = thin(10_000)
     assert len(idx) <= MAX_POINTS and idx[0] == 0 and idx[-1] == 9_999

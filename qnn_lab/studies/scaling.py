@@ -12,9 +12,21 @@ The fit averages the error over seeds at each budget (so a seed with zero test e
 still counts), takes the mean cost, and fits a line to the log-log points inside the
 window. The 95 % CI resamples seeds with replacement and refits; the ratio of two
 trainers' exponents uses the same seed draws for both.
+
+Tasks (``TASKS``): the teacher-student perceptron, whose error keeps falling as a power
+law over the whole run, and scikit-learn's digits, whose error settles on a floor (a few
+digits stay wrong) so that its curve bends. Each task states the rule of its fit window
+(``WINDOW_RULES``), applied to every trainer's own seed-averaged curve:
+
+- "plateau" (teacher): from the first budget whose mean error is below 80 % of the first
+  budget's (past the initial plateau at chance level) to the last budget;
+- "floor" (digits): from the same start to the last budget whose mean error is still at
+  least twice the lowest mean error of the curve: past that the curve bends onto its
+  floor, which is no power law.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import time
@@ -26,13 +38,34 @@ from ..exceptions import check_choice, check_float, check_int, check_random_stat
 from ..training import TRAINERS, make_trainer, trainer_spec
 from .qpu_time import QpuTimeModel
 
-__all__ = ["COST_AXES", "ScalingFit", "ScalingStudy", "fit_power_law", "fit_scaling", "scaling_study"]
+__all__ = ["COST_AXES", "TASKS", "WINDOW_RULES", "ScalingFit", "ScalingStudy", "ScalingTask", "fit_power_law",
+           "fit_scaling", "scaling_study"]
 
 #: Cost axes of a study; the last three need a trainer that calls a sampler (with the QPU model).
 COST_AXES = ("epochs", "samples_seen", "train_seconds", "sampler_calls", "reads", "anneals", "qpu_seconds")
 SHARED_AXES = COST_AXES[:3]
-#: Defaults of the task: the teacher-student perceptron, whose test error decays as a power law.
-DEFAULT_DATASET_PARAMS = {"teacher": {"n_inputs": 64, "alpha": 80.0}}
+
+
+@dataclass(frozen=True)
+class ScalingTask:
+    """A task of the scaling study: its data set (``load_dataset`` arguments but the seed), the
+    network (one hidden layer of ``hidden`` spins, ``replicas`` output spins per class), the
+    run (``batch_size``, ``epochs``) and the rule of its fit window (a key of ``WINDOW_RULES``)."""
+
+    dataset: dict
+    hidden: int
+    replicas: int
+    batch_size: int
+    epochs: int
+    window_rule: str
+
+
+#: The study's tasks; every setting can be overridden per study.
+TASKS = {
+    "teacher": ScalingTask({"name": "teacher", "n_inputs": 64, "alpha": 80.0}, hidden=32, replicas=4, batch_size=16,
+                           epochs=4, window_rule="plateau"),
+    "digits": ScalingTask({"name": "digits"}, hidden=64, replicas=4, batch_size=16, epochs=10, window_rule="floor"),
+}
 
 
 def fit_power_law(cost, error, window=None):
@@ -76,6 +109,7 @@ class ScalingFit:
     confidence: float
     boot_alpha: np.ndarray = field(repr=False)
     boot_log_prefactor: np.ndarray = field(repr=False)
+    window_rule: str = None
 
     def covers(self, alpha):
         """Whether ``alpha`` lies inside the confidence interval."""
@@ -83,8 +117,8 @@ class ScalingFit:
 
     def to_dict(self):
         return {"alpha": self.alpha, "ci": list(self.ci), "log_prefactor": self.log_prefactor,
-                "window": list(self.window), "n_points": self.n_points, "log_rms": self.log_rms,
-                "confidence": self.confidence,
+                "window": list(self.window), "window_rule": self.window_rule, "n_points": self.n_points,
+                "log_rms": self.log_rms, "confidence": self.confidence,
                 "n_bootstrap": len(self.boot_alpha), "bootstrap_failed": int(np.sum(~np.isfinite(self.boot_alpha)))}
 
 
@@ -113,6 +147,19 @@ def _check_window(window):
     return low, high
 
 
+def scaling_task(name):
+    """The ``ScalingTask`` called ``name``: one of ``TASKS``, or any registered data set (``list_datasets()``)
+    with the teacher's network and run sizes and the "plateau" rule."""
+    from ..data import DATASETS
+
+    if name in TASKS:
+        return TASKS[name]
+    if isinstance(name, str) and name in DATASETS.names():
+        return dataclasses.replace(TASKS["teacher"], dataset={"name": name})
+    raise ValueError(f"'task' should be one of {', '.join(map(repr, TASKS))} or a data set name "
+                     f"({', '.join(DATASETS.names())}): value = {name!r}")
+
+
 def default_window(cost, error):
     """From the first budget whose mean error is below 80 % of the first one (past the initial plateau) to the end."""
     below = np.flatnonzero(error < 0.8 * error[0])
@@ -120,13 +167,32 @@ def default_window(cost, error):
     return float(cost[start]), float(cost[-1])
 
 
-def fit_scaling(costs, errors, window=None, *, n_bootstrap=1000, confidence=0.95, random_state=0, draws=None):
+def window_before_floor(cost, error):
+    """``default_window``'s start, up to the last budget whose mean error is at least twice the lowest one."""
+    start = float(default_window(cost, error)[0])
+    above = np.flatnonzero((error >= 2 * error.min()) & (cost > start))
+    return start, float(cost[above[-1]] if len(above) else cost[-1])
+
+
+#: Rules of the fit window: (function of the mean curve (cost, error) -> (low, high), the rule in words).
+WINDOW_RULES = {
+    "plateau": (default_window, "from the first budget whose mean error is below 80 % of the first budget's (past "
+                                "the initial plateau) to the last budget"),
+    "floor": (window_before_floor, "from the first budget whose mean error is below 80 % of the first budget's to "
+                                   "the last budget whose mean error is at least twice the curve's lowest (before it "
+                                   "bends onto its floor)"),
+}
+
+
+def fit_scaling(costs, errors, window=None, *, window_rule="plateau", n_bootstrap=1000, confidence=0.95,
+                random_state=0, draws=None):
     """Fit alpha on the seed-averaged learning curve, with a bootstrap CI over seeds.
 
     Args:
         costs, errors: arrays (seeds, budgets): the cost and test error of every seed at
             every budget (a 1-D array is one seed).
-        window: (low, high) in cost units; None: ``default_window`` of the mean curve.
+        window: (low, high) in cost units; None: by ``window_rule`` from the mean curve.
+        window_rule: a key of ``WINDOW_RULES`` (used when ``window`` is None).
         n_bootstrap: seed resamplings (with replacement).
         confidence: width of the percentile interval, in (0, 1).
         random_state: seed of the resampling (ignored when ``draws`` is given).
@@ -146,9 +212,11 @@ def fit_scaling(costs, errors, window=None, *, n_bootstrap=1000, confidence=0.95
     costs, errors = _check_curves(costs, errors)
     confidence = check_float("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
     window = _check_window(window)
+    given = window is not None
+    rule = check_choice("window_rule", window_rule, tuple(WINDOW_RULES), error=ValueError)
     mean_cost, mean_error = costs.mean(0), errors.mean(0)
     if window is None:
-        window = default_window(mean_cost, mean_error)
+        window = WINDOW_RULES[rule][0](mean_cost, mean_error)
     alpha, log_prefactor, n_points = fit_power_law(mean_cost, mean_error, window)
     inside = (mean_cost >= window[0]) & (mean_cost <= window[1]) & (mean_error > 0)
     residual = np.log(mean_error[inside]) - (log_prefactor - alpha * np.log(mean_cost[inside]))
@@ -163,7 +231,8 @@ def fit_scaling(costs, errors, window=None, *, n_bootstrap=1000, confidence=0.95
             pass
     tail = 50 * (1 - confidence)
     ci = tuple(float(v) for v in np.nanpercentile(boot[:, 0], [tail, 100 - tail]))
-    return ScalingFit(alpha, ci, log_prefactor, window, n_points, log_rms, confidence, boot[:, 0], boot[:, 1])
+    return ScalingFit(alpha, ci, log_prefactor, window, n_points, log_rms, confidence, boot[:, 0], boot[:, 1],
+                      None if given else rule)
 
 
 def _ratio(numerator, denominator, confidence):
@@ -198,7 +267,7 @@ class ScalingStudy:
                 raise ValueError(f"'trainers' should be a non-empty list from this study's trainers "
                                  f"({', '.join(curves)}): value = {trainers!r}")
             curves = {name: curves[name] for name in trainers}
-        return _fit_study(cfg, curves, self.cost if cost is None else cost, window,
+        return _fit_study(cfg, curves, self.cost if cost is None else cost, window, cfg["window_rule"],
                           cfg["n_bootstrap"] if n_bootstrap is None else n_bootstrap,
                           cfg["confidence"] if confidence is None else confidence,
                           cfg["random_state"] if random_state is None else random_state)
@@ -214,8 +283,8 @@ class ScalingStudy:
         """The study that ``to_dict`` wrote (e.g. read back from ``qnn-lab scaling --json``), refitted."""
         curves = {name: {k: np.asarray(v, float) for k, v in c.items()} for name, c in data["curves"].items()}
         cfg = data["config"]
-        return _fit_study(cfg, curves, data["cost"], cfg["window"], cfg["n_bootstrap"], cfg["confidence"],
-                          cfg["random_state"])
+        return _fit_study(cfg, curves, data["cost"], cfg["window"], cfg.get("window_rule", "plateau"),
+                          cfg["n_bootstrap"], cfg["confidence"], cfg["random_state"])
 
     def qpu_seconds_per_cell(self):
         """{trainer: modelled QPU seconds of one cell (a whole run), averaged over seeds} for annealing trainers."""
@@ -233,7 +302,7 @@ class ScalingStudy:
         return "\n".join(lines)
 
 
-def _fit_study(config, curves, cost, window, n_bootstrap, confidence, random_state):
+def _fit_study(config, curves, cost, window, window_rule, n_bootstrap, confidence, random_state):
     cost = check_choice("cost", cost, COST_AXES, error=ValueError)
     missing = [name for name, c in curves.items() if cost not in c]
     if missing:
@@ -242,13 +311,14 @@ def _fit_study(config, curves, cost, window, n_bootstrap, confidence, random_sta
                          f"(they call no sampler); axes shared by the chosen trainers: {', '.join(shared)}")
     n_seeds = len(next(iter(curves.values()))["error"])
     draws = _draws(n_seeds, n_bootstrap, random_state)
-    fits = {name: fit_scaling(c[cost], c["error"], window, confidence=confidence, draws=draws)
-            for name, c in curves.items()}
+    fits = {name: fit_scaling(c[cost], c["error"], window, window_rule=window_rule, confidence=confidence,
+                              draws=draws) for name, c in curves.items()}
     names = list(fits)
     baseline = "backprop" if "backprop" in fits else names[-1]
     ratios = {f"{name}/{baseline}": _ratio(fits[name], fits[baseline], confidence)
               for name in names if name != baseline}
     return ScalingStudy({**config, "window": None if window is None else [float(w) for w in window],
+                         "window_rule": window_rule, "window_rule_text": WINDOW_RULES[window_rule][1],
                          "n_bootstrap": len(draws), "confidence": confidence, "random_state": random_state},
                         curves, cost, fits, ratios)
 
@@ -268,7 +338,7 @@ def _study_defaults(name):
 def run_cell(spec):
     """One cell of the study, rebuilt from its spec: test error and cost counters of one run at its budgets.
 
-    ``spec``: "dataset" (``load_dataset`` arguments but the seed), "network" (layers, replicas),
+    ``spec``: "task" (its name), "dataset" (``load_dataset`` arguments but the seed), "network" (layers, replicas),
     "trainer" (a name), "trainer_params" ({name: parameters}), "budgets" and "seed", which draws
     the data set, the initial network and the trainer's randomness.
     """
@@ -306,8 +376,8 @@ def _curves(cells, results, qpu_model):
     return curves
 
 
-def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), cost="samples_seen", seeds=5,
-                  epochs=4, batch_size=16, budgets=20, hidden=32, replicas=4, dataset_params=None,
+def scaling_study(task="teacher", *, trainers=("contrastive", "backprop"), cost="samples_seen", seeds=5,
+                  epochs=None, batch_size=None, budgets=20, hidden=None, replicas=None, dataset_params=None,
                   trainer_params=None, window=None, n_bootstrap=1000, confidence=0.95, qpu_model=None,
                   random_state=0, client=None, results=None, resume=False, progress=None):
     """Train every trainer on every seed, record learning curves, fit the scaling exponents.
@@ -317,20 +387,22 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
     where the cells ran.
 
     Args:
-        dataset: a name from ``list_datasets()`` (default: the teacher-student perceptron).
+        task: a name from ``TASKS``: "teacher" (the teacher-student perceptron) or "digits"; or
+            any registered data set (``scaling_task``). Every cell's spec names it; its settings
+            fill the arguments left at None.
         trainers: names from ``list_trainers()``.
         cost: the cost axis of the fit, one of ``COST_AXES``; a trainer that calls no sampler
             (backprop) has only epochs, samples_seen and train_seconds.
         seeds: number of seeds (random_state, random_state + 1, ...): each draws the data
             set and the initial network; trainers share them.
-        epochs: epochs of each run (the largest budget).
-        batch_size: samples per minibatch (the smallest budget is one minibatch).
+        epochs: epochs of each run (the largest budget); None: the task's.
+        batch_size: samples per minibatch (the smallest budget is one minibatch); None: the task's.
         budgets: number of checkpoints, spaced geometrically in minibatch steps.
-        hidden: width of the single hidden layer; replicas: output spins per class.
-        dataset_params: options of ``load_dataset`` (teacher default: n_inputs 64, alpha 80).
+        hidden: width of the single hidden layer; replicas: output spins per class (None: the task's).
+        dataset_params: options of ``load_dataset`` that replace the task's (teacher: n_inputs 64, alpha 80).
         trainer_params: {trainer name: extra constructor arguments, JSON-ready}, e.g.
             ``{"contrastive": {"sampler": "sa", "num_reads": 8}}``.
-        window: (low, high) of the fit, in cost units; None: past the initial plateau.
+        window: (low, high) of the fit, in cost units; None: by the task's rule (``WINDOW_RULES``).
         n_bootstrap, confidence: the bootstrap over seeds.
         qpu_model: a ``QpuTimeModel`` for the "qpu_seconds" axis (default constants if None).
         random_state: first seed, and seed of the bootstrap.
@@ -355,12 +427,13 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
     if cost not in SHARED_AXES and no_sampler:
         raise ValueError(f"'cost' = {cost!r} is not defined for trainer {no_sampler[0]!r} (it calls no sampler); "
                          f"axes shared by the chosen trainers: {', '.join(SHARED_AXES)}")
+    task_name, task = task, scaling_task(task)
     seeds = check_int("seeds", seeds, low=2)
-    epochs = check_int("epochs", epochs, low=1)
-    batch_size = check_int("batch_size", batch_size, low=1)
+    epochs = check_int("epochs", task.epochs if epochs is None else epochs, low=1)
+    batch_size = check_int("batch_size", task.batch_size if batch_size is None else batch_size, low=1)
     budgets = check_int("budgets", budgets, low=2)
-    hidden = check_int("hidden", hidden, low=1)
-    replicas = check_int("replicas", replicas, low=1)
+    hidden = check_int("hidden", task.hidden if hidden is None else hidden, low=1)
+    replicas = check_int("replicas", task.replicas if replicas is None else replicas, low=1)
     n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=1)
     random_state = check_int("random_state", random_state, low=0)
     _check_window(window)
@@ -383,29 +456,30 @@ def scaling_study(dataset="teacher", *, trainers=("contrastive", "backprop"), co
     except (TypeError, ValueError) as exc:
         raise TypeError(f"'trainer_params' should hold names and numbers (a sampler by name, not an object), so "
                         f"that a worker can rebuild the trainer: {exc}") from None
-    dataset_params = dict(DEFAULT_DATASET_PARAMS.get(dataset, {}) if dataset_params is None else dataset_params)
-    ds = load_dataset(dataset, random_state=random_state, **dataset_params)
+    dataset = {**task.dataset, **(dataset_params or {})}
+    ds = load_dataset(**dataset, random_state=random_state)
     layers = [ds.n_features, hidden, ds.n_classes]
     params = {name: {**_study_defaults(name), **trainer_params.get(name, {}), "batch_size": batch_size,
                      "epochs": epochs} for name in trainers}
     net = Network(layers, output_replicas=replicas, random_state=random_state)
     for name in trainers:              # every bad trainer parameter fails here, before any training
         make_trainer(name, net, **params[name])._check_params()
-    shared = {"dataset": {"name": dataset, **dataset_params}, "network": {"layers": layers, "replicas": replicas},
+    shared = {"dataset": dataset, "network": {"layers": layers, "replicas": replicas},
               "trainer_params": params, "budgets": budgets}
-    cells = [{"trainer": name, "seed": seed} for name in trainers      # trainer by trainer: on Dask the slow
-             for seed in range(random_state, random_state + seeds)]    # annealing cells (listed first) start early
+    # trainer by trainer: on Dask the slow annealing cells (listed first) start early
+    cells = [{"task": task_name, "trainer": name, "seed": seed} for name in trainers
+             for seed in range(random_state, random_state + seeds)]
     t0 = time.perf_counter()
     outcome = run_grid("scaling", shared, cells, run_cell, results=results, resume=resume, client=client,
                        progress=progress)
     curves = _curves(cells, outcome, qpu_model)
-    config = {"dataset": shared["dataset"], "trainers": trainers,
+    config = {"task": task_name, "dataset": dataset, "trainers": trainers,
               "seeds": list(range(random_state, random_state + seeds)),
               "epochs": epochs, "batch_size": batch_size, "budgets": budgets,
               "layers": layers, "replicas": replicas, "trainer_params": trainer_params,
               "qpu_model": qpu_model.to_dict(), "window": None if window is None else list(_check_window(window)),
               "study_seconds": time.perf_counter() - t0, "fingerprint": study_fingerprint("scaling", shared)}
-    return _fit_study(config, curves, cost, window, n_bootstrap, confidence, random_state)
+    return _fit_study(config, curves, cost, window, task.window_rule, n_bootstrap, confidence, random_state)
 
 
 def _window_text(window):

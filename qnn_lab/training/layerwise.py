@@ -21,8 +21,8 @@ window's top layer, and the window layers' biases.
 
 Schedule: every minibatch sweeps the window top-down over all L - k + 1 positions (one
 sampler call each, the states recomputed after each update), so every layer is trained
-on every minibatch whatever k. With k = L there is one window, the whole network, and
-the trainer takes the same steps as ``ContrastiveTrainer`` (same seed, same history).
+on every minibatch whatever k. With k = L there is one window, the whole network: the
+trainer takes ``ContrastiveTrainer``'s steps (same seed, same history).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from ..exceptions import check_int
 from ..parameters import MAX_SEED
 from ..samplers import ConfiguredSampler, LayeredAnnealer
 from .contrastive import ContrastiveTrainer
-from .phases import find_heads, sampler_call_params
+from .phases import find_heads, rival_state, sampler_call_params
 
 __all__ = ["LayerwiseTrainer", "rival_state", "window_phase", "window_positions"]
 
@@ -43,17 +43,6 @@ __all__ = ["LayerwiseTrainer", "rival_state", "window_phase", "window_positions"
 def window_positions(n_layers, window):
     """The (start, stop) of every window of ``window`` consecutive spin layers, top-down."""
     return [(start, start + window) for start in range(n_layers - window, -1, -1)]
-
-
-def rival_state(network, X, y):
-    """The deepest wrong-class clamped state of each sample: the outputs at t(c) for the wrong class c
-    of lowest E_min(c | x), the hidden layers by the layered descent; (P, n_l) per spin layer."""
-    P, C = len(X), network.n_classes
-    every = network.clamped_state(np.repeat(X, C, axis=0), np.tile(np.arange(C), P))
-    energies = network.energy(np.repeat(X, C, axis=0), every).reshape(P, C)
-    energies[np.arange(P), y] = np.inf
-    pick = np.arange(P) * C + energies.argmin(1)
-    return [s[pick] for s in every]
 
 
 def window_phase(network, X, window, outside, sampler, num_reads, seed=None, extra_params=None):
@@ -99,12 +88,13 @@ class LayerwiseTrainer(ContrastiveTrainer):
     def __init__(self, network, sampler="layered", sampler_params=None, *, window=None, num_reads=4,
                  heads_per_sample=2, learning_rate=0.02, lr_decay=0.3, lr_schedule="inverse", margin=None,
                  head_rule="margin", optimizer="sgd", weight_decay=0.0, normalize=False, zero_temperature=False,
-                 variant="contrastive", nudge=4.0, batch_size=32, epochs=20, keep_best=True, random_state=None,
-                 callback=None, probe_size=32, probe_reads=8):
+                 head_states=None, variant="contrastive", nudge=4.0, batch_size=32, epochs=20, keep_best=True,
+                 random_state=None, callback=None, probe_size=32, probe_reads=8):
         super().__init__(network, sampler, sampler_params, num_reads=num_reads, heads_per_sample=heads_per_sample,
                          learning_rate=learning_rate, lr_decay=lr_decay, lr_schedule=lr_schedule, margin=margin,
                          head_rule=head_rule, optimizer=optimizer, weight_decay=weight_decay, normalize=normalize,
-                         zero_temperature=zero_temperature, variant=variant, nudge=nudge, batch_size=batch_size,
+                         zero_temperature=zero_temperature, head_states=head_states, variant=variant, nudge=nudge,
+                         batch_size=batch_size,
                          epochs=epochs, keep_best=keep_best, random_state=random_state, callback=callback,
                          probe_size=probe_size, probe_reads=probe_reads)
         self.window = window
@@ -121,6 +111,8 @@ class LayerwiseTrainer(ContrastiveTrainer):
         self.window_spins_ = [int(sum(sizes[a:b])) for a, b in window_positions(n_layers, self.window_)]
 
     def _step(self, X, y):
+        if self.window_ == len(self.network_.weights):            # one window, the whole network
+            return super()._step(X, y)
         records = [self._window_step(X, y, window) for window in window_positions(len(self.network_.weights),
                                                                                  self.window_)]
         out = {key: float(np.mean([r[key] for r in records])) for key in records[0]}
@@ -131,10 +123,9 @@ class LayerwiseTrainer(ContrastiveTrainer):
         """Anneal one window, pick its heads and update the weights touching it."""
         net = self.network_
         start, stop = window
-        L = len(net.weights)
         t = net.target_codes(y)
         positive = net.clamped_state(X, y)
-        outside = rival_state(net, X, y) if stop - start < L else positive     # no outside when k = L
+        outside = rival_state(net, X, y)
 
         t0 = time.perf_counter()
         window_reads = window_phase(net, X, window, outside, self.sampler_, self.num_reads,

@@ -7,7 +7,7 @@ from ..encoding import LayeredModel, encode_neurons
 from ..samplers import ConfiguredSampler, LayeredAnnealer, default_beta_range
 from ..samplers.schedules import AnnealSchedule
 
-__all__ = ["find_heads", "free_phase", "polish", "sampler_call_params"]
+__all__ = ["find_heads", "free_phase", "polish", "rival_state", "sampler_call_params"]
 
 
 def find_heads(states, energies, targets, classes, y, clamped_energy, margin, max_heads, rule="class"):
@@ -68,6 +68,19 @@ def polish(network, X, states):
     R, P = states[0].shape[:2]
     relaxed = network.descend(np.tile(X, (R, 1)), [s.reshape(R * P, -1) for s in states])
     return [r.reshape(R, P, -1) for r in relaxed]
+
+
+def rival_state(network, X, y):
+    """The deepest wrong-class clamped state of each sample: the outputs at t(c) for the wrong class c
+    of lowest E_min(c | x), the hidden layers by the layered descent; (P, n_l) per spin layer.
+
+    It is the state ``Network.predict`` compares with the true class's clamped state."""
+    P, C = len(X), network.n_classes
+    every = network.clamped_state(np.repeat(X, C, axis=0), np.tile(np.arange(C), P))
+    energies = network.energy(np.repeat(X, C, axis=0), every).reshape(P, C)
+    energies[np.arange(P), y] = np.inf
+    pick = np.arange(P) * C + energies.argmin(1)
+    return [s[pick] for s in every]
 
 
 def sampler_call_params(sampler, num_reads, seed, extra_params, model):

@@ -61,6 +61,7 @@ _EPOCHS = Parameter("epochs", "int", 20, 0, 100_000, doc="Passes over the traini
 _BATCH = Parameter("batch_size", "int", 32, 1, 100_000, doc="Training samples per step.")
 _RATE = Parameter("learning_rate", "float", 0.02, 0.0, 100.0, doc="Step size of each weight update.")
 _READS = Parameter("num_reads", "int", 4, 1, 10_000, doc="Reads of the sampler per training sample and step.")
+_DECAY = Parameter("lr_decay", "float", 0.3, 0.0, 100.0, doc="Learning-rate decay: eta / (1 + lr_decay * epoch).")
 _HEADS = (Parameter("head_rule", "choice", "margin", choices=("margin", "class"),
                     doc="margin: a wrong state is a head only within the margin of the target; class: also "
                         "every wrong-class state."),
@@ -68,14 +69,14 @@ _HEADS = (Parameter("head_rule", "choice", "margin", choices=("margin", "class")
 
 register_trainer(TrainerSpec(
     "contrastive", "Contrastive annealing: anneal the free network, cut the deep wrong minima ('heads').",
-    (_EPOCHS, _BATCH, _RATE, _READS,
+    (_EPOCHS, _BATCH, _RATE, _DECAY, _READS,
      Parameter("heads_per_sample", "int", 2, 1, 1000, doc="Deepest wrong states cut per sample."),
      Parameter("variant", "choice", "contrastive", choices=("contrastive", "nudged"),
                doc="Cut the heads, or nudge the outputs (equilibrium propagation)."), *_HEADS),
     ContrastiveTrainer))
 register_trainer(TrainerSpec(
     "layerwise", "Contrastive annealing of a window of consecutive layers at a time (deep networks).",
-    (_EPOCHS, _BATCH, _RATE, _READS,
+    (_EPOCHS, _BATCH, _RATE, _DECAY, _READS,
      Parameter("window", "int", None, 1, 100, doc="Spin layers annealed together in one window; None: all of them."),
      *_HEADS),
     LayerwiseTrainer))

@@ -13,6 +13,7 @@ from copy import deepcopy
 
 import anywidget
 import ipywidgets as w
+import numpy as np
 import plotly
 import plotly.graph_objects as go
 import traitlets as tl
@@ -20,14 +21,18 @@ from plotly.basewidget import BaseFigureWidget
 
 from .words import explain
 
-__all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "THEME_CSS", "BackgroundJob", "ErrorNote",
-           "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below", "shows_errors",
-           "sync_figures"]
+__all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "BackgroundJob",
+           "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below",
+           "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
 #: Diverging scale from orange (negative) through white to blue (positive), the same meaning everywhere.
 DIVERGING = [[0.0, ORANGE], [0.5, "#f7f7f7"], [1.0, BLUE]]
+#: Width of the figures in the deeper views: they fit the lab's narrowest place (a 1000 px window with
+#: JupyterLab's file browser open leaves about 560 px), so no tab scrolls sideways.
+TAB_WIDTH = 540
+MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 #: plotly's toolbar only while the pointer is over a plot, with one button (download as PNG) in the corner
 #: that titles and legends keep clear of; zoom, pan and hover still work. The files panel exports PNG or SVG.
 CONFIG = {"displayModeBar": "hover", "displaylogo": False, "modeBarButtons": [["toImage"]],
@@ -268,6 +273,13 @@ def figure(height=300, width=None, fig=None, **layout):
               "title": {"font": {"size": 13}, "x": 0.02, "xanchor": "left"}, **layout}
     fig.update_layout(height=height, width=width, **layout)
     return fig
+
+
+def thin(n, limit=MAX_POINTS):
+    """Indices of at most ``limit`` evenly spread items out of n (always the last one)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
 def figures_below(widget):

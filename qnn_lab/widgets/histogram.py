@@ -18,8 +18,9 @@ from ..encoding import NeuronEncoding, encode_neurons
 from ..samplers import sample_in_chunks
 from ..samplers.schedules import AnnealSchedule
 from .common import BackgroundJob, ErrorNote, FigureBox, Throttle, bind, figure, shows_errors
+from .landscape_view import landscape_series
 from .reads import Reads
-from .training_view import PROBE_SIZE, landscape_series
+from .training_view import PROBE_SIZE
 
 __all__ = ["HEAD_COLOR", "RIGHT_COLOR", "EnergyHistogram", "fit_bins"]
 

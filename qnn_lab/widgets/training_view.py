@@ -19,6 +19,7 @@ from .common import (
     GREEN,
     GREY,
     ORANGE,
+    TAB_WIDTH,
     BackgroundJob,
     ErrorNote,
     Throttle,
@@ -26,38 +27,20 @@ from .common import (
     figure,
     shows_errors,
     sync_figures,
+    thin,
 )
+from .landscape_view import LANDSCAPE_NOTE, draw_landscape, draw_melting, landscape_figure, landscape_series
 from .sampler_panel import control_for, parse_value, shown_value
 from .words import add_tooltip
 
-__all__ = ["TrainingView"]
+__all__ = ["TAB_WIDTH", "TrainingView"]    # the deeper views' width, for the lab
 
 PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
 PROBE_READS = 8          # reads per probe sample (the contrastive trainer's default probe_reads)
 LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "batch_size": "batch",
           "learning_rate": "rate", "heads_per_sample": "heads cut"}
 SIMPLE = ("epochs", "learning_rate", "num_reads")    # the trainer settings simple mode shows
-#: Width of the figures in the deeper views: they fit the lab's narrowest place (a 1000 px window with
-#: JupyterLab's file browser open leaves about 560 px), so no tab scrolls sideways.
-TAB_WIDTH = 540
 GRID = 60                # decision-boundary resolution per axis
-MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
-
-
-def thin(n, limit=MAX_POINTS):
-    """Indices of at most ``limit`` evenly spread items out of n (always the last one)."""
-    if n <= limit:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
-
-
-def landscape_series(history):
-    """(epoch, landscape) pairs from a trainer's history_: the start (epoch 0) if recorded, then every epoch."""
-    series = []
-    if history and "landscape_initial" in history[0]:
-        series.append((0, history[0]["landscape_initial"]))
-    series += [(r["epoch"], r["landscape"]) for r in history if "landscape" in r]
-    return series
 
 
 class TrainingView(BackgroundJob, w.VBox):
@@ -311,7 +294,8 @@ class TrainingView(BackgroundJob, w.VBox):
                     series = self.measured
                     heads = [e for e, _ in series], [m["heads_per_sample"] for _, m in series]
                 self.curves.data[0].x, self.curves.data[0].y = heads       # (one assignment each in a batch)
-                self._draw_landscape(series)
+                draw_landscape(self.curves, series)
+                draw_melting(self.curves, history)
                 self._landscape_status(series)
         last = h[-1] if h else {}
         self.epoch_label.value = (f"epoch {last['epoch']}: train {last.get('train_accuracy', 0):.3f}, "
@@ -329,71 +313,6 @@ class TrainingView(BackgroundJob, w.VBox):
         else:
             text = "No landscape yet: press Measure now to see the network as it is, or Play to follow training."
         self.measure_note.value = f"<span class='qnn-note'>{text}</span>"
-
-    def _draw_landscape(self, series):
-        """The glass -> order panels from the probe landscapes of ``history_``."""
-        if not series:
-            return
-        keep = thin(len(series))
-        epochs = [series[i][0] for i in keep]
-        marks = [series[i][1] for i in keep]
-        first, last = series[0][1], series[-1][1]
-        gap_edges, q_edges = np.array(last["gap_edges"]), np.array(last["overlap_edges"])
-        gaps = np.array([m["gap_counts"] for m in marks], float)
-        d = self.curves.data
-        d[1].x, d[1].y = epochs, (gap_edges[:-1] + gap_edges[1:]) / 2
-        d[1].z = (gaps / np.maximum(gaps.sum(1, keepdims=True), 1)).T
-        d[2].x, d[2].y = epochs, (q_edges[:-1] + q_edges[1:]) / 2
-        d[2].z = np.array([m["overlap_distribution"] for m in marks]).T
-        d[3].x, d[3].y = epochs, [m["lowest_share"] for m in marks]
-        d[4].x, d[4].y = epochs, [m["distinct_minima"] / m["num_reads"] for m in marks]
-        d[5].x, d[5].y = epochs, [m["head_below_target"] for m in marks]
-        q_mid = (q_edges[:-1] + q_edges[1:]) / 2
-        d[6].x, d[6].y = q_mid, first["overlap_distribution"]
-        d[7].x, d[7].y = q_mid, last["overlap_distribution"]
-
-
-
-LANDSCAPE_NOTE = ("How rugged the energy landscape of a fixed probe set is, epoch by epoch: before training many "
-                  "different deep states (a spin glass), after it one funnel to the right answer (order).")
-
-
-def landscape_figure():
-    """The glass -> order panels: heads, gap and overlap heatmaps (with colour bars), order measures, P(q).
-
-    Three rows of two, so the figure stays readable at the lab's narrowest tab width."""
-    fig = figure(height=720, width=TAB_WIDTH, fig=make_subplots(
-        rows=3, cols=2, vertical_spacing=0.11, horizontal_spacing=0.2, subplot_titles=(
-            "heads per sample", "gap to the target, per spin", "overlaps P(q) over training", "glass -> order",
-            "P(q): start and now", "")),
-        legend={"font": {"size": 10}, "x": 0.6, "y": 0.0, "yanchor": "bottom"},
-        margin={"l": 52, "r": 10, "t": 30, "b": 40})
-    fig.add_trace(go.Scatter(name="heads", mode="lines+markers", showlegend=False, line={"color": ORANGE}),
-                  row=1, col=1)
-    lay = fig.layout
-    bar = {"thickness": 8, "len": 0.25, "title": {"side": "right", "font": {"size": 10}}}
-    fig.add_trace(go.Heatmap(colorscale="Viridis", name="gaps", colorbar={
-        **bar, "x": lay.xaxis2.domain[1] + 0.01, "y": sum(lay.yaxis2.domain) / 2,
-        "title": {**bar["title"], "text": "share of reads"}}), row=1, col=2)
-    fig.add_trace(go.Heatmap(colorscale="Viridis", name="P(q)", colorbar={
-        **bar, "x": lay.xaxis3.domain[1] + 0.01, "y": sum(lay.yaxis3.domain) / 2,
-        "title": {**bar["title"], "text": "share of pairs"}}), row=2, col=1)
-    fig.add_traces([go.Scatter(name="reads in lowest state", mode="lines+markers", line={"color": BLUE}),
-                    go.Scatter(name="distinct minima / reads", mode="lines+markers", line={"color": GREEN}),
-                    go.Scatter(name="samples with a head below the target", mode="lines+markers",
-                               line={"color": ORANGE})], rows=2, cols=2)
-    fig.add_traces([go.Scatter(name="P(q) start", mode="lines", line={"shape": "hvh", "dash": "dot", "color": GREY}),
-                    go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh", "color": BLUE})], rows=3, cols=1)
-    for (row, col), title in (((1, 1), "heads"), ((1, 2), "(E - E_target) / spin"), ((2, 1), "overlap q")):
-        fig.update_xaxes(title_text="epoch", row=row, col=col)
-        fig.update_yaxes(title_text=title, row=row, col=col)
-    fig.update_xaxes(title_text="epoch", row=2, col=2)
-    fig.update_yaxes(title_text="share", range=[0, 1.02], row=2, col=2)
-    fig.update_xaxes(title_text="overlap q of two reads", range=[-1.05, 1.05], row=3, col=1)
-    fig.update_yaxes(title_text="P(q)", row=3, col=1)
-    fig.update_xaxes(visible=False, row=3, col=2)
-    fig.update_yaxes(visible=False, row=3, col=2)
-    return fig
 
 
 class OutputView(w.VBox):

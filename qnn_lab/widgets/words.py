@@ -113,6 +113,7 @@ TRAINER_PARAMETERS = {
     "epochs": "Passes over the training set that one Play runs.",
     "batch_size": "Training examples per step; the annealer handles the whole minibatch in one call.",
     "learning_rate": "Size of each weight update.",
+    "lr_decay": "How fast the learning rate shrinks: epoch k steps with rate / (1 + lr_decay * k).",
     "num_reads": "Reads per training step: how many states the annealer finds for each example; more reads find "
                  "more heads to cut.",
     "heads_per_sample": "How many of the deepest wrong states (heads) are pushed up per example and step.",
