@@ -47,6 +47,12 @@ def test_plane_drawing_has_a_picture_per_neuron_and_the_decision_boundary(state)
     assert sum(len(lk["weights"]) for lk in d["links"]) == 2 * 6 + 6 * 4     # small: every link
 
 
+def test_neuron_pictures_have_no_more_pixels_than_their_cells_show(state):
+    small = network_drawing(state.network, state.data, box=(60, 50))
+    k = small["blocks"][1]["pictures"].shape[1]
+    assert k == max(4, int(np.ceil(small["cell_px"]))) < 16, (k, small["cell_px"])
+
+
 def test_wide_layers_keep_each_neurons_strongest_links_and_digits_show_receptive_fields():
     s = LabState(dataset="digits", hidden=[120, 40])
     d = network_drawing(s.network, s.data, sample_index=3)

@@ -24,7 +24,7 @@ POSITIVE, NEGATIVE = "#0072B2", "#D55E00"     # Okabe-Ito blue / vermillion: col
 NEURON_SCALE = [[0.0, NEGATIVE], [0.5, "#f7f7f7"], [1.0, POSITIVE]]
 CLASS_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
                 "#999999", "#882255")
-PIXELS = 16           # pixels per neuron picture over the input plane
+PIXELS = 16           # pixels per neuron picture over the input plane, at most (fewer where cells are smaller)
 BOUNDARY_PIXELS = 48  # pixels of the large decision boundary
 MAX_ROWS = 16         # neurons per column at most; wider layers take several columns
 MIN_ROWS = 4
@@ -69,7 +69,7 @@ def _mosaic(pictures, rows, cols):
     for j in range(n):
         r, c = j % rows, j // rows
         z[r * pitch + pad:r * pitch + pad + k, c * pitch + pad:c * pitch + pad + k] = pictures[j]
-    return z[::-1], pitch
+    return np.round(z[::-1], 3), pitch             # 3 decimals: finer than a colour scale shows, a third of the bytes
 
 
 def _links(W, src, dst, budget=LINK_BUDGET):
@@ -114,6 +114,7 @@ def network_drawing(network, data, sample_index=0, box=BOX, boundary=True):
     sizes = network.spin_sizes
     rows_max, cell = rows_per_column(sizes, network.n_inputs, kind, box, boundary)
     X = data.X_train
+    pixels = int(np.clip(np.ceil(cell), 4, PIXELS))     # no more values than the cell has screen pixels
     blocks, x = [], 0.0
     names = ["input"] + [spin_layer_name(len(sizes), l) for l in range(len(sizes))]
     if kind == "image":
@@ -126,16 +127,16 @@ def network_drawing(network, data, sample_index=0, box=BOX, boundary=True):
         centres, rows, cols = _block(network.n_inputs, rows_max, x + 0.5)
         pictures = None
         if kind == "plane":
-            grid, lo, hi = _plane_grid(X, PIXELS)
+            grid, lo, hi = _plane_grid(X, pixels)
             span = np.maximum(np.abs(grid).max(0), 1e-12)
-            pictures = (grid / span).T.reshape(2, PIXELS, PIXELS)[:, ::-1]
+            pictures = (grid / span).T.reshape(2, pixels, pixels)[:, ::-1]
         blocks.append({"name": "input", "centres": centres, "rows": rows, "cols": cols, "pictures": pictures})
         x += cols + GAP
     if kind == "plane":
         fields, prev = [], grid
         for W, b in zip(network.weights, network.biases):
             f = prev @ W.T + b
-            fields.append(np.tanh(f).T.reshape(len(b), PIXELS, PIXELS)[:, ::-1])
+            fields.append(np.tanh(f).T.reshape(len(b), pixels, pixels)[:, ::-1])
             prev = spin_sign(f)
     elif kind == "image":
         fields, eff = [], np.eye(network.n_inputs)
