@@ -102,7 +102,8 @@ register_sampler(SamplerSpec(
     "exact", f"Every state, exactly (dimod); models up to {EXACT_MAX_VARIABLES} variables.",
     (), dimod.ExactSolver, max_variables=EXACT_MAX_VARIABLES))
 register_sampler(SamplerSpec(
-    "layered", "Batched annealing of whole network layers at once (torch); models from encode_neurons.",
+    "layered", "Anneals a network layer by layer, every spin of a layer at once (compiled kernel; torch on a GPU); "
+    "models from encode_neurons.",
     LAYERED_PARAMETERS, LayeredAnnealer))
 register_sampler(SamplerSpec(
     "sqa", "Simulated quantum annealing: path-integral Monte Carlo along the schedule's A(s), B(s) at a temperature.",
