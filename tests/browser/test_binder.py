@@ -77,7 +77,7 @@ def test_binder_install_and_voila_draws_the_lab(tmp_path, browser):
         page = browser.new_page(viewport={"width": 1600, "height": 1400})
         t1 = time.perf_counter()
         page.goto(f"{base}voila/render/notebooks/lab.ipynb", timeout=120_000)
-        page.wait_for_selector("text=qnn_lab: training a neural network by annealing", timeout=240_000)
+        page.wait_for_selector(".qnn-lab", timeout=240_000)                  # the lab itself, not the page heading
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=240_000)
         drawn = time.perf_counter() - t1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
