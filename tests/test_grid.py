@@ -81,7 +81,9 @@ def test_workers_run_one_thread_without_dasks_malloc_trim_setting(client):
                                      for e in environ.values()), environ
 
 
-def test_an_interrupted_study_resumes_with_only_the_missing_cells(serial, tmp_path):
+@pytest.fixture
+def finished(tmp_path):
+    """A results file with the tiny study's first two cells."""
     results = tmp_path / "study.cells.jsonl"
 
     def interrupt(done, total, label):
@@ -90,13 +92,17 @@ def test_an_interrupted_study_resumes_with_only_the_missing_cells(serial, tmp_pa
 
     with pytest.raises(KeyboardInterrupt):
         scaling_study("teacher", results=results, progress=interrupt, **TINY)
-    finished = cells_in(results)
-    assert len(finished) == 2
+    return results
+
+
+def test_an_interrupted_study_resumes_with_only_the_missing_cells(serial, finished):
+    results, first = finished, cells_in(finished)
+    assert len(first) == 2
     ran = []
     study = scaling_study("teacher", results=results, resume=True, progress=lambda d, t, label: ran.append(label),
                           **TINY)
     assert ran[0] == "2 cells resumed" and len(ran) == 1 + 4
-    assert cells_in(results)[:2] == finished and len(cells_in(results)) == 6
+    assert cells_in(results)[:2] == first and len(cells_in(results)) == 6
     same_numbers(serial, study)
     again = scaling_study("teacher", results=results, resume=True, progress=lambda *a: ran.append(a), **TINY)
     same_numbers(serial, again)                       # everything read back, nothing trained
@@ -123,20 +129,6 @@ def test_more_seeds_reuse_the_finished_cells(serial, tmp_path):
     study = scaling_study("teacher", results=results, resume=True, progress=lambda *a: ran.append(a), **TINY)
     assert len(ran) == 1 + 2 and len(cells_in(results)) == 6
     same_numbers(serial, study)
-
-
-@pytest.fixture
-def finished(tmp_path):
-    """A results file with the tiny study's first two cells."""
-    results = tmp_path / "study.cells.jsonl"
-
-    def interrupt(done, total, label):
-        if done == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        scaling_study("teacher", results=results, progress=interrupt, **TINY)
-    return results
 
 
 @pytest.mark.parametrize("change, kwargs, words", [
