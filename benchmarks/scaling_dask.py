@@ -48,8 +48,8 @@ def run(argv, folder, tag):
         while proc.poll() is None:                       # sample memory every 0.2 s
             try:
                 main_peak = max(main_peak, proc.memory_info().rss)
-                for child in proc.children(recursive=True):
-                    if "spawn_main" in " ".join(child.cmdline()):       # a Dask worker process
+                for child in proc.children(recursive=True):    # a Dask worker: forked (the same command) or spawned
+                    if child.cmdline() == cmd or "spawn_main" in " ".join(child.cmdline()):
                         worker_peak[child.pid] = max(worker_peak.get(child.pid, 0), child.memory_info().rss)
             except psutil.Error:
                 pass
