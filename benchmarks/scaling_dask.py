@@ -1,11 +1,12 @@
 """Wall time of the scaling study serially and on a local Dask cluster; writes benchmarks/scaling_dask.json.
 
-    PYTHONPATH=. python benchmarks/scaling_dask.py [--sizes quick,full,digits] [--repeats 3] [--workers 2]
+    PYTHONPATH=. python benchmarks/scaling_dask.py [--sizes quick,full,digits,digits_long] [--repeats 3] [--workers 2]
 
 Runs the exact commands a user types, each in a fresh process (start-up, imports and, with
 --workers, starting the cluster included): ``qnn-lab scaling [--quick] --json ...`` and the
 same with ``--workers N``, alternating them so that a change in the machine's load hits both
-("digits" is the full study of the digits task, ``--task digits``).
+("digits" is the full study of the digits task, ``--task digits``; "digits_long" the same with 16 seeds
+and 20 epochs, a study long enough that start-up costs matter little).
 Reports per study: the median wall time of each and their ratio; the same for the cells
 alone (the study's own clock, without imports and cluster start-up); how many cells ran at
 once (the sum of the cells' own wall times over the study's: 2 is perfect overlap on 2
@@ -29,7 +30,8 @@ from pathlib import Path
 
 import psutil
 
-STUDIES = {"quick": ["--quick"], "full": [], "digits": ["--task", "digits"]}
+STUDIES = {"quick": ["--quick"], "full": [], "digits": ["--task", "digits"],
+           "digits_long": ["--task", "digits", "--seeds", "16", "--epochs", "20"]}
 FIT_KEYS = ("alpha", "ci", "log_prefactor", "window", "n_points", "log_rms")
 
 
@@ -48,8 +50,8 @@ def run(argv, folder, tag):
         while proc.poll() is None:                       # sample memory every 0.2 s
             try:
                 main_peak = max(main_peak, proc.memory_info().rss)
-                for child in proc.children(recursive=True):
-                    if "spawn_main" in " ".join(child.cmdline()):       # a Dask worker process
+                for child in proc.children(recursive=True):    # a Dask worker: forked (the same command) or spawned
+                    if child.cmdline() == cmd or "spawn_main" in " ".join(child.cmdline()):
                         worker_peak[child.pid] = max(worker_peak.get(child.pid, 0), child.memory_info().rss)
             except psutil.Error:
                 pass
@@ -122,7 +124,7 @@ def cell_overhead(repeats):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="quick,full,digits", help="comma-separated: quick, full, digits")
+    parser.add_argument("--sizes", default=",".join(STUDIES), help=f"comma-separated: {', '.join(STUDIES)}")
     parser.add_argument("--repeats", type=int, default=3, help="runs of the quick study per mode (full: 1)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", default="benchmarks/scaling_dask.json")
