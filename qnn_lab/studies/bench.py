@@ -2,6 +2,7 @@
 
 B1 annealer throughput and energy: layered vs dwave-samplers SA at equal sweeps, ns per spin
    update, and the roofline: the same model's two matrix products per sweep as a plain matmul.
+   (One seed; benchmarks/energy.py compares the energies over many.)
 B2 time to 0.93 test accuracy on digits: contrastive (layered, sa) and backprop.
 B3 share of training wall time spent inside the annealer.
 B4 encoding time against dimod's own from-numpy construction (the floor).
@@ -116,6 +117,9 @@ def b1_throughput(quick):
             "speedup_array_path_1thread": t_sa / t_one,
             "sa_mean_energy": float(ss_sa.record.energy.mean()),
             "layered_mean_energy": float(ss_la.record.energy.mean()),
+            # reads are independent: the standard error of a mean is std / sqrt(reads) (more seeds: energy.py)
+            "sa_energy_sem": float(ss_sa.record.energy.std(ddof=1) / np.sqrt(reads)),
+            "layered_energy_sem": float(ss_la.record.energy.std(ddof=1) / np.sqrt(reads)),
             "gemm_floor_seconds": floor_per_sweep * sweeps,
             "array_path_over_gemm_floor": t_fast / (floor_per_sweep * sweeps),
             "array_path_over_gemm_floor_float64": t_fast / (floor64_per_sweep * sweeps),
