@@ -16,10 +16,8 @@ import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
 
 from qnn_lab import Network, load_dataset
-from qnn_lab.encoding import encode_neurons
-from qnn_lab.samplers import LayeredAnnealer
-from qnn_lab.samplers.layered import default_beta_range
-from qnn_lab.encoding import LayeredModel
+from qnn_lab.encoding import LayeredModel, encode_neurons
+from qnn_lab.samplers import LayeredAnnealer, default_beta_range
 
 
 def main(argv=None):
