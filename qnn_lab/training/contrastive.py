@@ -44,8 +44,10 @@ faster: over seeds 0-2 on digits (``python benchmarks/tune.py``, time to 0.93 te
 takes 5, 5, 7 at ten times the kernel's work per epoch; 10 x 2 takes 5 epochs. So the layered
 annealer runs 10 sweeps (it ran 100; reads and batch stay), which also keeps the table above:
 at 10 sweeps digits ends at 0.973, 0.962, 0.984 and every task of the stability table within
-0.02 of its best epoch (benchmarks/stability_table.json). SA stays at 20 sweeps, its fastest
-(5 and 10 sweeps need 3-6 epochs, and SA's time goes into each read more than each sweep).
+0.02 of its best epoch (benchmarks/stability_table.json). SA keeps 20 sweeps: its epoch costs
+3.0-3.9 CPU s at every setting measured (mostly dimod's per-variable work, not sweeps), and
+5 sweeps x 2 reads, the cheapest, takes no more epochs, so B2 trains SA so; as the trainer's
+default, 5 sweeps have not been checked for stability.
 Deeper networks keep 100 sweeps (``DEEP_SAMPLER_PARAMS``, not re-tuned).
 
 Deep networks: the heads stand for their classes (``head_states``). With more than one
@@ -82,8 +84,8 @@ from .phases import find_heads, free_phase, polish, rival_state
 
 __all__ = ["ContrastiveTrainer"]
 
-#: Sampler parameters of one-hidden-layer networks: each sampler's fastest setting to 0.93 on digits
-#: (``python benchmarks/tune.py``; see "Sweeps" in the module docstring).
+#: Sampler parameters of one-hidden-layer networks: layered's is its fastest setting to 0.93 on
+#: digits (``python benchmarks/tune.py``; see "Sweeps" in the module docstring).
 DEFAULT_SAMPLER_PARAMS = {"sa": {"num_sweeps": 20}, "layered": {"num_sweeps": 10}}
 #: Sampler parameters of deeper networks (two or more hidden layers; not re-tuned).
 DEEP_SAMPLER_PARAMS = {"sa": {"num_sweeps": 20}, "layered": {"num_sweeps": 100}}
