@@ -29,8 +29,8 @@ __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH"
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
 #: Diverging scale from orange (negative) through white to blue (positive), the same meaning everywhere.
 DIVERGING = [[0.0, ORANGE], [0.5, "#f7f7f7"], [1.0, BLUE]]
-#: Width of the figures in the deeper views: they fit the lab's narrowest place (a 1000 px window with
-#: JupyterLab's file browser open leaves about 560 px), so no tab scrolls sideways.
+#: Width of the figures in the deeper views until the page reports the tabs' width (then they fill it): the
+#: lab's narrowest place (a 1000 px window with JupyterLab's file browser open leaves about 560 px).
 TAB_WIDTH = 540
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 #: plotly's toolbar only while the pointer is over a plot, with one button (download as PNG) in the corner
