@@ -178,11 +178,14 @@ def test_no_horizontal_overflow_from_1000_px(browser, jupyter_server, width):
         for tab in ("Ising / QUBO model", "Sampler & schedule", "Energies", "Landscape", "QPU", "Lessons & glossary"):
             page.locator(".qnn-lab .lm-TabBar-tab, .qnn-lab .p-TabBar-tab").filter(has_text=tab).first.click()
             page.wait_for_timeout(1500)
+            if tab not in ("Sampler & schedule", "Lessons & glossary"):     # these draw no plotly figure
+                try:                                                        # the figures fill the tabs' width
+                    page.wait_for_function(f"() => {{ const [tabs, figures] = ({TAB_FIGURES})();"
+                                           " return Math.max(...figures) >= tabs - 60; }", timeout=20_000)
+                except Exception:
+                    raise AssertionError((tab, page.evaluate(TAB_FIGURES))) from None
             overflow = page.evaluate(OVERFLOW)
             assert overflow["count"] == 0 and not overflow["scrolled"], (tab, overflow)
-            tabs, figures = page.evaluate(TAB_FIGURES)
-            if tab not in ("Sampler & schedule", "Lessons & glossary"):     # these draw no plotly figure
-                assert max(figures) >= tabs - 60, (tab, tabs, figures)      # the figures fill the tabs' width
         page.screenshot(path=str(ARTIFACTS / f"overflow_{width}.png"), full_page=True)
     finally:
         context.close()
