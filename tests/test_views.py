@@ -90,7 +90,7 @@ def test_the_network_view_on_its_own_is_as_high_as_its_drawing_and_its_colour_ba
     d, layout = view.drawing, view.fig.layout
     units = (d["x_range"][1] - d["x_range"][0], d["y_range"][1] - d["y_range"][0])
     drawn = (layout.width - 8) * units[1] / units[0]             # px high at equal scales
-    assert layout.height <= 380 and layout.height - 38 - drawn < 2 or layout.height == 380, (layout.height, drawn)
+    assert layout.height <= 380 and layout.height - 54 - drawn < 2 or layout.height == 380, (layout.height, drawn)
     bar = view.fig.data[-5].marker.colorbar
     title_px = 0.6 * bar.title.font.size * len(bar.title.text)   # about 0.6 em per character
     assert bar.x - title_px / 2 / layout.width >= 0 and bar.x + title_px / 2 / layout.width <= 1, title_px

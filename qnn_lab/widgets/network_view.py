@@ -41,7 +41,7 @@ BOX = (380, 330)      # the drawing's nominal size in px: neurons per column are
 COLORBAR_TITLES = {"plane": "neuron's field over the plane (its spin is the sign)",
                    "image": "receptive field: weight from each input pixel", "plain": "neuron's field at the sample"}
 WIDTHS = (0.4, 0.9, 1.8, 3.2)
-MARGIN = {"l": 4, "r": 4, "t": 4, "b": 34}     # px around the drawing; the colour bar sits in the bottom one
+MARGIN = {"l": 4, "r": 4, "t": 4, "b": 50}     # px around the drawing; the colour bar (about 44 px) sits in the bottom one
 MIN_HEIGHT = 120
 PNG_LEVELS = 64   # colours of a neuron picture (a palette PNG, at most 255)
 OPACITIES = (0.15, 0.35, 0.6, 0.9)
@@ -227,7 +227,7 @@ class NetworkView(FigureBox, w.VBox):
         self.state = state
         self.boundary = boundary
         self.height, self.fixed_height = height, fixed_height
-        self.box = (width, height - 38)          # the drawing's room in px: the figure less its colour bar
+        self.box = (width, height - MARGIN["t"] - MARGIN["b"])      # the drawing's room in px
         self.caption = w.HTML()
         self.fig = figure(height=height, width=width, meta="network", showlegend=False, hovermode="closest",
                           dragmode=False,
@@ -249,7 +249,7 @@ class NetworkView(FigureBox, w.VBox):
                        marker={"size": 12, "colorscale": NEURON_SCALE, "cmin": -1, "cmax": 1,
                                "line": {"width": 1, "color": "#555"}, "showscale": True,
                                "colorbar": {"orientation": "h", "len": 0.6, "thickness": 8, "x": 0.5,
-                                            "y": -0.02, "yanchor": "top", "tickvals": [-1, 0, 1],
+                                            "y": -0.02, "yanchor": "top", "ypad": 4, "tickvals": [-1, 0, 1],
                                             "ticktext": ["-", "0", "+"],
                                             "title": {"text": "neuron's field (its spin is the sign)",
                                                       "side": "top", "font": {"size": 11}}}}),

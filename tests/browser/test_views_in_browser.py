@@ -89,6 +89,8 @@ def test_read_stepper_moves_the_highlighted_spins(small_page, jupyter_server):
         " e.getBoundingClientRect(); return [b.left, b.right]; };"
         " return [r(gd.querySelector('.colorbar .cbtitle text')), r(gd)]; }")
     assert figure[0] <= title[0] and title[1] <= figure[1], (title, figure)
+    margins = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout._size")
+    assert margins["b"] <= 50 and margins["t"] <= 4, margins       # the colour bar fits its margin: nothing pushed
     text = page.locator("text=/read 1 of 6400/").first.inner_text()
     seconds = page.locator("button[title='the highest read']").evaluate(
         "async (button, probe) => { const spins = eval(probe); const before = spins().key;"
