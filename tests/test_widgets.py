@@ -756,3 +756,14 @@ def test_the_first_screen_builds_only_the_figures_it_shows(lab):
     sample = lab.training.output.digit
     assert sample in lab.training.output.sample_box.children
     assert sample._widget_data[0]["z"] is not None and "sample" in sample._widget_layout["title"]["text"]
+
+
+def test_refused_values_read_the_same_beside_every_control():
+    """Beside Sample a refused schedule read "ScheduleError: ...", beside the field without the prefix; lessons
+    said "LessonError: ...". A refused value is now in its own words everywhere; an unexpected error names its type."""
+    from qnn_lab.samplers.schedules import ScheduleError
+    from qnn_lab.widgets.common import error_text
+    from qnn_lab.widgets.lessons import LessonError
+    assert error_text(ScheduleError("'anneal_schedule' should end at s = 1")) == "'anneal_schedule' should end at s = 1"
+    assert error_text(LessonError("a run is in progress")) == "a run is in progress"
+    assert error_text(RuntimeError("boom")) == "RuntimeError: boom"

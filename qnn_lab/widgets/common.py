@@ -22,7 +22,7 @@ from plotly.basewidget import BaseFigureWidget
 from .words import explain
 
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "BackgroundJob",
-           "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below",
+           "ErrorNote", "FigureBox", "error_text", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below",
            "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
@@ -88,6 +88,12 @@ class ErrorNote(w.HTML):
         return html.unescape(re.sub("<[^>]+>", "", self.value))
 
 
+def error_text(exc):
+    """What the lab shows for ``exc``: a refused value (ValueError) in its own words; anything else with
+    its type's name first, so an unexpected error says what it is."""
+    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+
+
 def shows_errors(state, note=None):
     """Decorator: an exception in a callback goes to ``note`` (beside its cause) or else to
     ``state.message``; a success clears ``note``. The lab keeps working either way."""
@@ -97,7 +103,7 @@ def shows_errors(state, note=None):
             try:
                 result = fn(*args, **kwargs)
             except Exception as exc:       # shown to the user, never swallowed
-                text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+                text = error_text(exc)
                 state.last_traceback = traceback.format_exc()
                 if note is None:
                     state.message = text

@@ -17,6 +17,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..exceptions import QnnLabError
+from .common import error_text
 from .state import SETTINGS, TABS, LabState
 
 __all__ = ["LESSON_KEYS", "STEP_KEYS", "Lesson", "LessonError", "LessonPlayer", "Step", "check_lesson",
@@ -291,7 +292,7 @@ class LessonPlayer(w.VBox):
         try:
             fn(*args)
         except Exception as exc:          # shown to the student, never swallowed
-            self.status.value = f"<span style='color:#c00'>{html.escape(f'{type(exc).__name__}: {exc}')}</span>"
+            self.status.value = f"<span style='color:#c00'>{html.escape(error_text(exc))}</span>"
         else:
             self.status.value = ""
 

@@ -20,7 +20,7 @@ import numpy as np
 import traitlets as tl
 
 from ..data.csv import read_csv
-from .common import ErrorNote, shows_errors
+from .common import ErrorNote, error_text, shows_errors
 
 __all__ = ["Browser", "TransferPanel", "history_csv", "reads_csv"]
 
@@ -305,7 +305,7 @@ class TransferPanel(w.VBox):
                 return
             self.add_point(points.xs[0], points.ys[0], self.point_class.value)
         except Exception as exc:              # a click has no caller: show it beside the controls
-            self.points_note.show(f"{type(exc).__name__}: {exc}")
+            self.points_note.show(error_text(exc))
         else:
             self.points_note.show("")
 
