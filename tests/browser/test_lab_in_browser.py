@@ -1,6 +1,7 @@
 """What a person sees: lab.ipynb run in JupyterLab in chromium (screenshots in artifacts/browser)."""
 import itertools
 import json
+import os
 import time
 
 import pytest
@@ -122,7 +123,7 @@ def test_qubo_view_redraw_time_for_a_200_spin_model(page, jupyter_server):
     times.sort()
     median = {name: sorted(ts)[len(ts) // 2] for name, ts in drawn.items()}     # when each figure was redrawn
     record({"qubo_redraw_s_median": times[len(times) // 2], "qubo_redraw_s_all": times, "spins": 200,
-            "qubo_redraw_figures_drawn_at_s": median})
+            "qubo_redraw_figures_drawn_at_s": median, "qubo_redraw_load_average_1min": os.getloadavg()[0]})
 
 
 def test_voila_app_mode_runs_the_lab(page, jupyter_server):
