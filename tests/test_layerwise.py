@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import qnn_lab as ql
 from qnn_lab.encoding import window_model
+from qnn_lab.encoding.labels import locate
 from qnn_lab.training.layerwise import window_phase, window_positions
 
 
@@ -238,3 +239,24 @@ def test_windows_stop_updating_once_the_rival_is_outside_the_margin(one_torch_th
                                  probe_size=0, keep_best=False, random_state=0).fit(ds.X_train, ds.y_train)
         heads[rule] = tr.history_[-1]["heads_per_sample"]
     assert heads["margin"] < 0.05 and heads["class"] > 0.6, heads
+
+
+def test_a_reverse_schedule_starts_each_window_from_the_clamped_state():
+    """A reverse anneal needs a start: each window starts from its spins of the sample's clamped state (the
+    right answer), as the contrastive trainer does; it used to raise 'needs an initial state'."""
+    ds = ql.load_dataset("xor", n_samples=40, random_state=0)
+    net = ql.Network([2, 4, 4, 2], output_replicas=1, random_state=0)
+    reverse = {"anneal_schedule": ql.AnnealSchedule.preset("reverse").to_list(), "num_sweeps": 20, "seed": 0}
+    tr = ql.LayerwiseTrainer(net, sampler="sqa", sampler_params=reverse, window=1, epochs=1, batch_size=10,
+                             num_reads=2, random_state=0).fit(ds.X_train, ds.y_train)
+    assert tr.history_[-1]["epoch"] == 1
+    X, y = ds.X_train[:3], ds.y_train[:3]
+    outside, clamped = ql.training.phases.rival_state(net, X, y), net.clamped_state(X, y)
+    sampler = ql.get_sampler("sqa", **reverse)
+    starts, sample = [], sampler.sample
+    sampler.sample = lambda bqm, **params: starts.append(params["initial_state"]) or sample(bqm, **params)
+    for k, window in enumerate(window_positions(3, 1)):
+        window_phase(net, X, window, outside, sampler, 2, seed=0, y=y)
+        assert {locate(label, 3)[1] for label in starts[k]} == {window[0]}
+        assert all(v == clamped[layer][p, unit] for label, v in starts[k].items()
+                   for p, layer, unit in [locate(label, 3)])

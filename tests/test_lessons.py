@@ -381,3 +381,20 @@ def test_the_player_offers_the_first_lesson_with_its_summary():
     """The lesson chooser showed no lesson and "no lessons found" until one was picked."""
     player = LessonPlayer(LabState())
     assert player.choose.value == list_lessons()[0] and "no lessons found" not in player.summary.value
+
+
+def test_a_step_that_fails_halfway_leaves_the_lab_as_it_was():
+    lesson = load_lesson("03_anneal_speed")
+    settings = {k: v for k, v in step_settings(lesson, 0).items() if k not in ("sampler", "sampler_params",
+                                                                                 "sample_reads")}
+    state = LabState(**settings)
+    before = state.to_dict()
+
+    def fail(change):                  # e.g. a view that raises on the new value, after the sampler changed
+        raise RuntimeError("boom")
+    state.observe(fail, names="sample_reads")
+    with pytest.raises(RuntimeError, match="boom"):
+        apply_step(state, lesson, 0)
+    state.unobserve(fail, names="sample_reads")
+    assert state.to_dict() == before
+    assert apply_step(state, lesson, 0) == ["sampler", "sampler_params", "sample_reads"]

@@ -81,6 +81,22 @@ def test_neurons_are_drawn_large_enough_to_read(dataset, hidden, at_least):
     assert network_drawing(s.network, s.data)["boundary"] is not None or dataset == "digits"  # alone: with it
 
 
+@pytest.mark.parametrize("dataset, hidden", [("circles", [16]), ("xor", [8, 8]), ("digits", [32])])
+def test_the_network_view_on_its_own_is_as_high_as_its_drawing_and_its_colour_bar_title_fits(dataset, hidden):
+    """Alone in a narrow notebook it drew the network small in a tall empty figure, and the colour bar's title
+    ran off the figure's left edge."""
+    s = LabState(dataset=dataset, hidden=hidden, replicas=2)
+    view = NetworkView(s)
+    d, layout = view.drawing, view.fig.layout
+    units = (d["x_range"][1] - d["x_range"][0], d["y_range"][1] - d["y_range"][0])
+    drawn = (layout.width - 8) * units[1] / units[0]             # px high at equal scales
+    assert layout.height <= 380 and layout.height - 54 - drawn < 2 or layout.height == 380, (layout.height, drawn)
+    bar = view.fig.data[-5].marker.colorbar
+    title_px = 0.6 * bar.title.font.size * len(bar.title.text)   # about 0.6 em per character
+    assert bar.x - title_px / 2 / layout.width >= 0 and bar.x + title_px / 2 / layout.width <= 1, title_px
+    assert NetworkView(s, fixed_height=True).fig.layout.height == 380
+
+
 def test_network_view_redraws_on_a_new_network_and_hover_shows_the_values(state):
     view = NetworkView(state)
     values = view.fig.data[8]

@@ -702,10 +702,9 @@ def test_opening_the_landscape_tab_while_a_typed_schedule_is_refused_raises_noth
 
 
 def test_the_default_lab_shows_heads_at_first_and_one_play_cuts_them_all():
-    """The lab notebook's lab: the Energies tab's probe set shows a spread of states with many heads
-    (wrong class below the right answer) before training; after one Play (20 epochs) none is left."""
-    lab = Lab(dataset="circles", hidden=[32], replicas=2, trainer_params={"learning_rate": 0.1},
-              sampler_params={"seed": 5})
+    """Lab() as it comes (the lab notebook's lab): the Energies tab's probe set shows a spread of states with
+    many heads (wrong class below the right answer) before training; after one Play (20 epochs) none is left."""
+    lab = Lab()
     hist = lab.histogram
     hist.run(block=True)
     heads = (~hist.right) & (hist.gaps < 0)
@@ -722,8 +721,11 @@ def test_the_lab_notebook_builds_that_lab():
     from pathlib import Path
     source = json.loads((Path(__file__).parent.parent / "notebooks" / "lab.ipynb").read_text())
     code = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
-    assert ('dataset="circles", hidden=[32], replicas=2,' in code
-            and 'trainer_params={"learning_rate": 0.1})' in code)
+    assert 'lab = ql.Lab.from_link(os.environ.get("QUERY_STRING", ""))' in code      # Lab()'s defaults
+    state = Lab().state
+    assert (state.dataset, state.hidden, state.replicas, state.trainer_params["learning_rate"]) == \
+        ("circles", [32], 2, 0.1)
+    assert ql.ContrastiveTrainer(ql.Network([2, 2])).learning_rate == 0.02          # the library keeps its own
 
 
 def test_a_new_schedule_replaces_a_drawn_one_in_the_preset_box(lab):
@@ -754,3 +756,14 @@ def test_the_first_screen_builds_only_the_figures_it_shows(lab):
     sample = lab.training.output.digit
     assert sample in lab.training.output.sample_box.children
     assert sample._widget_data[0]["z"] is not None and "sample" in sample._widget_layout["title"]["text"]
+
+
+def test_refused_values_read_the_same_beside_every_control():
+    """Beside Sample a refused schedule read "ScheduleError: ...", beside the field without the prefix; lessons
+    said "LessonError: ...". A refused value is now in its own words everywhere; an unexpected error names its type."""
+    from qnn_lab.samplers.schedules import ScheduleError
+    from qnn_lab.widgets.common import error_text
+    from qnn_lab.widgets.lessons import LessonError
+    assert error_text(ScheduleError("'anneal_schedule' should end at s = 1")) == "'anneal_schedule' should end at s = 1"
+    assert error_text(LessonError("a run is in progress")) == "a run is in progress"
+    assert error_text(RuntimeError("boom")) == "RuntimeError: boom"

@@ -34,6 +34,7 @@ from ..encoding import encode_window, window_model
 from ..exceptions import check_int
 from ..parameters import MAX_SEED
 from ..samplers import ConfiguredSampler, LayeredAnnealer
+from ..samplers.schedules import AnnealSchedule
 from .contrastive import ContrastiveTrainer
 from .phases import find_heads, rival_state, sampler_call_params
 
@@ -45,11 +46,12 @@ def window_positions(n_layers, window):
     return [(start, start + window) for start in range(n_layers - window, -1, -1)]
 
 
-def window_phase(network, X, window, outside, sampler, num_reads, seed=None, extra_params=None):
+def window_phase(network, X, window, outside, sampler, num_reads, seed=None, extra_params=None, y=None):
     """Anneal the window's spins with the outside fixed, one sampler call; window spins (R, P, n_l).
 
     The layered annealer takes the array fast path; other samplers get the window's BQM
-    (``encode_window``; see ``sampler_call_params``).
+    (``encode_window``; see ``sampler_call_params``). A reverse anneal schedule starts from the
+    window's spins of each sample's right answer, the clamped state of labels ``y`` (as ``free_phase``).
     """
     child = sampler.child if isinstance(sampler, ConfiguredSampler) else sampler
     if isinstance(child, LayeredAnnealer):
@@ -58,6 +60,13 @@ def window_phase(network, X, window, outside, sampler, num_reads, seed=None, ext
         return [s.astype(float) for s in child.sample_model(model, **params)]
     enc = encode_window(network, X, window, outside)
     params = sampler_call_params(sampler, num_reads, seed, extra_params, enc.model)
+    schedule = {**getattr(sampler, "defaults", {}), **params}.get("anneal_schedule")
+    if schedule is not None and AnnealSchedule(schedule).kind == "reverse" and "initial_state" not in params:
+        if y is None:
+            raise ValueError("a reverse 'anneal_schedule' starts from the right answers: the labels 'y' are needed")
+        clamped = network.clamped_state(X, y)[window[0]:window[1]]
+        spins = np.concatenate([np.asarray(s).reshape(len(X), -1) for s in clamped], axis=-1)
+        params["initial_state"] = dict(zip(enc.labels, spins.ravel().astype(int).tolist()))
     arr = enc.sample_array(sampler.sample(enc.bqm, **params))
     arr = arr.reshape(len(arr), len(X), enc.spins_per_sample)
     return [arr[..., a:b] for a, b in zip(enc.offsets[:-1], enc.offsets[1:])]
@@ -129,7 +138,7 @@ class LayerwiseTrainer(ContrastiveTrainer):
 
         t0 = time.perf_counter()
         window_reads = window_phase(net, X, window, outside, self.sampler_, self.num_reads,
-                                    int(self._rng.integers(MAX_SEED)), self._extra_params)
+                                    int(self._rng.integers(MAX_SEED)), self._extra_params, y=y)
         sampler_seconds = time.perf_counter() - t0
         self._count_sampler_call(len(X))
         R = len(window_reads[0])

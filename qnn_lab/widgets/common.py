@@ -22,15 +22,15 @@ from plotly.basewidget import BaseFigureWidget
 from .words import explain
 
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "BackgroundJob",
-           "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below",
+           "ErrorNote", "FigureBox", "error_text", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below",
            "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
 #: Diverging scale from orange (negative) through white to blue (positive), the same meaning everywhere.
 DIVERGING = [[0.0, ORANGE], [0.5, "#f7f7f7"], [1.0, BLUE]]
-#: Width of the figures in the deeper views: they fit the lab's narrowest place (a 1000 px window with
-#: JupyterLab's file browser open leaves about 560 px), so no tab scrolls sideways.
+#: Width of the figures in the deeper views until the page reports the tabs' width (then they fill it): the
+#: lab's narrowest place (a 1000 px window with JupyterLab's file browser open leaves about 560 px).
 TAB_WIDTH = 540
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
 #: plotly's toolbar only while the pointer is over a plot, with one button (download as PNG) in the corner
@@ -88,6 +88,12 @@ class ErrorNote(w.HTML):
         return html.unescape(re.sub("<[^>]+>", "", self.value))
 
 
+def error_text(exc):
+    """What the lab shows for ``exc``: a refused value (ValueError) in its own words; anything else with
+    its type's name first, so an unexpected error says what it is."""
+    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+
+
 def shows_errors(state, note=None):
     """Decorator: an exception in a callback goes to ``note`` (beside its cause) or else to
     ``state.message``; a success clears ``note``. The lab keeps working either way."""
@@ -97,7 +103,7 @@ def shows_errors(state, note=None):
             try:
                 result = fn(*args, **kwargs)
             except Exception as exc:       # shown to the user, never swallowed
-                text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+                text = error_text(exc)
                 state.last_traceback = traceback.format_exc()
                 if note is None:
                     state.message = text

@@ -19,7 +19,7 @@ from ..encoding import NeuronEncoding
 from ..encoding.labels import locate, variable_name
 from ..exceptions import check_int
 from ..samplers.embedding import TOPOLOGIES
-from .common import BackgroundJob, ErrorNote, bind, figure, shows_errors
+from .common import BackgroundJob, ErrorNote, bind, error_text, figure, shows_errors
 from .reads import Reads
 
 __all__ = ["EmbeddingView", "embedding_plot_data", "label_colors", "qpu_layout", "variable_name",
@@ -342,7 +342,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
                 job()
                 self.note.show("")
             except Exception as exc:       # shown beside the buttons
-                self.note.show(f"{type(exc).__name__}: {exc}")
+                self.note.show(error_text(exc))
                 self.status.value = ""
             finally:
                 self.embed_button.disabled = False

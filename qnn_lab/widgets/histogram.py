@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from ..encoding import NeuronEncoding, encode_neurons
 from ..samplers import sample_in_chunks
 from ..samplers.schedules import AnnealSchedule
-from .common import BackgroundJob, ErrorNote, FigureBox, Throttle, bind, figure, shows_errors
+from .common import BackgroundJob, ErrorNote, FigureBox, Throttle, bind, error_text, figure, shows_errors
 from .landscape_view import landscape_series
 from .reads import Reads
 from .training_view import PROBE_SIZE
@@ -193,7 +193,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             self.status.value = self._summary(done, num_reads, result.info["stopped"])
             self.note.show("")
         except Exception as exc:           # shown beside the buttons
-            self.note.show(f"{type(exc).__name__}: {exc}")
+            self.note.show(error_text(exc))
         finally:
             self.state.running = False
             self.run_button.disabled, self.stop_button.disabled = False, True

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
-import plotly.graph_objects as go
 from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
@@ -31,6 +30,7 @@ from .words import Glossary, explain, help_note
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "Lab"]
 
 STATE_FORMAT = "qnn_lab.state"
+TAB_MARGIN = 24          # px between the tabs' width and their figures' (the tab's padding and border)
 
 
 #: The deeper views under the first screen, in tab order (``LabState.tab`` names them).
@@ -61,11 +61,8 @@ class Lab(w.VBox):
         self.state = state = LabState(**settings)
         state.last_traceback = ""
         self.builder = NetworkBuilder(state)
-        self.network = NetworkView(state, height=400, width=360, boundary=False)   # the output beside it draws
-        # the boundary; the page reports the network column's width (Browser.network_width) and it fits that
-        for trace in self.network.fig.data:            # the colour bar's title within the column
-            if isinstance(trace, go.Heatmap) and trace.showscale:
-                trace.colorbar.x, trace.colorbar.len = 0.5, 0.6
+        self.network = NetworkView(state, height=400, width=360, boundary=False, fixed_height=True)   # the
+        # output beside it draws the boundary; the page reports the network column's width and it fits that
         self.training = TrainingView(state)
         self.mode = w.ToggleButtons(options=[("simple", "simple"), ("expert", "expert")],
                                     tooltips=[explain("setting", "mode")] * 2,
@@ -96,14 +93,17 @@ class Lab(w.VBox):
                       layout={"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"})
         core.add_class("qnn-core")
         self._panels = {}
+        self._wide = []                  # the built tabs' figures that take the tabs' width
         self.lesson_bar = w.VBox().add_class("qnn-lesson-bar")    # a running lesson's step, above whichever tab
         self.tabs = w.Tab(children=[w.VBox() for _ in TAB_TITLES], titles=list(TAB_TITLES.values()),
                           selected_index=None)
+        self.tabs.add_class("qnn-tabs")
         self.tabs.observe(shows_errors(state)(self._on_tab), "selected_index")   # a panel that fails says so
         state.observe(self._show_tab, names="tab")
         self.browser = Browser()                      # the page side of downloads and of the Share link
         self.browser.observe(lambda ch: use_page_address(ch["new"]), "href")     # the inspector on a hub
         self.browser.observe(lambda change: self.network.fit(change["new"]), "network_width")
+        self.browser.observe(lambda _: self._fit_tabs(), "tabs_width")
         self.extras = w.Accordion(children=[w.VBox(), w.VBox()], titles=list(EXTRA_TITLES.values()),
                                   selected_index=None)
         self.extras.observe(lambda ch: ch["new"] is not None and self._extra(list(EXTRA_TITLES)[ch["new"]]),
@@ -133,8 +133,9 @@ class Lab(w.VBox):
                      "lessons": lambda: w.VBox([LessonPlayer(state), _heading("Glossary", "glossary"), Glossary()])}
             widget = build[name]()
             for fig in _figures(widget):
-                if fig.layout.width is None or fig.layout.width > TAB_WIDTH:   # drawn while hidden, plotly
-                    fig.layout.width = TAB_WIDTH                              # would take 700 px
+                if fig.layout.width is None or fig.layout.width >= TAB_WIDTH:   # a tab-wide figure (plotly would
+                    self._wide.append(fig)                                       # take 700 px, drawn while hidden)
+                    fig.layout.width = self._tab_figure_width()
                 _sync(fig)
             self._panels[name] = widget
             if name == "lessons":        # the step's text and buttons stay in view when a step opens another tab
@@ -144,6 +145,17 @@ class Lab(w.VBox):
             box = self.tabs.children[list(TAB_TITLES).index(name)]
             box.children = [w.HTML(f"<div class='qnn-note'>{explain('panel', name)}</div>"), widget]
         return self._panels[name]
+
+    def _tab_figure_width(self):
+        """The tabs' figures fill the width the page gives the tabs (TAB_WIDTH until it says)."""
+        width = self.browser.tabs_width - TAB_MARGIN
+        return width if width >= 300 else TAB_WIDTH
+
+    def _fit_tabs(self):
+        width = self._tab_figure_width()
+        for fig in self._wide:
+            if fig.layout.width != width:
+                fig.layout.width = width
 
     def _energies(self):
         histogram = EnergyHistogram(state=self.state, history=lambda: self.training.history)

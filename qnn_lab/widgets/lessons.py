@@ -17,6 +17,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..exceptions import QnnLabError
+from .common import error_text
 from .state import SETTINGS, TABS, LabState
 
 __all__ = ["LESSON_KEYS", "STEP_KEYS", "Lesson", "LessonError", "LessonPlayer", "Step", "check_lesson",
@@ -215,12 +216,22 @@ def apply_step(state, lesson, k):
     current = state.to_dict()
     wanted = step_settings(lesson, k)
     changed = [name for name in SETTINGS if name in wanted and target[name] != current[name]]
-    if any(name in REBUILDING for name in changed):
-        state.apply({"version": target["version"], **{name: target[name] for name in SETTINGS if name in wanted}})
-    else:
-        for name in changed:
-            setattr(state, name, target[name])
+    try:
+        _set(state, target, changed)
+    except Exception:                  # a step that fails halfway leaves the lab as it was, not half set up
+        _set(state, current, changed)
+        raise
     return changed
+
+
+def _set(state, settings, names):
+    """Set ``names`` of ``state`` to their values in ``settings`` (a ``to_dict()``); rebuilds the data and
+    network once when any of them needs it."""
+    if any(name in REBUILDING for name in names):
+        state.apply({"version": settings["version"], **{name: settings[name] for name in names}})
+    else:
+        for name in names:
+            setattr(state, name, settings[name])
 
 
 def _paragraphs(text):
@@ -291,7 +302,7 @@ class LessonPlayer(w.VBox):
         try:
             fn(*args)
         except Exception as exc:          # shown to the student, never swallowed
-            self.status.value = f"<span style='color:#c00'>{html.escape(f'{type(exc).__name__}: {exc}')}</span>"
+            self.status.value = f"<span style='color:#c00'>{html.escape(error_text(exc))}</span>"
         else:
             self.status.value = ""
 

@@ -7,8 +7,15 @@ input, through the layers below) and the input is the current sample's image. Li
 drawn by weight (width and opacity by |w|, blue for w > 0, vermillion for w < 0); wide
 layers keep each neuron's strongest links. A chosen read (``LabState.selected_read``) puts
 its spins on the neurons as up / down triangles. One figure, one batched update per redraw.
+
+The neuron pictures travel as one small PNG image per layer (layout images, coloured in the kernel
+with the fixed scale -1..1): a few KB where heatmaps of numbers took ~0.6 MB for 200 neurons.
 """
 from __future__ import annotations
+
+import base64
+import struct
+import zlib
 
 import ipywidgets as w
 import numpy as np
@@ -31,10 +38,12 @@ MIN_ROWS = 4
 LINK_BUDGET = 160     # links drawn between two layers at most: each neuron's strongest ones
 GAP = 2.5             # horizontal room for links between layer blocks (in neuron cells)
 BOX = (380, 330)      # the drawing's nominal size in px: neurons per column are chosen to make cells large
-MAX_LAYERS_DRAWN = 7  # input, up to 4 hidden layers, output, and the boundary: one heatmap trace each
 COLORBAR_TITLES = {"plane": "neuron's field over the plane (its spin is the sign)",
                    "image": "receptive field: weight from each input pixel", "plain": "neuron's field at the sample"}
 WIDTHS = (0.4, 0.9, 1.8, 3.2)
+MARGIN = {"l": 4, "r": 4, "t": 4, "b": 50}     # px around the drawing; the colour bar (about 44 px) sits in the bottom one
+MIN_HEIGHT = 120
+PNG_LEVELS = 64   # colours of a neuron picture (a palette PNG, at most 255)
 OPACITIES = (0.15, 0.35, 0.6, 0.9)
 
 
@@ -61,7 +70,7 @@ def _block(n, rows_max, x0):
 
 
 def _mosaic(pictures, rows, cols):
-    """Pictures (n, k, k) (row 0 on top) tiled column-major with 1/8-picture NaN margins; bottom row first."""
+    """Pictures (n, k, k) (row 0 on top) tiled column-major with 1/8-picture NaN margins, top row first."""
     n, k = pictures.shape[:2]
     pad = max(1, k // 8)
     pitch = k + 2 * pad
@@ -69,7 +78,32 @@ def _mosaic(pictures, rows, cols):
     for j in range(n):
         r, c = j % rows, j // rows
         z[r * pitch + pad:r * pitch + pad + k, c * pitch + pad:c * pitch + pad + k] = pictures[j]
-    return np.round(z[::-1], 3), pitch             # 3 decimals: finer than a colour scale shows, a third of the bytes
+    return z, pitch
+
+
+def _rgb(hex_colour):
+    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], float)
+
+
+def png_picture(z, scale=NEURON_SCALE, levels=PNG_LEVELS):
+    """A PNG data URL of ``z`` (rows top-down, values in [-1, 1]) in ``levels`` colours of ``scale``
+    (an 8-bit palette, 32 steps per sign: finer than a 16 px cell shows); NaN transparent."""
+    stops = np.array([2 * s - 1 for s, _ in scale])
+    colours = np.array([_rgb(c) for _, c in scale])
+    palette = np.round(np.column_stack([np.interp(np.linspace(-1, 1, levels), stops, colours[:, c])
+                                        for c in range(3)])).astype(np.uint8)
+    index = np.round((np.clip(np.nan_to_num(z), -1, 1) + 1) / 2 * (levels - 1)).astype(np.uint8) + 1
+    index[np.isnan(z)] = 0                                 # palette entry 0: transparent
+    h, w_ = z.shape
+    rows = np.diff(index, axis=1, prepend=np.uint8(0))     # PNG filter 1 (Sub): smooth rows compress well
+    raw = np.column_stack([np.ones(h, np.uint8), rows]).tobytes()
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w_, h, 8, 3, 0, 0, 0))
+           + chunk(b"PLTE", bytes(3) + palette.tobytes()) + chunk(b"tRNS", b"\x00")
+           + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def _links(W, src, dst, budget=LINK_BUDGET):
@@ -186,16 +220,18 @@ def network_drawing(network, data, sample_index=0, box=BOX, boundary=True):
 class NetworkView(FigureBox, w.VBox):
     """The lab's network drawing; redraws on a new network, data, sample or chosen read."""
 
-    def __init__(self, state, height=380, width=BOX[0], boundary=True):
+    def __init__(self, state, height=380, width=BOX[0], boundary=True, fixed_height=False):
         """``boundary``: also draw the decision boundary (the lab leaves it to its output panel beside the
-        network, so the neurons get the room); ``fit`` changes the width."""
+        network, so the neurons get the room); ``fit`` changes the width. The figure is at most ``height``
+        px high, and only as high as the drawing needs unless ``fixed_height`` (the lab's column keeps it)."""
         self.state = state
         self.boundary = boundary
-        self.box = (width, height - 38)          # the drawing's room in px: the figure less its colour bar
+        self.height, self.fixed_height = height, fixed_height
+        self.box = (width, height - MARGIN["t"] - MARGIN["b"])      # the drawing's room in px
         self.caption = w.HTML()
         self.fig = figure(height=height, width=width, meta="network", showlegend=False, hovermode="closest",
                           dragmode=False,
-                          margin={"l": 4, "r": 4, "t": 4, "b": 34},
+                          margin=MARGIN,
                           xaxis={"visible": False, "fixedrange": True},
                           yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x"})
         traces = []
@@ -205,18 +241,18 @@ class NetworkView(FigureBox, w.VBox):
                                          opacity=opacity, name=f"w {'>' if sign > 0 else '<'} 0"))
         traces.append(go.Scatter(mode="markers", marker={"size": 7, "color": "rgba(0,0,0,0)"}, hoverinfo="text",
                                  name="link values"))
-        for k in range(MAX_LAYERS_DRAWN):
+        for name in ("sample image", "boundary"):     # small heatmaps; the neuron pictures are layout images
             traces.append(go.Heatmap(colorscale=NEURON_SCALE, zmin=-1, zmax=1, hoverinfo="skip", hoverongaps=False,
-                                     showscale=k == 1, name=f"pictures {k}",
-                                     colorbar={"orientation": "h", "len": 0.4, "thickness": 8, "x": 0.22,
-                                               "y": -0.02, "yanchor": "top", "tickvals": [-1, 0, 1],
-                                               "ticktext": ["-", "0", "+"],
-                                               "title": {"text": "neuron's field (its spin is the sign)",
-                                                         "side": "top", "font": {"size": 11}}}))
+                                     showscale=False, name=name))
         traces += [
             go.Scatter(mode="markers", name="neurons", hoverinfo="text",
                        marker={"size": 12, "colorscale": NEURON_SCALE, "cmin": -1, "cmax": 1,
-                               "line": {"width": 1, "color": "#555"}}),
+                               "line": {"width": 1, "color": "#555"}, "showscale": True,
+                               "colorbar": {"orientation": "h", "len": 0.6, "thickness": 8, "x": 0.5,
+                                            "y": -0.02, "yanchor": "top", "ypad": 4, "tickvals": [-1, 0, 1],
+                                            "ticktext": ["-", "0", "+"],
+                                            "title": {"text": "neuron's field (its spin is the sign)",
+                                                      "side": "top", "font": {"size": 11}}}}),
             go.Scatter(mode="markers", name="data", hoverinfo="skip",
                        marker={"size": 4, "line": {"width": 0.5, "color": "#fff"}}),
             go.Scatter(mode="markers", name="spin up", hoverinfo="skip",
@@ -240,7 +276,7 @@ class NetworkView(FigureBox, w.VBox):
     def _traces(self):
         d = self.fig.data
         n_link = 2 * len(WIDTHS)
-        return {"links": d[:n_link], "link_values": d[n_link], "pictures": d[n_link + 1:n_link + 1 + MAX_LAYERS_DRAWN],
+        return {"links": d[:n_link], "link_values": d[n_link], "image": d[n_link + 1], "boundary": d[n_link + 2],
                 "neurons": d[-5], "data": d[-4], "up": d[-3], "down": d[-2], "chosen": d[-1]}
 
     def _sample_index(self):
@@ -264,16 +300,24 @@ class NetworkView(FigureBox, w.VBox):
         t = self._traces
         with self.fig.batch_update():
             self._draw_links(d, t)
-            for k, trace in enumerate(t["pictures"]):
-                self._draw_pictures(trace, d, k)
+            self._draw_pictures(d, t)
             self._draw_neurons(d, t)
             self._draw_data(d, t)
             self.fig.layout.width = self.box[0]
+            self.fig.layout.height = self._height(d)
             self.fig.layout.xaxis.range = d["x_range"]
             self.fig.layout.yaxis.range = d["y_range"]
-            t["pictures"][1].colorbar.title.text = COLORBAR_TITLES[d["kind"]]
+            t["neurons"].marker.colorbar.title.text = COLORBAR_TITLES[d["kind"]]
             self._draw_spins(t)
         self.caption.value = self._caption(d)
+
+    def _height(self, d):
+        """The figure's height: the drawing's at this width (equal x and y scales) and the colour bar."""
+        if self.fixed_height:
+            return self.height
+        (x0, x1), (y0, y1) = d["x_range"], d["y_range"]
+        drawn = (self.box[0] - MARGIN["l"] - MARGIN["r"]) * (y1 - y0) / (x1 - x0)
+        return int(min(self.height, max(MIN_HEIGHT, drawn + MARGIN["t"] + MARGIN["b"])))
 
     def _caption(self, d):
         layers = "-".join(map(str, self.state.network.layers))
@@ -312,34 +356,41 @@ class NetworkView(FigureBox, w.VBox):
             trace.x, trace.y = cat(xs[key]), cat(ys[key])
         t["link_values"].x, t["link_values"].y, t["link_values"].text = cat(mx), cat(my), text
 
-    def _draw_pictures(self, trace, d, k):
-        """Heatmap trace k: the pictures of drawn layer k, or the boundary after the last layer."""
-        blocks = d["blocks"]
-        trace.colorscale, trace.zmin, trace.zmax = NEURON_SCALE, -1, 1
-        if k < len(blocks) and "image" in blocks[k]:
-            b = blocks[k]
-            side, n = b["side"], len(b["image"])
-            du = side / n
-            trace.z, trace.x0, trace.dx = b["image"][::-1], b["x0"] + du / 2, du
-            trace.y0, trace.dy = -side / 2 + du / 2, du
-            trace.colorscale = "Greys"
-        elif k < len(blocks) and blocks[k]["pictures"] is not None:
-            b = blocks[k]
-            z, pitch = _mosaic(b["pictures"], b["rows"], b["cols"])
-            du = 1.0 / pitch
-            trace.z, trace.x0, trace.dx = z, b["centres"][0, 0] - 0.5 + du / 2, du
-            trace.y0, trace.dy = -b["rows"] / 2 + du / 2, du
-        elif k == len(blocks) and d["boundary"] is not None:
-            bd = d["boundary"]
-            du = bd["side"] / BOUNDARY_PIXELS
-            trace.z, trace.x0, trace.dx, trace.y0, trace.dy = bd["picture"], bd["x0"] + du / 2, du, \
-                -bd["side"] / 2 + du / 2, du
-            if self.state.network.n_classes > 2:
-                n = self.state.network.n_classes
-                trace.colorscale = [[c / (n - 1), CLASS_COLORS[c % len(CLASS_COLORS)]] for c in range(n)]
-                trace.zmin, trace.zmax = 0, n - 1
-        else:
+    def _draw_pictures(self, d, t):
+        """Each layer's neuron pictures as one image; the sample's image (digits) and the boundary as heatmaps."""
+        images = []
+        for b in d["blocks"]:
+            if b.get("pictures") is not None:
+                z, _ = _mosaic(b["pictures"], b["rows"], b["cols"])
+                images.append({"source": png_picture(z), "xref": "x", "yref": "y", "x": b["centres"][0, 0] - 0.5,
+                               "y": b["rows"] / 2, "sizex": b["cols"], "sizey": b["rows"], "sizing": "stretch",
+                               "layer": "below"})
+        self.fig.layout.images = images
+        self._draw_sample_image(d, t)
+        trace, bd = t["boundary"], d["boundary"]
+        if bd is None:
             trace.z = None
+            return
+        du = bd["side"] / BOUNDARY_PIXELS
+        trace.z, trace.x0, trace.dx, trace.y0, trace.dy = bd["picture"], bd["x0"] + du / 2, du, \
+            -bd["side"] / 2 + du / 2, du
+        n = self.state.network.n_classes
+        if n > 2:
+            trace.colorscale = [[c / (n - 1), CLASS_COLORS[c % len(CLASS_COLORS)]] for c in range(n)]
+            trace.zmin, trace.zmax = 0, n - 1
+        else:
+            trace.colorscale, trace.zmin, trace.zmax = NEURON_SCALE, -1, 1
+
+    def _draw_sample_image(self, d, t):
+        """The input block of image data: the sample itself, in greys."""
+        b, trace = d["blocks"][0], t["image"]
+        if "image" not in b:
+            trace.z = None
+            return
+        side, n = b["side"], len(b["image"])
+        du = side / n
+        trace.z, trace.x0, trace.dx = b["image"][::-1], b["x0"] + du / 2, du
+        trace.y0, trace.dy, trace.colorscale, trace.zmin, trace.zmax = -side / 2 + du / 2, du, "Greys", -1, 1
 
     def _draw_neurons(self, d, t):
         """Hover markers on every neuron; visible (coloured by the sample's field) where there is no picture."""
@@ -383,7 +434,7 @@ class NetworkView(FigureBox, w.VBox):
             if self.drawing["kind"] == "image":      # the input picture is the chosen sample
                 side = len(self.drawing["blocks"][0]["image"])
                 self.drawing["blocks"][0]["image"] = self.state.data.X_train[self._sample_index()].reshape(side, side)
-                self._draw_pictures(t["pictures"][0], self.drawing, 0)
+                self._draw_sample_image(self.drawing, t)
             self._draw_neurons(self.drawing, t)
             self._draw_spins(t)
 

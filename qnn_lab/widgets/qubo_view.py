@@ -119,11 +119,11 @@ class QuboView(w.VBox):
         self._shown = n
         with self.fig.batch_update():
             heat, bars = self.fig.data
-            heat.x, heat.y = t["cols"], t["rows"]
+            heat.x, heat.y = t["cols"].astype(np.int32), t["rows"].astype(np.int32)   # int32: sent as bytes
             heat.marker.color = t["values"]
             heat.marker.size = max(2.0, 300.0 / max(n, 1))
             heat.text = t["hover"]
-            bars.x, bars.y, bars.hovertext = t["fields"], np.arange(n), t["field_text"]
+            bars.x, bars.y, bars.hovertext = t["fields"], np.arange(n, dtype=np.int32), t["field_text"]
             self._title = f"{s['vartype']} model of {what}"
             self.highlight()
             self.show_read()

@@ -22,10 +22,9 @@ import traitlets as tl
 
 from ..samplers import sampler_spec
 from ..samplers.schedules import AnnealSchedule
-from ..training import trainer_spec
 from .common import controls_of
 from .lessons import list_lessons
-from .state import SETTINGS, LabState, kept_parameters
+from .state import SETTINGS, LabState, kept_parameters, trainer_defaults
 
 __all__ = ["LINK_KEYS", "PANELS", "Link", "ShareControl", "apply_teacher_mode", "binder_link", "lab_from_link",
            "link_query", "read_link", "voila_link"]
@@ -302,7 +301,7 @@ def _default_entries(name, kind):
     """Default values of the entries of dict setting ``kind`` for sampler/trainer ``name``."""
     if kind == "sampler_params":
         return {p.name: p.validate(p.default) for p in kept_parameters(sampler_spec(name))}
-    return {p.name: p.validate(p.default) for p in trainer_spec(name).parameters}
+    return trainer_defaults(name)
 
 
 def _text(value):

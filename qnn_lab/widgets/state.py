@@ -22,7 +22,8 @@ from ..samplers.embedding import TOPOLOGIES
 from ..samplers.schedules import AnnealSchedule
 from ..training import list_trainers, make_trainer, trainer_spec
 
-__all__ = ["MAX_HIDDEN", "MAX_LAYERS", "SETTINGS", "STATE_VERSION", "LabState", "LabValueError", "migrate"]
+__all__ = ["LAB_TRAINER_DEFAULTS", "MAX_HIDDEN", "MAX_LAYERS", "SETTINGS", "STATE_VERSION", "LabState", "LabValueError",
+           "migrate", "trainer_defaults"]
 
 MAX_HIDDEN = 256     # neurons per hidden layer a control allows
 MAX_LAYERS = 4       # hidden layers a control allows
@@ -57,6 +58,17 @@ def _refuse(exc):
     raise LabValueError(str(exc)) from None
 
 
+#: Where the lab's trainer defaults differ from the library's: the contrastive trainer learns at 0.1 in the lab,
+#: so heads fill the Energies tab's probe set at first and one Play (20 epochs) cuts them all.
+LAB_TRAINER_DEFAULTS = {"contrastive": {"learning_rate": 0.1}}
+
+
+def trainer_defaults(name):
+    """The lab's default parameters of trainer ``name``: the library's, with ``LAB_TRAINER_DEFAULTS``."""
+    return {p.name: p.validate(LAB_TRAINER_DEFAULTS.get(name, {}).get(p.name, p.default))
+            for p in trainer_spec(name).parameters}
+
+
 class LabState(tl.HasTraits):
     """Everything a lab shows follows from these traits; views observe them.
 
@@ -79,7 +91,7 @@ class LabState(tl.HasTraits):
     features = tl.List(tl.Unicode()).tag(setting=True)
     seed = tl.Int(0).tag(setting=True)
     # network
-    hidden = tl.List(tl.Int(), default_value=[16]).tag(setting=True)
+    hidden = tl.List(tl.Int(), default_value=[32]).tag(setting=True)
     replicas = tl.Int(2).tag(setting=True)
     # model
     encoding = tl.Unicode("neurons").tag(setting=True)
@@ -258,8 +270,9 @@ class LabState(tl.HasTraits):
         if unknown:
             raise LabValueError(f"'trainer_params' of trainer {spec.name!r} should only hold "
                                 f"{', '.join(params)}: got {', '.join(map(repr, unknown))}")
+        defaults = trainer_defaults(spec.name)
         try:
-            return {name: p.validate(given.get(name, p.default)) for name, p in params.items()}
+            return {name: p.validate(given[name]) if name in given else defaults[name] for name, p in params.items()}
         except (TypeError, ValueError) as exc:
             _refuse(exc)
 

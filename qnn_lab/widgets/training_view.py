@@ -24,6 +24,7 @@ from .common import (
     ErrorNote,
     Throttle,
     bind,
+    error_text,
     figure,
     shows_errors,
     sync_figures,
@@ -246,7 +247,7 @@ class TrainingView(BackgroundJob, w.VBox):
                 time.sleep(0.005)            # the kernel's main thread takes clicks (Pause) between epochs
             self.note.show("")
         except Exception as exc:            # shown beside the buttons
-            self.note.show(f"{type(exc).__name__}: {exc}")
+            self.note.show(error_text(exc))
         finally:
             self.state.running = False
             self._buttons(running=False)

@@ -20,7 +20,7 @@ import numpy as np
 import traitlets as tl
 
 from ..data.csv import read_csv
-from .common import ErrorNote, shows_errors
+from .common import ErrorNote, error_text, shows_errors
 
 __all__ = ["Browser", "TransferPanel", "history_csv", "reads_csv"]
 
@@ -34,28 +34,30 @@ function save(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 60000);
 }
-function fitNetwork(model, el) {
-  // the width the page gives the lab's network column, so the kernel draws the network that wide
+function fitWidth(model, el, selector, trait) {
+  // the width the page gives a part of the lab (the network column, the tabs' contents), so the kernel
+  // draws that part's figures that wide
   const lab = el.closest(".qnn-lab");
-  const column = lab && lab.querySelector(".qnn-network");
-  if (!column) { setTimeout(() => fitNetwork(model, el), 200); return; }
+  const part = lab && lab.querySelector(selector);
+  if (!part) { setTimeout(() => fitWidth(model, el, selector, trait), 200); return; }
   let timer = null;
   new ResizeObserver(([entry]) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const width = Math.floor(entry.contentRect.width);
-      if (Math.abs(width - model.get("network_width")) >= 8) {
-        model.set("network_width", width);
+      if (width > 0 && Math.abs(width - model.get(trait)) >= 8) {
+        model.set(trait, width);
         model.save_changes();
       }
     }, 100);
-  }).observe(column);
+  }).observe(part);
 }
 function render({ model, el }) {
   el.classList.add("qnn-browser");
   model.set("href", window.location.href);
   model.save_changes();
-  fitNetwork(model, el);
+  fitWidth(model, el, ".qnn-network", "network_width");
+  fitWidth(model, el, ".qnn-tabs", "tabs_width");
   model.on("msg:custom", (msg, buffers) => {
     if (msg.kind === "file") {
       save(new Blob([buffers[0]], { type: msg.mime }), msg.name);
@@ -78,12 +80,13 @@ export default { render };
 
 
 class Browser(anywidget.AnyWidget):
-    """The page side: the page's address (``href``), the width of the lab's network column
-    (``network_width``), file downloads and plotly's image export."""
+    """The page side: the page's address (``href``), the widths of the lab's network column
+    (``network_width``) and of its tabs (``tabs_width``), file downloads and plotly's image export."""
 
     _esm = _ESM
     href = tl.Unicode("").tag(sync=True)
     network_width = tl.Int(0).tag(sync=True)
+    tabs_width = tl.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs):
         super().__init__(layout={"width": "0px", "height": "0px"}, **kwargs)
@@ -302,7 +305,7 @@ class TransferPanel(w.VBox):
                 return
             self.add_point(points.xs[0], points.ys[0], self.point_class.value)
         except Exception as exc:              # a click has no caller: show it beside the controls
-            self.points_note.show(f"{type(exc).__name__}: {exc}")
+            self.points_note.show(error_text(exc))
         else:
             self.points_note.show("")
 

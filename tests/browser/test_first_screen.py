@@ -163,6 +163,11 @@ def test_first_screen_timings(browser, jupyter_server):
             "first_screen_load_average": round(os.getloadavg()[0], 1)})
 
 
+TAB_FIGURES = """() => { const tabs = document.querySelector('.qnn-tabs');
+  return [tabs.clientWidth, [...tabs.querySelectorAll('.js-plotly-plot')].filter(g => g.offsetParent)
+          .map(g => g.getBoundingClientRect().width)]; }"""
+
+
 @pytest.mark.parametrize("width", [1000, 1200, 1600])
 def test_no_horizontal_overflow_from_1000_px(browser, jupyter_server, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -173,6 +178,12 @@ def test_no_horizontal_overflow_from_1000_px(browser, jupyter_server, width):
         for tab in ("Ising / QUBO model", "Sampler & schedule", "Energies", "Landscape", "QPU", "Lessons & glossary"):
             page.locator(".qnn-lab .lm-TabBar-tab, .qnn-lab .p-TabBar-tab").filter(has_text=tab).first.click()
             page.wait_for_timeout(1500)
+            if tab not in ("Sampler & schedule", "Lessons & glossary"):     # these draw no plotly figure
+                try:                                                        # the figures fill the tabs' width
+                    page.wait_for_function(f"() => {{ const [tabs, figures] = ({TAB_FIGURES})();"
+                                           " return Math.max(...figures) >= tabs - 60; }", timeout=20_000)
+                except Exception:
+                    raise AssertionError((tab, page.evaluate(TAB_FIGURES))) from None
             overflow = page.evaluate(OVERFLOW)
             assert overflow["count"] == 0 and not overflow["scrolled"], (tab, overflow)
         page.screenshot(path=str(ARTIFACTS / f"overflow_{width}.png"), full_page=True)

@@ -1,14 +1,16 @@
 """Monkey test: random actions on the lab in the real browser (issue 13).
 
 Clicks on buttons, choices in dropdowns, typed values good and bad, tab switches, Play/Pause
-spam, clicks and drags on plots. Every message the kernel sends is watched: no Python
-traceback may reach the page or JupyterLab's log console; afterwards nothing is left running
-and the lab still trains. A short run is part of ``make test``; the full run is
+spam, clicks and drags on plots, in JupyterLab and in Voila. Every message the kernel sends
+is watched (on the page's kernel websocket, so in Voila too, which shows no log console): no
+Python traceback may reach the page or the log; afterwards nothing is left running and the
+lab still trains. A short run in each is part of ``make test``; the full runs are
 
     python -m pytest -m slow tests/browser/test_monkey.py -s
 """
 import json
 import random
+import re
 import shutil
 import time
 from collections import Counter
@@ -19,16 +21,35 @@ from .conftest import ARTIFACTS, open_and_run
 
 pytestmark = pytest.mark.browser
 
-WATCH = """() => {
-  window.__monkey = {errors: [], messages: 0};
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  kernel.iopubMessage.connect((_, msg) => {
-    window.__monkey.messages += 1;
-    const t = msg.header.msg_type, c = msg.content || {};
-    if (t === 'error') window.__monkey.errors.push(`${c.ename}: ${c.evalue}`);
-    if (t === 'stream' && c.name === 'stderr' && /Traceback|Error/.test(c.text)) window.__monkey.errors.push(c.text);
-  });
-}"""
+def _kernel_message(payload):
+    """A kernel websocket frame as {channel, header, content}: JSON text, or the v1 binary protocol
+    (8-byte little-endian offsets, then channel, header, parent header, metadata, content, buffers)."""
+    if isinstance(payload, str):
+        return json.loads(payload)
+    n = int.from_bytes(payload[:8], "little")
+    at = [int.from_bytes(payload[8 * (i + 1):8 * (i + 2)], "little") for i in range(n)]
+    part = lambda i: payload[at[i]:at[i + 1]]                   # noqa: E731
+    return {"channel": part(0).decode(), "header": json.loads(part(1)), "content": json.loads(part(4))}
+
+
+class KernelWatch:
+    """Every iopub message of the page's kernel: how many, and the Python tracebacks among them."""
+
+    def __init__(self, page):
+        self.messages, self.errors = 0, []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame) if "/channels" in ws.url else None)
+
+    def _frame(self, payload):
+        msg = _kernel_message(payload)
+        if msg.get("channel") != "iopub":
+            return
+        self.messages += 1
+        kind, content = msg["header"]["msg_type"], msg.get("content") or {}
+        if kind == "error":
+            self.errors.append(f"{content.get('ename')}: {content.get('evalue')}")
+        if kind == "stream" and content.get("name") == "stderr" and re.search("Traceback|Error", content["text"]):
+            self.errors.append(content["text"])
+
 
 #: Visible, enabled controls of the lab by kind (indices into querySelectorAll results).
 TARGETS = """() => {
@@ -135,13 +156,17 @@ def settle(page):
         timeout=180_000)
 
 
-def run_monkey(page, server, name, actions, seed):
+def run_monkey(page, server, name, actions, seed, voila=False):
     shutil.copy(server["workdir"] / "lab.ipynb", server["workdir"] / name)
-    open_and_run(page, server, name)
+    watch = KernelWatch(page)
+    if voila:
+        page.goto(f"{server['base']}/voila/render/{name}?token={server['token']}")
+    else:
+        open_and_run(page, server, name)
     page.wait_for_selector(".qnn-lab", state="attached", timeout=180_000)
     page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")
-    page.wait_for_selector(".qnn-lab .qnn-accuracy .js-plotly-plot", timeout=120_000)
-    page.evaluate(WATCH)
+    page.wait_for_selector(".qnn-lab .qnn-accuracy .js-plotly-plot", timeout=180_000)
+    assert watch.messages > 0                  # the kernel's messages are seen
     rng = random.Random(seed)
     done, shown, t0, settles = Counter(), Counter(), time.perf_counter(), []
     for i in range(actions):
@@ -151,8 +176,7 @@ def run_monkey(page, server, name, actions, seed):
         if i % 10 == 9:
             shown.update(set(page.evaluate(SHOWN_ERRORS)))
         if i % 100 == 99:
-            errors = page.evaluate("() => window.__monkey.errors")
-            assert not errors, (i, errors[:3])
+            assert not watch.errors, (i, watch.errors[:3])
             t = time.perf_counter()
             settle(page)                   # Pause / Stop whatever runs: nothing stays "running"
             settles.append(round(time.perf_counter() - t, 1))
@@ -182,26 +206,29 @@ def run_monkey(page, server, name, actions, seed):
                            timeout=180_000)
     page.wait_for_function("() => /epoch [1-9]/.test(document.querySelector('.qnn-controls').innerText)",
                            timeout=180_000)
-    watched = page.evaluate("() => window.__monkey")
-    text = page.inner_text(".jp-Notebook")
-    result = {"actions": actions, "seed": seed, "by_kind": dict(done), "kernel_messages": watched["messages"],
-              "tracebacks": len(watched["errors"]), "seconds": round(time.perf_counter() - t0, 1),
+    text = page.inner_text("body" if voila else ".jp-Notebook")
+    where = "voila" if voila else "jupyterlab"
+    result = {"where": where, "actions": actions, "seed": seed, "by_kind": dict(done),
+              "kernel_messages": watch.messages, "tracebacks": len(watch.errors),
+              "seconds": round(time.perf_counter() - t0, 1),
               "errors_shown": {"distinct": len(shown), "sightings": sum(shown.values()),
                                "most_seen": [[text[:120], n] for text, n in shown.most_common(8)]},
               "settle_seconds": settles}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"monkey_{actions}.json").write_text(json.dumps(result, indent=1))
-    page.screenshot(path=str(ARTIFACTS / f"monkey_{actions}.png"), full_page=True)
+    (ARTIFACTS / f"monkey_{where}_{actions}.json").write_text(json.dumps(result, indent=1))
+    page.screenshot(path=str(ARTIFACTS / f"monkey_{where}_{actions}.png"), full_page=True)
     print(f"\nmonkey: {result}")
-    assert not watched["errors"], watched["errors"][:5]
+    assert not watch.errors, watch.errors[:5]
     assert "Traceback" not in text
     return result
 
 
-def test_monkey_short(page, jupyter_server):
-    run_monkey(page, jupyter_server, "monkey_short.ipynb", actions=60, seed=1)
+@pytest.mark.parametrize("voila", [False, True], ids=["jupyterlab", "voila"])
+def test_monkey_short(page, jupyter_server, voila):
+    run_monkey(page, jupyter_server, f"monkey_short_{voila}.ipynb", actions=60, seed=1, voila=voila)
 
 
 @pytest.mark.slow
-def test_monkey_1000(page, jupyter_server):
-    run_monkey(page, jupyter_server, "monkey_1000.ipynb", actions=1000, seed=13)
+@pytest.mark.parametrize("voila", [False, True], ids=["jupyterlab", "voila"])
+def test_monkey_1000(page, jupyter_server, voila):
+    run_monkey(page, jupyter_server, f"monkey_1000_{voila}.ipynb", actions=1000, seed=13, voila=voila)

@@ -75,7 +75,7 @@ def test_read_stepper_moves_the_highlighted_spins(small_page, jupyter_server):
             "from qnn_lab.widgets.network_view import NetworkView\n"
             "from qnn_lab.widgets.read_stepper import ReadStepper\n"
             "from qnn_lab.widgets.common import sync_figures\n"
-            "import ipywidgets as w\ns = LabState()\nsize = w.BoundedIntText(value=16, min=1, max=64, "
+            "import ipywidgets as w\ns = LabState(hidden=[16])\nsize = w.BoundedIntText(value=16, min=1, max=64, "
             "description='neurons')\nsize.observe(lambda ch: setattr(s, 'hidden', [ch['new']]), 'value')\n"
             "box = w.VBox([NetworkView(s), ReadStepper(s), size, EnergyHistogram(s, autostart=True)])\n"
             "sync_figures(box)\nbox")
@@ -84,6 +84,13 @@ def test_read_stepper_moves_the_highlighted_spins(small_page, jupyter_server):
     first = page.evaluate(SPINS)
     assert first["n"] == 20 and first["points"] >= 20                 # 16 hidden + 4 output spins, drawn
     out.screenshot(path=str(ARTIFACTS / "views_stepper_first.png"))
+    title, figure = page.evaluate(                          # the colour bar's title within the network figure
+        "() => { const gd = document.querySelector('.js-plotly-plot'); const r = e => { const b ="
+        " e.getBoundingClientRect(); return [b.left, b.right]; };"
+        " return [r(gd.querySelector('.colorbar .cbtitle text')), r(gd)]; }")
+    assert figure[0] <= title[0] and title[1] <= figure[1], (title, figure)
+    margins = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout._size")
+    assert margins["b"] <= 50 and margins["t"] <= 4, margins       # the colour bar fits its margin: nothing pushed
     text = page.locator("text=/read 1 of 6400/").first.inner_text()
     seconds = page.locator("button[title='the highest read']").evaluate(
         "async (button, probe) => { const spins = eval(probe); const before = spins().key;"
