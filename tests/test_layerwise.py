@@ -175,7 +175,7 @@ def test_deep_net_learns_a_few_layers_at_a_time(one_torch_thread, dataset, windo
 
 def test_layerwise_study_reports_accuracy_spins_and_embeddings(one_torch_thread):
 
-    from qnn_lab.studies.deep import layerwise_study
+    from qnn_lab.studies.deep import SAMPLER_SETTINGS, layerwise_study
     ds = ql.load_dataset("xor", n_samples=40, random_state=0)
     result = layerwise_study(ds, layers=(2, 4, 4, 2), output_replicas=2, epochs=1, batch_size=8, embed_batch=2,
                              backprop_epochs=1)
@@ -190,6 +190,7 @@ def test_layerwise_study_reports_accuracy_spins_and_embeddings(one_torch_thread)
     assert k1["embedding"]["pegasus/heuristic"]["max_chain_length"] == 1
     assert 0 <= result["contrastive"]["test_accuracy"] <= 1 and result["contrastive"]["spins_per_sample"] == 12
     assert 0 <= result["backprop"]["test_accuracy"] <= 1
+    assert {k: result["settings"][k] for k in SAMPLER_SETTINGS} == SAMPLER_SETTINGS     # pinned, not the defaults
 
 
 def test_an_embedding_that_does_not_fit_is_reported():
