@@ -117,7 +117,7 @@ def test_update_changes_only_the_weights_touching_the_window(window):
     net = ql.Network([4, 6, 6, 6, 3], output_replicas=2, random_state=3)
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
-    tr = ql.LayerwiseTrainer(net, window=window[1] - window[0], margin=5.0, random_state=0)
+    tr = ql.LayerwiseTrainer(net, window=window[1] - window[0], margin=5.0, init_gains=(1, 1), random_state=0)
     tr._check_params()
     tr._initialize()
     record = tr._window_step(X, y, window)
