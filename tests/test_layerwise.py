@@ -118,7 +118,7 @@ def test_update_changes_only_the_weights_touching_the_window(window):
     net = ql.Network([4, 6, 6, 6, 3], output_replicas=2, random_state=3)
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
-    tr = ql.LayerwiseTrainer(net, window=window[1] - window[0], margin=5.0, random_state=0)
+    tr = ql.LayerwiseTrainer(net, window=window[1] - window[0], margin=5.0, init_gains=(1, 1), random_state=0)
     tr._check_params()
     tr._initialize()
     record = tr._window_step(X, y, window)
@@ -176,7 +176,7 @@ def test_deep_net_learns_a_few_layers_at_a_time(one_torch_thread, dataset, windo
 
 def test_layerwise_study_reports_accuracy_spins_and_embeddings(one_torch_thread):
 
-    from qnn_lab.studies.deep import layerwise_study
+    from qnn_lab.studies.deep import SAMPLER_SETTINGS, layerwise_study
     ds = ql.load_dataset("xor", n_samples=40, random_state=0)
     result = layerwise_study(ds, layers=(2, 4, 4, 2), output_replicas=2, epochs=1, batch_size=8, embed_batch=2,
                              backprop_epochs=1)
@@ -191,6 +191,7 @@ def test_layerwise_study_reports_accuracy_spins_and_embeddings(one_torch_thread)
     assert k1["embedding"]["pegasus/heuristic"]["max_chain_length"] == 1
     assert 0 <= result["contrastive"]["test_accuracy"] <= 1 and result["contrastive"]["spins_per_sample"] == 12
     assert 0 <= result["backprop"]["test_accuracy"] <= 1
+    assert {k: result["settings"][k] for k in SAMPLER_SETTINGS} == SAMPLER_SETTINGS     # pinned, not the defaults
 
 
 def test_an_embedding_that_does_not_fit_is_reported():

@@ -160,6 +160,8 @@ def test_backprop_baseline_learns_digits(digits):
     ({"weight_decay": -1}, ValueError, ["'weight_decay'", "-1"]),
     ({"normalize": "yes"}, TypeError, ["'normalize'", "True or False", "yes"]),
     ({"zero_temperature": 1}, TypeError, ["'zero_temperature'", "True or False", "1"]),
+    ({"init_gains": (0, 1)}, ValueError, ["'init_gains[0]'", "> 0", "0"]),
+    ({"init_gains": 3}, TypeError, ["'init_gains'", "pair", "3"]),
 ])
 def test_bad_trainer_parameters_are_named(kwargs, exc, words):
     tr = ql.ContrastiveTrainer(ql.Network([2, 4, 2]), **kwargs)
@@ -292,6 +294,22 @@ def test_zero_temperature_free_phase_is_made_of_local_minima(xor):
     again = tr.network_.descend(np.tile(xor.X_train[:4], (R, 1)), [s.reshape(R * 4, -1) for s in states])
     for s, a in zip(states, again):
         np.testing.assert_array_equal(s.reshape(R * 4, -1), a)
+
+
+def test_deep_networks_start_with_the_input_and_output_layers_scaled_up():
+    """2-32-32-2 on circles (seed 2, 4 epochs): 0.97 with the deep gains, 0.81 without (the input drowned in
+    the feedback of the second hidden layer, see the ContrastiveTrainer docstring)."""
+    ds = ql.load_dataset("circles", random_state=0)
+    net = ql.Network([2, 32, 32, 2], output_replicas=2, random_state=2)
+    common = dict(batch_size=4, epochs=4, keep_best=False, probe_size=0, random_state=2)
+    deep = ql.ContrastiveTrainer(net, **common).fit(ds.X_train, ds.y_train)
+    assert deep.init_gains_ == (3.0, 2.0) and deep.score(ds.X_test, ds.y_test) >= 0.95
+    assert np.array_equal(deep._start.weights[0], 3 * net.weights[0])          # the network passed in is kept
+    assert np.array_equal(deep._start.biases[-1], 2 * net.biases[-1])
+    unscaled = ql.ContrastiveTrainer(net, init_gains=(1, 1), **common).fit(ds.X_train, ds.y_train)
+    assert unscaled.score(ds.X_test, ds.y_test) <= 0.9
+    shallow = ql.ContrastiveTrainer(ql.Network([2, 8, 2], random_state=0), epochs=0).fit(ds.X_train, ds.y_train)
+    assert shallow.init_gains_ == (1.0, 1.0)
 
 
 def test_deep_networks_cut_the_clamped_states_of_the_heads_classes():

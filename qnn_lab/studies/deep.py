@@ -6,6 +6,7 @@ minor-embeds the widest window's minibatch model on Pegasus and Zephyr QPU graph
 """
 from __future__ import annotations
 
+import copy
 import time
 
 import numpy as np
@@ -17,7 +18,11 @@ from ..samplers.embedding import DEFAULT_SHAPES
 from ..training import BackpropTrainer, ContrastiveTrainer, LayerwiseTrainer
 from ..training.layerwise import window_positions
 
-__all__ = ["layerwise_study", "run_cell"]
+__all__ = ["SAMPLER_SETTINGS", "layerwise_study", "run_cell"]
+
+#: The sampler of every cell, pinned in the specs so a change of the global defaults does not change a study.
+SAMPLER_SETTINGS = {"sampler": "layered",
+                    "sampler_params": {"num_sweeps": 100, "beta_schedule_type": "geometric", "update": "metropolis"}}
 
 
 def _embed_report(bqm, embed, topologies, random_state):
@@ -100,7 +105,8 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
         seeds: number of seeds (random_state, random_state + 1, ...), each drawing the initial
             network and the trainers' randomness.
         epochs, batch_size, trainer_params: of every ``LayerwiseTrainer`` (and of the full
-            ``ContrastiveTrainer`` reference, which is k = L); trainer_params JSON-ready.
+            ``ContrastiveTrainer`` reference, which is k = L); trainer_params JSON-ready. Without
+            a "sampler" among them, every cell samples with ``SAMPLER_SETTINGS``.
         embed_batch: samples in the embedded minibatch model (the widest window position).
         topologies: QPU graph families to embed on (heuristic and clique embedding each).
         backprop_epochs: epochs of the backprop reference.
@@ -129,7 +135,9 @@ def layerwise_study(dataset, layers=(64, 64, 64, 10), output_replicas=4, *, wind
     random_state = check_int("random_state", random_state, low=0)
     for topology in topologies:
         check_choice("topologies[i]", topology, tuple(DEFAULT_SHAPES), error=ValueError)
-    params = {"epochs": epochs, "batch_size": batch_size, **(trainer_params or {})}
+    trainer_params = dict(trainer_params or {})
+    pinned = {} if "sampler" in trainer_params else copy.deepcopy(SAMPLER_SETTINGS)
+    params = {"epochs": epochs, "batch_size": batch_size, **pinned, **trainer_params}
     LayerwiseTrainer(net, window=windows[0], **params)._check_params()
     shared = {"dataset": spec, "layers": list(layers), "output_replicas": output_replicas, "trainer_params": params,
               "embed_batch": embed_batch, "topologies": list(topologies), "backprop_epochs": backprop_epochs}

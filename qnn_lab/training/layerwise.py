@@ -97,15 +97,15 @@ class LayerwiseTrainer(ContrastiveTrainer):
     def __init__(self, network, sampler="layered", sampler_params=None, *, window=None, num_reads=4,
                  heads_per_sample=2, learning_rate=0.02, lr_decay=0.3, lr_schedule="inverse", margin=None,
                  head_rule="margin", optimizer="sgd", weight_decay=0.0, normalize=False, zero_temperature=False,
-                 head_states=None, variant="contrastive", nudge=4.0, batch_size=32, epochs=20, keep_best=True,
-                 random_state=None, callback=None, probe_size=32, probe_reads=8):
+                 init_gains=None, head_states=None, variant="contrastive", nudge=4.0, batch_size=32, epochs=20,
+                 keep_best=True, random_state=None, callback=None, probe_size=32, probe_reads=8):
         super().__init__(network, sampler, sampler_params, num_reads=num_reads, heads_per_sample=heads_per_sample,
                          learning_rate=learning_rate, lr_decay=lr_decay, lr_schedule=lr_schedule, margin=margin,
                          head_rule=head_rule, optimizer=optimizer, weight_decay=weight_decay, normalize=normalize,
-                         zero_temperature=zero_temperature, head_states=head_states, variant=variant, nudge=nudge,
-                         batch_size=batch_size,
-                         epochs=epochs, keep_best=keep_best, random_state=random_state, callback=callback,
-                         probe_size=probe_size, probe_reads=probe_reads)
+                         zero_temperature=zero_temperature, init_gains=init_gains, head_states=head_states,
+                         variant=variant, nudge=nudge, batch_size=batch_size, epochs=epochs, keep_best=keep_best,
+                         random_state=random_state, callback=callback, probe_size=probe_size,
+                         probe_reads=probe_reads)
         self.window = window
 
     def _check_params(self):
