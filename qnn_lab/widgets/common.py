@@ -51,7 +51,8 @@ THEME_CSS = """<style>
 .qnn-lab .widget-hbox { flex-wrap: wrap; }
 .qnn-lab .widget-inline-hbox { max-width: 100%; }
 .qnn-lab .qnn-box { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 4px; padding: 4px; }
-.qnn-lab .widget-tab > .p-TabBar .p-TabBar-tab, .qnn-lab .widget-tab > .lm-TabBar .lm-TabBar-tab { min-width: 0; }
+.qnn-lab .widget-tab > .p-TabBar .p-TabBar-tab, .qnn-lab .widget-tab > .lm-TabBar .lm-TabBar-tab {
+  flex: 1 1 auto; min-width: 0; }
 .qnn-lab .qnn-controls { --jp-widgets-inline-height: 26px; }
 .qnn-lab .qnn-controls .widget-inline-hbox, .qnn-lab .qnn-controls .widget-button { margin-top: 1px;
   margin-bottom: 1px; }

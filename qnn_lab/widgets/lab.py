@@ -34,8 +34,8 @@ TAB_MARGIN = 24          # px between the tabs' width and their figures' (the ta
 
 
 #: The deeper views under the first screen, in tab order (``LabState.tab`` names them).
-TAB_TITLES = {"model": "Ising / QUBO model", "sampler": "Sampler & schedule", "energies": "Energies",
-              "landscape": "Landscape", "qpu": "QPU", "lessons": "Lessons & glossary"}
+TAB_TITLES = {"model": "Ising/QUBO", "sampler": "Sampler", "energies": "Energies", "landscape": "Landscape",
+              "qpu": "QPU", "lessons": "Lessons"}
 
 
 #: Below the save row, opened on demand: the browser-side files and the share link.

@@ -28,7 +28,7 @@ SELECTION = """() => {
 
 def test_embed_draws_the_chains_on_the_qpu_graph(lab_page):
     page = lab_page
-    open_tab(page, "Ising / QUBO model")                             # the QUBO view links its selection to the QPU's
+    open_tab(page, "Ising/QUBO")                             # the QUBO view links its selection to the QPU's
     open_tab(page, "QPU")
     button = page.locator("button:text-is('Embed')")        # its icon's glyph joins the accessible name
     button.scroll_into_view_if_needed()

@@ -28,7 +28,7 @@ CORE = [("dataset control", ".qnn-controls select", None),
         ("Step", ".qnn-controls button", "Step"),
         ("Reset", ".qnn-controls button", "Reset"),
         ("accuracy curve", ".qnn-accuracy .js-plotly-plot", None),
-        ("tab bar of the deeper views", ".qnn-lab .lm-TabBar-tab", "Ising / QUBO model")]
+        ("tab bar of the deeper views", ".qnn-lab .lm-TabBar-tab", "Ising/QUBO")]
 
 OVERFLOW = """() => {
   const lab = document.querySelector('.qnn-lab');
@@ -175,10 +175,10 @@ def test_no_horizontal_overflow_from_1000_px(browser, jupyter_server, width):
     try:
         _shutdown_kernels(jupyter_server)
         _open_lab(page, jupyter_server, f"overflow_{width}.ipynb")
-        for tab in ("Ising / QUBO model", "Sampler & schedule", "Energies", "Landscape", "QPU", "Lessons & glossary"):
+        for tab in ("Ising/QUBO", "Sampler", "Energies", "Landscape", "QPU", "Lessons"):
             page.locator(".qnn-lab .lm-TabBar-tab, .qnn-lab .p-TabBar-tab").filter(has_text=tab).first.click()
             page.wait_for_timeout(1500)
-            if tab not in ("Sampler & schedule", "Lessons & glossary"):     # these draw no plotly figure
+            if tab not in ("Sampler", "Lessons"):     # these draw no plotly figure
                 try:                                                        # the figures fill the tabs' width
                     page.wait_for_function(f"() => {{ const [tabs, figures] = ({TAB_FIGURES})();"
                                            " return Math.max(...figures) >= tabs - 60; }", timeout=20_000)

@@ -30,7 +30,7 @@ HISTOGRAM = "E<sub>read</sub>"      # the energies histogram's x axis
 def test_figures_render(lab_page):
     lab_page.wait_for_function(f"() => ({FIGURE_TITLES})().includes('accuracy')", timeout=30_000)
     assert {"decision boundary", "accuracy"} <= set(lab_page.evaluate(FIGURE_TITLES))
-    open_tab(lab_page, "Ising / QUBO model")
+    open_tab(lab_page, "Ising/QUBO")
     lab_page.wait_for_function(f"() => ({FIGURE_TITLES})().some(t => t.startsWith('SPIN model of sample'))",
                                timeout=60_000)
     lab_page.screenshot(path=str(ARTIFACTS / "lab.png"), full_page=True)
@@ -75,7 +75,7 @@ def test_three_training_epochs_move_the_curves(lab_page):
 def test_an_invalid_schedule_and_setting_show_their_messages(lab_page):
     page = lab_page                     # the default sampler ("layered") takes both settings
     page.locator(".qnn-lab button:text-is('expert')").click()
-    open_tab(page, "Sampler & schedule")
+    open_tab(page, "Sampler")
     set_value(page, "s(t) points", "0, 0; 10, 0.7; 5, 1")
     page.wait_for_function("() => document.body.innerText.includes('times should increase from point to point')",
                            timeout=10_000)
@@ -93,7 +93,7 @@ def test_qubo_view_redraw_time_for_a_200_spin_model(page, jupyter_server):
                                 "lab"]
     (jupyter_server["workdir"] / "big.ipynb").write_text(json.dumps(nb))
     open_and_run(page, jupyter_server, "big.ipynb")
-    open_tab(page, "Ising / QUBO model")
+    open_tab(page, "Ising/QUBO")
     rows = "() => { const g = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && " \
            "g.layout.title && String(g.layout.title.text).includes('SPIN model'));" \
            " return g ? g.data[1].y.length : -1; }"
@@ -142,7 +142,7 @@ def test_voila_app_mode_draws_the_figures(page, jupyter_server):
     page.goto(f"{jupyter_server['base']}/voila/render/lab.ipynb?token={jupyter_server['token']}")
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
     page.wait_for_function(f"() => ({FIGURE_TITLES})().includes('accuracy')", timeout=30_000)
-    open_tab(page, "Ising / QUBO model")
+    open_tab(page, "Ising/QUBO")
     page.wait_for_function(f"() => ({FIGURE_TITLES})().some(t => t.startsWith('SPIN model of sample'))",
                            timeout=60_000)
     open_tab(page, "Energies")
