@@ -236,7 +236,8 @@ class EmbeddingView(BackgroundJob, w.VBox):
                                                       "small values let chains break")
         self.sample_button = w.Button(description="Sample chains", icon="play", disabled=True,
                                       tooltip="the mock QPU: simulated annealing of the embedded (physical) model")
-        self.inspect_button = w.Button(description="Open in inspector", icon="external-link", disabled=True)
+        self.inspect_button = w.Button(description="Open in inspector", icon="external-link", disabled=True,
+                                        layout={"width": "auto"})
         self.minibatch = w.BoundedIntText(min=1, max=10_000, description="minibatch")
         for name, control in (("topology", self.topology), ("embed_reads", self.num_reads),
                               ("chain_strength", self.chain_scale), ("embed_minibatch", self.minibatch)):

@@ -216,9 +216,10 @@ def test_light_and_dark_themes(small_page, jupyter_server):
     page = small_page
     _shutdown_kernels(jupyter_server)
     _open_lab(page, jupyter_server, "themes.ipynb")
-    page.locator(".qnn-lab button:visible:text-is('Step')").first.click()
-    page.wait_for_function("() => /epoch 1:/.test(document.querySelector('.qnn-controls').innerText)",
-                           timeout=180_000)
+    for epoch in range(1, 6):                         # five Steps: the picture shows a network that learned
+        page.locator(".qnn-lab button:visible:text-is('Step')").first.click()
+        page.wait_for_function(f"() => /epoch {epoch}:/.test(document.querySelector('.qnn-controls').innerText)",
+                               timeout=180_000)
     _scroll_lab_to_top(page)
     docs = ROOT / "docs"
     page.screenshot(path=str(docs / "lab-light.png"))
