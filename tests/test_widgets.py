@@ -318,6 +318,10 @@ def test_the_lab_buttons_save_load_dismiss_and_regenerate(lab, tmp_path):
     other.load_button.click()
     assert other.state.dataset == "xor" and other.state.hidden == [6] and not other.file_note.value
     assert str(tmp_path / "state.json") in lab.saved_note.value and "loaded" in other.saved_note.value
+    lab.path.value = str(tmp_path / ("x" * 300))                    # the monkey's: 'File name too long'
+    lab.save_button.click()
+    assert "should be a file this kernel can write" in lab.file_note.value and "too long" in lab.file_note.value
+    lab.path.value = str(tmp_path / "state.json")
     other.path.value = str(tmp_path / "missing.json")
     other.load_button.click()
     assert "missing.json" in other.file_note.value and other.file_note.layout.display is None   # beside Load

@@ -190,6 +190,9 @@ def run_monkey(page, server, name, actions, seed, voila=False):
     if hidden.count():
         hidden.first.fill("4")
         hidden.first.press("Enter")
+    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Ising/QUBO").first.click()
+    page.wait_for_timeout(1500)
+    page.locator(".qnn-lab button:text-is('neurons (Ising)')").first.click()   # layered cannot sample the weight QUBO
     page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Sampler").first.click()
     page.wait_for_timeout(1500)
     page.locator(".qnn-lab .widget-dropdown:has(> label:text-is('sampler')) select").first.select_option("layered")
