@@ -398,3 +398,12 @@ def test_a_step_that_fails_halfway_leaves_the_lab_as_it_was():
     state.unobserve(fail, names="sample_reads")
     assert state.to_dict() == before
     assert apply_step(state, lesson, 0) == ["sampler", "sampler_params", "sample_reads"]
+
+
+def test_a_step_checks_the_sampler_parameters_against_the_sampler_the_lab_keeps():
+    """Found by the monkey: a step that keeps the lab's sampler (sa) but sets its parameters had them
+    checked against the default sampler's, and failed with "'sampler_params' of sampler 'sa' ..."."""
+    state = LabState()
+    state.sampler = "sa"
+    apply_step(state, load_lesson("07_temperature"), 2)
+    assert state.sampler == "sa" and list(state.sampler_params["beta_range"]) == [5.0, 5.0]

@@ -473,10 +473,12 @@ class LabState(tl.HasTraits):
     def apply(self, d):
         """Set every setting in ``d`` (a ``to_dict()``, maybe older or partial) after checking all of it.
 
-        Nothing changes when any value is refused; the data and network are rebuilt once.
+        Nothing changes when any value is refused; the data and network are rebuilt once. A setting
+        missing from ``d`` keeps this state's value, also while checking the others (a sampler's
+        parameters are checked against the sampler this state keeps).
         """
         settings = _settings_of(d)
-        probe = type(self)(**settings)                       # validates every value, in order
+        probe = type(self)(**{**_settings_of(self.to_dict()), **settings})   # validates every value, in order
         with self._batch():
             for name in SETTINGS:
                 if name in settings:
