@@ -5,8 +5,8 @@
 digits: 64-64-64-40 (three weight layers, 10 digits x 4 replicas) on scikit-learn's digits
 with a window of k = 1..3 spin layers annealed at a time (k = 3: the whole network), the
 widest window's minibatch model embedded on Pegasus P16 and Zephyr Z12, and backprop on
-the same layers for reference. xor and circles: 2-32-32-2 (2 replicas), batch 4, the same
-windows. Every run keeps its last epoch (keep_best off); the sampler settings are pinned
+the same layers for reference; digits trains with a cosine learning rate and weight decay 0.2
+(``TASKS``). xor and circles: 2-32-32-2 (2 replicas), batch 4, the same windows. Every run keeps its last epoch (keep_best off); the sampler settings are pinned
 (``qnn_lab.studies.deep.SAMPLER_SETTINGS``). Prints accuracy against k (mean and per seed)
 with the spins and Pegasus qubits of the widest window, per task. Every (k, seed) run is one cell:
 --workers N runs them on a local Dask cluster, --scheduler ADDRESS on an existing one;
@@ -25,10 +25,14 @@ import qnn_lab as ql
 from qnn_lab.studies.deep import layerwise_study
 from qnn_lab.studies.grid import connect
 
-#: task -> (dataset arguments, layers, output replicas, batch size)
-TASKS = {"digits": ({"name": "digits", "random_state": 0}, (64, 64, 64, 10), 4, 32),
-         "xor": ({"name": "xor", "random_state": 0}, (2, 32, 32, 2), 2, 4),
-         "circles": ({"name": "circles", "random_state": 0}, (2, 32, 32, 2), 2, 4)}
+#: task -> (dataset arguments, layers, output replicas, batch size, trainer settings). digits: a cosine
+#: learning rate and weight decay 0.2 (chosen on seeds 0-2, confirmed on seeds 3-5: whole network
+#: 0.976 0.971 0.969, backprop 0.987 0.982 0.987); on the 2-input nets the decay wears down the input
+#: layer (circles 0.62), so they keep the trainer's defaults.
+TASKS = {"digits": ({"name": "digits", "random_state": 0}, (64, 64, 64, 10), 4, 32,
+                    {"lr_schedule": "cosine", "weight_decay": 0.2}),
+         "xor": ({"name": "xor", "random_state": 0}, (2, 32, 32, 2), 2, 4, {}),
+         "circles": ({"name": "circles", "random_state": 0}, (2, 32, 32, 2), 2, 4, {})}
 
 
 def table(task, study):
@@ -63,13 +67,13 @@ def main(argv=None):
     for key in ("command", "load_average_at_end", "wall_seconds", "torch_threads", "workers"):
         result.pop(key, None)                                           # the old layout kept these at the top
     for task in args.tasks.split(","):
-        dataset, layers, replicas, batch_size = TASKS[task]
+        dataset, layers, replicas, batch_size, settings = TASKS[task]
         t0 = time.perf_counter()
         with connect(args.workers, args.scheduler) as client:
             result[task] = layerwise_study(
                 ql.load_dataset(**dataset), layers, replicas, epochs=args.epochs, batch_size=batch_size,
                 embed_batch=args.embed_batch, seeds=args.seeds, client=client, resume=args.resume,
-                trainer_params={"keep_best": False, "probe_size": 0},
+                trainer_params={"keep_best": False, "probe_size": 0, **settings},
                 results=path.with_suffix(f".{task}.cells.jsonl"),
                 progress=lambda done, total, label, task=task: print(f"{task}: {done}/{total} cells {label}",
                                                                      file=sys.stderr, flush=True))
