@@ -6,7 +6,8 @@ digits: 64-64-64-40 (three weight layers, 10 digits x 4 replicas) on scikit-lear
 with a window of k = 1..3 spin layers annealed at a time (k = 3: the whole network), the
 widest window's minibatch model embedded on Pegasus P16 and Zephyr Z12, and backprop on
 the same layers for reference; digits trains with a cosine learning rate and weight decay 0.2
-(``TASKS``). xor and circles: 2-32-32-2 (2 replicas), batch 4, the same windows. Every run keeps its last epoch (keep_best off); the sampler settings are pinned
+(``TASKS``). xor and circles: 2-32-32-2 (2 replicas), batch 4, the same windows. Every run
+keeps its last epoch (keep_best off); the sampler settings are pinned
 (``qnn_lab.studies.deep.SAMPLER_SETTINGS``). Prints accuracy against k (mean and per seed)
 with the spins and Pegasus qubits of the widest window, per task. Every (k, seed) run is one cell:
 --workers N runs them on a local Dask cluster, --scheduler ADDRESS on an existing one;

@@ -91,7 +91,8 @@ def main(argv=None):
                 run = next(r for r in result[sampler]["settings"] if all(r[k] == s[k] for k in KEYS))
                 s["estimated_seconds"] = statistics.median(run["epochs"]) * s["median_seconds"]
                 print(f"{sampler:8s} sweeps {s['num_sweeps']:4d} reads {s['num_reads']} batch {s['batch_size']:3d}: "
-                      f"{s['median_seconds']:.2f} CPU s per epoch, epochs {run['epochs']}: {s['estimated_seconds']:.1f} s")
+                      f"{s['median_seconds']:.2f} CPU s per epoch, epochs {run['epochs']}: "
+                      f"{s['estimated_seconds']:.1f} s")
             fastest = min(result[sampler]["epoch_seconds"]["settings"], key=lambda s: s["estimated_seconds"])
             result[sampler]["best_estimated"] = {k: fastest[k] for k in KEYS}
             continue

@@ -22,8 +22,8 @@ from plotly.basewidget import BaseFigureWidget
 from .words import explain
 
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "BackgroundJob",
-           "ErrorNote", "FigureBox", "error_text", "LabFigure", "Throttle", "bind", "controls_of", "figure", "figures_below",
-           "shows_errors", "sync_figures", "thin"]
+           "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text", "figure",
+           "figures_below", "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"

@@ -41,7 +41,7 @@ BOX = (380, 330)      # the drawing's nominal size in px: neurons per column are
 COLORBAR_TITLES = {"plane": "neuron's field over the plane (its spin is the sign)",
                    "image": "receptive field: weight from each input pixel", "plain": "neuron's field at the sample"}
 WIDTHS = (0.4, 0.9, 1.8, 3.2)
-MARGIN = {"l": 4, "r": 4, "t": 4, "b": 50}     # px around the drawing; the colour bar (about 44 px) sits in the bottom one
+MARGIN = {"l": 4, "r": 4, "t": 4, "b": 50}     # px around the drawing; the colour bar (about 44 px) in the bottom one
 MIN_HEIGHT = 120
 PNG_LEVELS = 64   # colours of a neuron picture (a palette PNG, at most 255)
 OPACITIES = (0.15, 0.35, 0.6, 0.9)
