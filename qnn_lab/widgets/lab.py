@@ -255,12 +255,12 @@ class Lab(w.VBox):
 
     def save(self, path):
         """Write the state as JSON to ``path``; says where in ``saved_to``."""
-        text, path = json.dumps(self.to_dict(), indent=1, default=_plain), Path(path).expanduser()
+        text, path = json.dumps(self.to_dict(), indent=1, default=_plain), Path(path).expanduser().resolve()
         try:
-            path.resolve().write_text(text)
+            path.write_text(text)
         except OSError as exc:
             raise ValueError(f"'path' should be a file this kernel can write: {str(path)!r} ({exc.strerror})") from None
-        self.saved_to = str(path.resolve())
+        self.saved_to = str(path)
         return self.saved_to
 
     def load(self, path):
