@@ -44,6 +44,10 @@ SIMPLE = ("epochs", "learning_rate", "num_reads")    # the trainer settings simp
 GRID = 60                # decision-boundary resolution per axis
 
 
+#: Up to this many epochs the accuracy axis ticks every epoch (plotly would tick 1, 1.5, 2, ...).
+WHOLE_EPOCH_TICKS = 10
+
+
 class TrainingView(BackgroundJob, w.VBox):
     """Train the lab's network live; each epoch updates the curves and every other view."""
 
@@ -282,6 +286,7 @@ class TrainingView(BackgroundJob, w.VBox):
         with self.accuracy.batch_update():
             self.accuracy.data[0].x, self.accuracy.data[0].y = epochs, [r["train_accuracy"] for r in h]
             self.accuracy.data[1].x, self.accuracy.data[1].y = epochs, [r.get("test_accuracy") for r in h]
+            self.accuracy.layout.xaxis.dtick = 1 if len(history) <= WHOLE_EPOCH_TICKS else None   # no epoch 1.5
         if self.curves is not None:
             with self.curves.batch_update():
                 for trace in self.curves.data if not history and not self.measured else ():
