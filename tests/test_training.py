@@ -146,6 +146,32 @@ def test_backprop_baseline_learns_digits(digits):
     assert tr.score(digits.X_test, digits.y_test) >= 0.93
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_backprop_steps_are_torch_optims_own(xor, optimizer):
+    import torch
+
+    net = ql.Network([2, 6, 2], output_replicas=2, random_state=0)
+    ours, theirs = (ql.BackpropTrainer(net, optimizer=optimizer, learning_rate=0.05, weight_decay=0.01,
+                                       random_state=0) for _ in range(2))
+    for trainer in (ours, theirs):
+        trainer._check_params()
+        trainer._initialize()
+    torch_optim = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(
+        theirs.model_.parameters(), lr=0.05, weight_decay=0.01)
+    batches = np.random.default_rng(0).integers(len(xor.X_train), size=(20, 4))
+    for batch in batches:
+        for trainer, step in ((ours, ours._update), (theirs, torch_optim.step)):
+            trainer.model_.zero_grad()
+            logits = trainer._logits(xor.X_train[batch])
+            torch.nn.functional.cross_entropy(logits, torch.as_tensor(xor.y_train[batch])).backward()
+            step()
+    start = ql.BackpropTrainer(net, random_state=0)
+    start._check_params()
+    start._initialize()
+    for a, b, before in zip(ours.model_.parameters(), theirs.model_.parameters(), start.model_.parameters()):
+        assert not torch.allclose(a, before)
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
+
 @pytest.mark.parametrize("kwargs, exc, words", [
     ({"num_reads": 0}, ValueError, ["'num_reads'", ">= 1", "0"]),
     ({"learning_rate": -0.1}, ValueError, ["'learning_rate'", "-0.1"]),

@@ -235,8 +235,8 @@ def start_method():
 
 
 def _load_before_fork():
-    """Load, once in this process, what every cell loads: torch with its optimisers (which load
-    torch._dynamo, 1-2 s) and the annealing kernel, compiled or read from numba's cache."""
+    """Load, once in this process, what every cell loads: torch and the annealing kernel, compiled or
+    read from numba's cache."""
     import numpy as np
     import torch
 
@@ -244,7 +244,7 @@ def _load_before_fork():
     from ..network import Network
     from ..samplers.layered import LayeredAnnealer
 
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    torch.nn.Linear(1, 1)
     model = LayeredModel.from_network(Network([1, 1, 2], random_state=0), np.zeros((1, 1)))
     LayeredAnnealer().sample_model(model, num_reads=1, num_sweeps=1, seed=0)
 
