@@ -92,6 +92,24 @@ def fit_power_law(cost, error, window=None):
     return float(-slope), float(intercept), int(keep.sum())
 
 
+def _power_law_rows(cost, error, window):
+    """``fit_power_law`` on every row of (rows, budgets) arrays at once: (rows, 2) of (alpha, log_prefactor),
+    NaN where a row has fewer than two usable points (a bootstrap resampling, say)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x, y = np.log(cost), np.log(error)
+        keep = (cost > 0) & (error > 0) & np.isfinite(x) & np.isfinite(y)
+        keep &= (cost >= window[0]) & (cost <= window[1])
+        x, y = np.where(keep, x, 0.0), np.where(keep, y, 0.0)
+        n = keep.sum(1)
+        x_mean, y_mean = x.sum(1) / n, y.sum(1) / n
+        dx = np.where(keep, x - x_mean[:, None], 0.0)
+        sxx = (dx ** 2).sum(1)
+        slope = (dx * (y - y_mean[:, None])).sum(1) / sxx
+        fits = np.stack([-slope, y_mean - slope * x_mean], axis=1)
+    fits[~(sxx > 1e-300)] = np.nan                        # one distinct cost (or none) in the window
+    return fits
+
+
 @dataclass
 class ScalingFit:
     """alpha of error ~ cost**-alpha with its bootstrap confidence interval.
@@ -223,12 +241,7 @@ def fit_scaling(costs, errors, window=None, *, window_rule="plateau", n_bootstra
     log_rms = float(np.sqrt(np.mean(residual ** 2)))
     if draws is None:
         draws = _draws(len(costs), n_bootstrap, random_state)
-    boot = np.full((len(draws), 2), np.nan)
-    for b, idx in enumerate(draws):
-        try:
-            boot[b] = fit_power_law(costs[idx].mean(0), errors[idx].mean(0), window)[:2]
-        except ValueError:          # this resampling left fewer than two usable points
-            pass
+    boot = _power_law_rows(costs[draws].mean(1), errors[draws].mean(1), window)
     tail = 50 * (1 - confidence)
     ci = tuple(float(v) for v in np.nanpercentile(boot[:, 0], [tail, 100 - tail]))
     return ScalingFit(alpha, ci, log_prefactor, window, n_points, log_rms, confidence, boot[:, 0], boot[:, 1],
