@@ -8,12 +8,14 @@ same with ``--workers N``, alternating them so that a change in the machine's lo
 ("digits" is the full study of the digits task, ``--task digits``; "digits_long" the same with 16 seeds
 and 20 epochs, a study long enough that start-up costs matter little).
 Reports per study: the median wall time of each and their ratio; the same for the cells
-alone (the study's own clock, without imports and cluster start-up); how many cells ran at
+alone (the study's own clock, without imports and cluster start-up; serially the first cells
+also load torch and the annealing kernel, which --workers loads before that clock starts, so
+this ratio flatters the workers on short studies); how many cells ran at
 once (the sum of the cells' own wall times over the study's: 2 is perfect overlap on 2
 workers, and it is less sensitive than the ratio to a change of load between runs); the peak
 memory (RSS) of the main process and of every Dask worker process; the load average around
-each run; whether all runs gave identical fits. The quick study runs ``--repeats`` times per
-mode, the full studies once (they take minutes). Last, one cell of the quick study runs
+each run; whether all runs gave identical fits. Every study runs ``--repeats`` times per mode
+but "digits_long", which runs once. Last, one cell of the quick study runs
 alternately in this process and on a one-worker cluster (2 x ``--repeats`` times each): the
 cost of running a cell on Dask, side by side under the same load; then the same cell in one bare
 process alone and in two at once: the most two workers can gain on this machine.
@@ -125,7 +127,7 @@ def cell_overhead(repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(STUDIES), help=f"comma-separated: {', '.join(STUDIES)}")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of the quick study per mode (full: 1)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each study per mode (digits_long: 1)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", default="benchmarks/scaling_dask.json")
     args = parser.parse_args(argv)
@@ -136,7 +138,7 @@ def main(argv=None):
             base = STUDIES[size]
             modes = {"serial": base, f"workers_{args.workers}": [*base, "--workers", str(args.workers)]}
             runs = {mode: [] for mode in modes}
-            for r in range(args.repeats if size == "quick" else 1):
+            for r in range(1 if size == "digits_long" else args.repeats):
                 for mode, mode_argv in modes.items():
                     runs[mode].append(run(mode_argv, folder, f"{size}-{mode}"))
                     print(f"{size} {mode} run {r + 1}: {runs[mode][-1]['wall_seconds']:.1f} s", file=sys.stderr,
