@@ -6,7 +6,7 @@ import pytest
 
 import qnn_lab as ql
 from qnn_lab.studies import QpuTimeModel, ScalingStudy, fit_power_law, fit_scaling, scaling_study
-from qnn_lab.studies.scaling import _fit_study
+from qnn_lab.studies.scaling import _fit_study, _power_law_rows
 
 COSTS = np.geomspace(10, 1e4, 15)
 
@@ -38,6 +38,22 @@ def test_fit_uses_only_points_inside_the_window():
     straight = fit_scaling(np.tile(COSTS, (2, 1)), np.tile(error, (2, 1)), window=(100, 1e4), n_bootstrap=10)
     bent = fit_scaling(np.tile(COSTS, (2, 1)), np.tile(error, (2, 1)), window=(10, 1e4), n_bootstrap=10)
     assert straight.log_rms < 1e-9 < 0.05 < bent.log_rms
+
+
+def test_bootstrap_lines_are_fit_power_laws_own_row_by_row():
+    rng = np.random.default_rng(3)
+    cost = COSTS * np.exp(0.1 * rng.standard_normal((50, len(COSTS))))
+    error = 0.3 * cost ** -0.8 * np.exp(0.1 * rng.standard_normal(cost.shape))
+    error[:3, 2:] = 0                                    # rows left with fewer than two points in the window
+    window = (20, 5e3)
+    rows = _power_law_rows(cost, error, window)
+    for c, e, fit in zip(cost, error, rows):
+        try:
+            expected = fit_power_law(c, e, window)[:2]
+        except ValueError:
+            expected = (np.nan, np.nan)
+        np.testing.assert_allclose(fit, expected, rtol=1e-12, atol=1e-12)
+    assert np.isnan(rows[:3]).all() and np.isfinite(rows[3:]).all()
 
 
 @pytest.mark.parametrize("alpha", [0.5, 0.78, 1.01, 2.0])

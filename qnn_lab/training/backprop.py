@@ -2,7 +2,7 @@
 
 torch is imported on first use, so ``import qnn_lab`` stays light. The optimisers' steps are torch's
 own (``torch.optim.Adam`` and ``SGD`` on the CPU, written out): constructing a ``torch.optim``
-optimiser loads torch._dynamo, 1.6 s on first use, a fifth of a study cell's cost.
+optimiser loads torch._dynamo: 1.6 s on first use, longer than a whole scaling-study cell.
 """
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ class BackpropTrainer(Trainer):
             if l + 1 < len(net.weights):
                 layers.append(torch.nn.Tanh())
         self.model_ = torch.nn.Sequential(*layers)
-        self._moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in self.model_.parameters()]
+        self._moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in self.model_.parameters()] \
+            if self.optimizer == "adam" else None
         self._steps = 0
 
     def _logits(self, X):
@@ -96,11 +97,12 @@ class BackpropTrainer(Trainer):
         lr, decay, (beta1, beta2) = self.learning_rate, self.weight_decay, ADAM_BETAS
         self._steps += 1
         with torch.no_grad():
-            for param, (mean, square) in zip(self.model_.parameters(), self._moments):
+            for k, param in enumerate(self.model_.parameters()):
                 grad = param.grad.add(param, alpha=decay) if decay else param.grad
-                if self.optimizer == "sgd":
+                if self._moments is None:                          # sgd
                     param.add_(grad, alpha=-lr)
                     continue
+                mean, square = self._moments[k]
                 mean.lerp_(grad, 1 - beta1)
                 square.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 denominator = (square.sqrt() / (1 - beta2 ** self._steps) ** 0.5).add_(ADAM_EPS)
