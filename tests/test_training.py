@@ -172,6 +172,7 @@ def test_backprop_steps_are_torch_optims_own(xor, optimizer):
         assert not torch.allclose(a, before)
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
 
+
 @pytest.mark.parametrize("kwargs, exc, words", [
     ({"num_reads": 0}, ValueError, ["'num_reads'", ">= 1", "0"]),
     ({"learning_rate": -0.1}, ValueError, ["'learning_rate'", "-0.1"]),
