@@ -118,10 +118,12 @@ def test_histogram_stop_keeps_what_was_drawn(lab):
 def test_training_step_play_and_the_views_follow(lab):
     tv = lab.training
     before = lab.state.network_version
+    assert tuple(tv.accuracy.layout.xaxis.range) == (0, 6)             # no epoch -1 before training
     tv.step(block=True)
     assert tv.trainer.epoch_ == 1 and len(tv.accuracy.data[0].x) == 1
     tv.play(max_epochs=2, block=True)
     assert list(tv.accuracy.data[0].x) == [1, 2, 3] and tv.accuracy.layout.xaxis.dtick == 1     # whole epochs
+    assert tv.accuracy.layout.xaxis.autorange is True
     assert lab.state.network_version > before                         # network drawing and QUBO view redrawn
     lab.panel("landscape")                                             # built when its tab opens, from the history
     assert np.asarray(tv.curves.data[1].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs

@@ -287,6 +287,7 @@ class TrainingView(BackgroundJob, w.VBox):
             self.accuracy.data[0].x, self.accuracy.data[0].y = epochs, [r["train_accuracy"] for r in h]
             self.accuracy.data[1].x, self.accuracy.data[1].y = epochs, [r.get("test_accuracy") for r in h]
             self.accuracy.layout.xaxis.dtick = 1 if len(history) <= WHOLE_EPOCH_TICKS else None   # no epoch 1.5
+            self.accuracy.layout.xaxis.update(autorange=bool(history), range=None if history else [0, 6])  # not -1
         if self.curves is not None:
             with self.curves.batch_update():
                 for trace in self.curves.data if not history and not self.measured else ():
