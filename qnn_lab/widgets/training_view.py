@@ -359,9 +359,9 @@ class OutputView(w.VBox):
             fig = figure(height=230, width=290, title="sample", showlegend=False,
                          fig=make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.16),
                          margin={"l": 30, "r": 16, "t": 28, "b": 36})
-            fig.add_trace(go.Heatmap(colorscale="Greys", colorbar={"thickness": 6, "len": 0.8, "x": 0.42,
-                                                                   "title": {"text": "ink", "side": "right"}}),
-                          row=1, col=1)
+            fig.add_trace(go.Heatmap(colorscale="Greys", colorbar={      # under the image, clear of the class axis
+                "orientation": "h", "thickness": 6, "len": 0.4, "x": 0.2, "xanchor": "center", "y": -0.06,
+                "yanchor": "top", "nticks": 3, "title": {"text": "ink", "side": "top"}}), row=1, col=1)
             fig.add_trace(go.Bar(orientation="h", hoverinfo="x+y"), row=1, col=2)
             fig.update_yaxes(autorange="reversed", scaleanchor="x", visible=False, row=1, col=1)
             fig.update_xaxes(visible=False, row=1, col=1)

@@ -49,3 +49,22 @@ def test_each_plot_downloads_as_png_and_svg_and_its_toolbar_covers_no_title(page
         else:
             assert b"<svg" in data[:300] and b"decision boundary" in data and data.rstrip().endswith(b"</svg>")
     page.screenshot(path=str(ARTIFACTS / "figures_downloaded.png"))
+
+
+#: Every colour bar's boxes (bar, ticks, title) that overlap another subplot's axis labels in the same figure.
+COLOUR_BAR_CLASHES = """() => [...document.querySelectorAll('.qnn-lab .js-plotly-plot')]
+  .filter(gd => gd.getBoundingClientRect().height > 0).flatMap(gd => {
+    const boxes = sel => [...gd.querySelectorAll(sel)].map(e => [e.textContent, e.getBoundingClientRect()])
+      .filter(([, r]) => r.width > 0);
+    const meet = (a, b) => a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
+    const labels = boxes('.yaxislayer-above text, .xaxislayer-above text, .g-ytitle text, .g-xtitle text');
+    return boxes('.colorbar text, .colorbar .cbfills').flatMap(([bar, b]) =>
+      labels.filter(([, r]) => meet(b, r)).map(([label]) => `${bar} / ${label}`));
+  })"""
+
+
+def test_the_digits_sample_colour_bar_clears_the_class_axis(page, jupyter_server):
+    """The sample image's 'ink' scale sat on the class energies' axis labels (issue 13)."""
+    open_voila(page, jupyter_server, "dataset=digits")
+    page.wait_for_function("() => document.body.innerText.includes('energy E(class)')", timeout=60_000)
+    assert page.evaluate(COLOUR_BAR_CLASHES) == []
