@@ -11,6 +11,7 @@ pytest.importorskip("plotly")
 
 from qnn_lab.widgets import Lab
 from qnn_lab.widgets.embedding_view import (
+    EMPTY_GRAPH,
     EmbeddingView,
     embedding_plot_data,
     label_colors,
@@ -173,9 +174,10 @@ def test_windows_estimate_qubits_from_the_embedding(lab, pegasus, k6_chains):
 
 def test_view_draws_chains_and_clicks_link_it_with_the_qubo_view(lab, pegasus):
     view = lab.embedding
+    assert [a.text for a in view.fig.layout.annotations] == [EMPTY_GRAPH]      # not an empty-looking figure
     chains = model_chains(lab, pegasus)
     view.show(chains, pegasus, model=lab.state.current_model())
-    assert len(view.fig.data[3].x) == sum(len(c) for c in chains.values())
+    assert len(view.fig.data[3].x) == sum(len(c) for c in chains.values()) and not view.fig.layout.annotations
     assert "10</b> logical variables" in view.stats.value and not view.sample_button.disabled
     (x0, x1), (y0, y1) = view.fig.layout.xaxis.range, view.fig.layout.yaxis.range   # zoomed to the chains
     assert x0 < min(view.fig.data[3].x) and max(view.fig.data[3].x) < x1

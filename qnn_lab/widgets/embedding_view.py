@@ -214,6 +214,10 @@ def window_spins(spin_sizes, minibatch=1):
     return rows
 
 
+#: What the QPU graph shows before the first Embed.
+EMPTY_GRAPH = "press Embed to place the model on the chosen QPU's qubits: each neuron becomes a chain of qubits"
+
+
 class EmbeddingView(BackgroundJob, w.VBox):
     """The model on a QPU graph: chains coloured per variable, broken chains marked, linked selection.
 
@@ -248,7 +252,9 @@ class EmbeddingView(BackgroundJob, w.VBox):
         self.inspect_button.on_click(guard(lambda _: self.open_inspector()))
         state.observe(guard(lambda _: self.show_windows()), names="embed_minibatch")
         self.fig = figure(height=520, title="QPU graph", showlegend=False, hovermode="closest",
-                          xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"})
+                          xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
+                          annotations=[{"text": EMPTY_GRAPH, "showarrow": False, "xref": "paper", "yref": "paper",
+                                        "x": 0.5, "y": 0.5, "font": {"size": 13}}])      # until the first Embed
         # SVG for what matters (chains, their couplers, marks: at most a few thousand points), WebGL for
         # the thousands of unused qubits, so the chains show even where WebGL is missing
         self.fig.add_traces([
@@ -387,6 +393,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
             self._draw_selected(plot["selected"])
             s = plot["stats"]
             self.fig.layout.title.text = f"{s['logical_variables']} variables on {s['topology']} ({s['qubits']} qubits)"
+            self.fig.layout.annotations = ()
             self._zoom_to_chains(plot)
             self.show_read()
         self.show_stats()
