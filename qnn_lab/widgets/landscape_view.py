@@ -10,9 +10,9 @@ from .common import BLUE, GREEN, GREY, ORANGE, TAB_WIDTH, figure, thin
 __all__ = ["LANDSCAPE_NOTE", "draw_landscape", "draw_melting", "landscape_figure", "landscape_series",
            "melting_series"]
 
-LANDSCAPE_NOTE = ("How rugged the energy landscape of a fixed probe set is, epoch by epoch: before training many "
-                  "different deep states (a spin glass), after it one funnel to the right answer (order). The "
-                  "melting temperature is how hot the probe must get before its trained order melts.")
+#: Under the panel's one-line explanation (words.PANELS["landscape"]): what it adds.
+LANDSCAPE_NOTE = ("Measured on a fixed probe set of samples, epoch by epoch. The melting temperature is how hot "
+                  "the probe must get before its trained order melts.")
 
 
 def landscape_series(history):
