@@ -128,6 +128,7 @@ def test_training_step_play_and_the_views_follow(lab):
     lab.panel("landscape")                                             # built when its tab opens, from the history
     assert np.asarray(tv.curves.data[1].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
     assert np.asarray(tv.curves.data[2].z).shape == (20, 4)             # P(q) over training
+    assert tv.curves.layout.xaxis2.range == (-0.5, 3.5) and tv.curves.layout.xaxis2.dtick == 1   # whole epochs
     assert tv.output.boundary.data[0].z.shape == (60, 60)
     tv.reset()
     assert len(tv.accuracy.data[0].x) == 0 and len(tv.curves.data[0].x) == 0

@@ -75,15 +75,27 @@ def landscape_figure():
     return fig
 
 
+def _epoch_axes(fig, epochs, axes):
+    """Epoch axes from half an epoch before the first to half after the last (a heatmap's columns), ticked
+    at whole epochs while they are few (plotly would tick -0.5, 0, 0.5 around a lone epoch 0); no epochs: plotly's
+    own range."""
+    span = {"autorange": True, "range": None, "dtick": None} if not len(epochs) else {
+        "range": [min(epochs) - 0.5, max(epochs) + 0.5], "dtick": 1 if max(epochs) - min(epochs) <= 10 else None}
+    for axis in axes:
+        fig.layout[axis].update(span)
+
+
 def draw_melting(fig, history):
     """``landscape_figure``'s melting-temperature trace from a trainer's ``history_``."""
     epochs, melt = melting_series(history)
     keep = thin(len(epochs))
     fig.data[8].x, fig.data[8].y = [epochs[i] for i in keep], [melt[i] for i in keep]
+    _epoch_axes(fig, epochs, ["xaxis6"])
 
 
 def draw_landscape(fig, series):
     """``landscape_figure``'s glass -> order panels from (epoch, landscape) pairs (``landscape_series``)."""
+    _epoch_axes(fig, [epoch for epoch, _ in series], ["xaxis", "xaxis2", "xaxis3", "xaxis4"])
     if not series:
         return
     keep = thin(len(series))
