@@ -6,7 +6,7 @@ import pytest
 
 import qnn_lab as ql
 from qnn_lab.studies import QpuTimeModel, ScalingStudy, fit_power_law, fit_scaling, scaling_study
-from qnn_lab.studies.scaling import _fit_study, _power_law_rows
+from qnn_lab.studies.scaling import _fit_study, _power_law_rows, _ratio
 
 COSTS = np.geomspace(10, 1e4, 15)
 
@@ -71,6 +71,15 @@ def test_bootstrap_ci_coverage_is_near_its_nominal_level():
     hits = [fit_scaling(*synthetic_curves(0.78, rng=rng), window=(10, 1e4), n_bootstrap=200,
                         random_state=k).covers(0.78) for k in range(40)]
     assert 0.8 <= np.mean(hits) <= 1.0
+
+
+def test_a_flat_curve_leaves_the_ratio_undefined_not_infinite():
+    falling = fit_scaling(*synthetic_curves(0.78), window=(10, 1e4), n_bootstrap=50)
+    flat = fit_scaling(np.tile(COSTS, (4, 1)), np.full((4, len(COSTS)), 0.25), window=(10, 1e4), n_bootstrap=50)
+    assert flat.alpha == pytest.approx(0, abs=1e-12) and not flat.boot_alpha.any()
+    ratio = _ratio(falling, flat, 0.95)
+    assert all(math.isnan(v) for v in ratio["ci"])
+    assert _ratio(flat, falling, 0.95)["ci"] == [0, 0]
 
 
 def test_ratio_of_exponents_has_a_ci_from_shared_seed_draws():

@@ -249,10 +249,13 @@ def fit_scaling(costs, errors, window=None, *, window_rule="plateau", n_bootstra
 
 
 def _ratio(numerator, denominator, confidence):
-    ratio = numerator.boot_alpha / denominator.boot_alpha
+    """The ratio of two fits' alphas with its bootstrap CI; a resampling whose denominator is flat (alpha 0,
+    a curve that does not fall) or has no fit gives no ratio and is left out."""
+    usable = np.isfinite(numerator.boot_alpha) & np.isfinite(denominator.boot_alpha) & (denominator.boot_alpha != 0)
+    ratio = numerator.boot_alpha[usable] / denominator.boot_alpha[usable]
     tail = 50 * (1 - confidence)
-    return {"value": numerator.alpha / denominator.alpha,
-            "ci": [float(v) for v in np.nanpercentile(ratio, [tail, 100 - tail])]}
+    return {"value": numerator.alpha / denominator.alpha if denominator.alpha else float("nan"),
+            "ci": [float(v) for v in np.percentile(ratio, [tail, 100 - tail])] if len(ratio) else [float("nan")] * 2}
 
 
 @dataclass
