@@ -6,7 +6,7 @@ import pytest
 
 import qnn_lab as ql
 from qnn_lab.studies import QpuTimeModel, ScalingStudy, fit_power_law, fit_scaling, scaling_study
-from qnn_lab.studies.scaling import _fit_study, _power_law_rows, _ratio
+from qnn_lab.studies.scaling import _fit_study, _ratio, power_law_rows
 
 COSTS = np.geomspace(10, 1e4, 15)
 
@@ -40,37 +40,22 @@ def test_fit_uses_only_points_inside_the_window():
     assert straight.log_rms < 1e-9 < 0.05 < bent.log_rms
 
 
-def test_bootstrap_lines_are_fit_power_laws_own_row_by_row():
+def test_power_law_rows_are_numpys_least_squares_lines_row_by_row():
     rng = np.random.default_rng(3)
     cost = COSTS * np.exp(0.1 * rng.standard_normal((50, len(COSTS))))
     error = 0.3 * cost ** -0.8 * np.exp(0.1 * rng.standard_normal(cost.shape))
     error[:3, 2:] = 0                                    # rows left with fewer than two points in the window
+    error[3, 0] = np.nan
     window = (20, 5e3)
-    rows = _power_law_rows(cost, error, window)
+    rows = power_law_rows(cost, error, window)
     for c, e, fit in zip(cost, error, rows):
-        try:
-            expected = fit_power_law(c, e, window)[:2]
-        except ValueError:
-            expected = (np.nan, np.nan)
-        np.testing.assert_allclose(fit, expected, rtol=1e-12, atol=1e-12)
+        keep = (c >= window[0]) & (c <= window[1]) & (e > 0)
+        if keep.sum() < 2:
+            assert np.isnan(fit).all()
+            continue
+        slope, intercept = np.polyfit(np.log(c[keep]), np.log(e[keep]), 1)
+        np.testing.assert_allclose(fit, (-slope, intercept), rtol=1e-10, atol=1e-12)
     assert np.isnan(rows[:3]).all() and np.isfinite(rows[3:]).all()
-
-
-@pytest.mark.parametrize("alpha", [0.5, 0.78, 1.01, 2.0])
-def test_bootstrap_ci_covers_the_true_exponent_and_rejects_a_wrong_one(alpha):
-    cost, error = synthetic_curves(alpha)
-    fit = fit_scaling(cost, error, window=(10, 1e4), n_bootstrap=500, random_state=1)
-    assert fit.alpha == pytest.approx(alpha, abs=0.05)
-    assert fit.covers(alpha)
-    assert not fit.covers(alpha + 0.15) and not fit.covers(alpha - 0.15)
-    assert fit.ci[0] < fit.alpha < fit.ci[1]
-
-
-def test_bootstrap_ci_coverage_is_near_its_nominal_level():
-    rng = np.random.default_rng(7)
-    hits = [fit_scaling(*synthetic_curves(0.78, rng=rng), window=(10, 1e4), n_bootstrap=200,
-                        random_state=k).covers(0.78) for k in range(40)]
-    assert 0.8 <= np.mean(hits) <= 1.0
 
 
 def test_a_flat_curve_leaves_the_ratio_undefined_not_infinite():

@@ -39,7 +39,7 @@ from ..training import TRAINERS, make_trainer, trainer_spec
 from .qpu_time import QpuTimeModel
 
 __all__ = ["COST_AXES", "TASKS", "WINDOW_RULES", "ScalingFit", "ScalingStudy", "ScalingTask", "fit_power_law",
-           "fit_scaling", "scaling_study"]
+           "fit_scaling", "power_law_rows", "scaling_study"]
 
 #: Cost axes of a study; the last three need a trainer that calls a sampler (with the QPU model).
 COST_AXES = ("epochs", "samples_seen", "train_seconds", "sampler_calls", "reads", "anneals", "qpu_seconds")
@@ -81,25 +81,28 @@ def fit_power_law(cost, error, window=None):
         (0.75, 0.5, 3)
     """
     cost, error = np.asarray(cost, float), np.asarray(error, float)
-    keep = (cost > 0) & (error > 0) & np.isfinite(cost) & np.isfinite(error)
-    if window is not None:
-        keep &= (cost >= window[0]) & (cost <= window[1])
-    x, y = np.log(cost[keep]), np.log(error[keep])
-    if len(np.unique(x)) < 2:
+    keep = _usable(cost, error, window)
+    distinct = len(np.unique(cost[keep]))
+    if distinct < 2:
         raise ValueError(f"a power-law fit needs points at two or more costs with error > 0 inside the window "
-                         f"{_window_text(window)}: found {len(np.unique(x))}")
-    slope, intercept = np.polyfit(x, y, 1)
-    return float(-slope), float(intercept), int(keep.sum())
+                         f"{_window_text(window)}: found {distinct}")
+    alpha, log_prefactor = power_law_rows(cost[None], error[None], window)[0]
+    return float(alpha), float(log_prefactor), int(keep.sum())
 
 
-def _power_law_rows(cost, error, window):
-    """``fit_power_law`` on every row of (rows, budgets) arrays at once: (rows, 2) of (alpha, log_prefactor),
-    NaN where a row has fewer than two usable points (a bootstrap resampling, say)."""
+def _usable(cost, error, window):
+    """The points a power-law fit uses: finite, positive cost and error, cost inside ``window`` (None: all)."""
+    with np.errstate(invalid="ignore"):
+        keep = (cost > 0) & (error > 0) & np.isfinite(cost) & np.isfinite(error)
+        return keep if window is None else keep & (cost >= window[0]) & (cost <= window[1])
+
+
+def power_law_rows(cost, error, window=None):
+    """The least-squares line of ``fit_power_law`` on every row of (rows, budgets) arrays at once (a study's
+    bootstrap resamplings): (rows, 2) of (alpha, log_prefactor), NaN where a row has fewer than two costs."""
+    keep = _usable(cost, error, window)
     with np.errstate(divide="ignore", invalid="ignore"):
-        x, y = np.log(cost), np.log(error)
-        keep = (cost > 0) & (error > 0) & np.isfinite(x) & np.isfinite(y)
-        keep &= (cost >= window[0]) & (cost <= window[1])
-        x, y = np.where(keep, x, 0.0), np.where(keep, y, 0.0)
+        x, y = np.where(keep, np.log(cost), 0.0), np.where(keep, np.log(error), 0.0)
         n = keep.sum(1)
         x_mean, y_mean = x.sum(1) / n, y.sum(1) / n
         dx = np.where(keep, x - x_mean[:, None], 0.0)
@@ -241,7 +244,7 @@ def fit_scaling(costs, errors, window=None, *, window_rule="plateau", n_bootstra
     log_rms = float(np.sqrt(np.mean(residual ** 2)))
     if draws is None:
         draws = _draws(len(costs), n_bootstrap, random_state)
-    boot = _power_law_rows(costs[draws].mean(1), errors[draws].mean(1), window)
+    boot = power_law_rows(costs[draws].mean(1), errors[draws].mean(1), window)
     tail = 50 * (1 - confidence)
     ci = tuple(float(v) for v in np.nanpercentile(boot[:, 0], [tail, 100 - tail]))
     return ScalingFit(alpha, ci, log_prefactor, window, n_points, log_rms, confidence, boot[:, 0], boot[:, 1],
@@ -251,11 +254,13 @@ def fit_scaling(costs, errors, window=None, *, window_rule="plateau", n_bootstra
 def _ratio(numerator, denominator, confidence):
     """The ratio of two fits' alphas with its bootstrap CI; a resampling whose denominator is flat (alpha 0,
     a curve that does not fall) or has no fit gives no ratio and is left out."""
-    usable = np.isfinite(numerator.boot_alpha) & np.isfinite(denominator.boot_alpha) & (denominator.boot_alpha != 0)
-    ratio = numerator.boot_alpha[usable] / denominator.boot_alpha[usable]
+    top, bottom = numerator.boot_alpha, denominator.boot_alpha
+    usable = np.isfinite(top) & np.isfinite(bottom) & (bottom != 0)
+    ratio = top[usable] / bottom[usable]
     tail = 50 * (1 - confidence)
+    ci = np.percentile(ratio, [tail, 100 - tail]) if len(ratio) else [np.nan, np.nan]
     return {"value": numerator.alpha / denominator.alpha if denominator.alpha else float("nan"),
-            "ci": [float(v) for v in np.percentile(ratio, [tail, 100 - tail])] if len(ratio) else [float("nan")] * 2}
+            "ci": [float(v) for v in ci]}
 
 
 @dataclass

@@ -21,7 +21,8 @@ from plotly.basewidget import BaseFigureWidget
 
 from .words import explain
 
-__all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "BackgroundJob",
+__all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "WHOLE_EPOCH_TICKS",
+           "BackgroundJob",
            "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text", "figure",
            "figures_below", "shows_errors", "sync_figures", "thin"]
 
@@ -33,6 +34,8 @@ DIVERGING = [[0.0, ORANGE], [0.5, "#f7f7f7"], [1.0, BLUE]]
 #: lab's narrowest place (a 1000 px window with JupyterLab's file browser open leaves about 560 px).
 TAB_WIDTH = 540
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
+#: Up to this many epochs an epoch axis ticks every epoch (plotly would tick 1, 1.5, 2, ... or -0.5, 0, 0.5).
+WHOLE_EPOCH_TICKS = 10
 #: plotly's toolbar only while the pointer is over a plot, with one button (download as PNG) in the corner
 #: that titles and legends keep clear of; zoom, pan and hover still work. The files panel exports PNG or SVG.
 CONFIG = {"displayModeBar": "hover", "displaylogo": False, "modeBarButtons": [["toImage"]],

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .common import BLUE, GREEN, GREY, ORANGE, TAB_WIDTH, figure, thin
+from .common import BLUE, GREEN, GREY, ORANGE, TAB_WIDTH, WHOLE_EPOCH_TICKS, figure, thin
 
 __all__ = ["LANDSCAPE_NOTE", "draw_landscape", "draw_melting", "landscape_figure", "landscape_series",
            "melting_series"]
@@ -79,8 +79,11 @@ def _epoch_axes(fig, epochs, axes):
     """Epoch axes from half an epoch before the first to half after the last (a heatmap's columns), ticked
     at whole epochs while they are few (plotly would tick -0.5, 0, 0.5 around a lone epoch 0); no epochs: plotly's
     own range."""
-    span = {"autorange": True, "range": None, "dtick": None} if not len(epochs) else {
-        "range": [min(epochs) - 0.5, max(epochs) + 0.5], "dtick": 1 if max(epochs) - min(epochs) <= 10 else None}
+    if not len(epochs):
+        span = {"autorange": True, "range": None, "dtick": None}
+    else:
+        first, last = min(epochs), max(epochs)
+        span = {"range": [first - 0.5, last + 0.5], "dtick": 1 if last - first <= WHOLE_EPOCH_TICKS else None}
     for axis in axes:
         fig.layout[axis].update(span)
 

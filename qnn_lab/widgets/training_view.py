@@ -20,6 +20,7 @@ from .common import (
     GREY,
     ORANGE,
     TAB_WIDTH,
+    WHOLE_EPOCH_TICKS,
     BackgroundJob,
     ErrorNote,
     Throttle,
@@ -42,10 +43,6 @@ LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "
           "learning_rate": "rate", "heads_per_sample": "heads cut"}
 SIMPLE = ("epochs", "learning_rate", "num_reads")    # the trainer settings simple mode shows
 GRID = 60                # decision-boundary resolution per axis
-
-
-#: Up to this many epochs the accuracy axis ticks every epoch (plotly would tick 1, 1.5, 2, ...).
-WHOLE_EPOCH_TICKS = 10
 
 
 class TrainingView(BackgroundJob, w.VBox):
