@@ -58,6 +58,23 @@ def test_power_law_rows_are_numpys_least_squares_lines_row_by_row():
     assert np.isnan(rows[:3]).all() and np.isfinite(rows[3:]).all()
 
 
+@pytest.mark.parametrize("alpha", [0.5, 0.78, 1.01, 2.0])
+def test_bootstrap_ci_covers_the_true_exponent_and_rejects_a_wrong_one(alpha):
+    cost, error = synthetic_curves(alpha)
+    fit = fit_scaling(cost, error, window=(10, 1e4), n_bootstrap=500, random_state=1)
+    assert fit.alpha == pytest.approx(alpha, abs=0.05)
+    assert fit.covers(alpha)
+    assert not fit.covers(alpha + 0.15) and not fit.covers(alpha - 0.15)
+    assert fit.ci[0] < fit.alpha < fit.ci[1]
+
+
+def test_bootstrap_ci_coverage_is_near_its_nominal_level():
+    rng = np.random.default_rng(7)
+    hits = [fit_scaling(*synthetic_curves(0.78, rng=rng), window=(10, 1e4), n_bootstrap=200,
+                        random_state=k).covers(0.78) for k in range(40)]
+    assert 0.8 <= np.mean(hits) <= 1.0
+
+
 def test_a_flat_curve_leaves_the_ratio_undefined_not_infinite():
     falling = fit_scaling(*synthetic_curves(0.78), window=(10, 1e4), n_bootstrap=50)
     flat = fit_scaling(np.tile(COSTS, (4, 1)), np.full((4, len(COSTS)), 0.25), window=(10, 1e4), n_bootstrap=50)
