@@ -1,4 +1,6 @@
 """The lab's views in plain pytest: network drawing, energy histogram, read stepper, schedule editor."""
+import html
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from qnn_lab.samplers.schedules import AnnealSchedule, EnergyScales, ScheduleErr
 from qnn_lab.training import ContrastiveTrainer
 from qnn_lab.widgets.embedding_view import EmbeddingView
 from qnn_lab.widgets.histogram import EnergyHistogram, fit_bins
-from qnn_lab.widgets.network_view import LINK_BUDGET, NetworkView, network_drawing
+from qnn_lab.widgets.network_view import COLORBAR_TITLES, LINK_BUDGET, SCALE_HEIGHT, NetworkView, network_drawing
 from qnn_lab.widgets.read_stepper import ReadStepper
 from qnn_lab.widgets.reads import Reads
 from qnn_lab.widgets.schedule_editor import ScheduleEditor
@@ -90,11 +92,13 @@ def test_the_network_view_on_its_own_is_as_high_as_its_drawing_and_its_colour_ba
     d, layout = view.drawing, view.fig.layout
     units = (d["x_range"][1] - d["x_range"][0], d["y_range"][1] - d["y_range"][0])
     drawn = (layout.width - 8) * units[1] / units[0]             # px high at equal scales
-    assert layout.height <= 380 and layout.height - 54 - drawn < 2 or layout.height == 380, (layout.height, drawn)
-    bar = view.fig.data[-5].marker.colorbar
+    room = 380 - SCALE_HEIGHT                                   # the colour scale goes under the figure
+    assert layout.height <= room and layout.height - 8 - drawn < 2 or layout.height == room, (layout.height, drawn)
+    assert view.children[-1] is view.scale and COLORBAR_TITLES[d["kind"]] in view.scale.value
+    bar = view.fig.data[-5].marker.colorbar                      # plotly's own: hidden, for image export
     title_px = 0.6 * bar.title.font.size * len(bar.title.text)   # about 0.6 em per character
     assert bar.x - title_px / 2 / layout.width >= 0 and bar.x + title_px / 2 / layout.width <= 1, title_px
-    assert NetworkView(s, fixed_height=True).fig.layout.height == 380
+    assert NetworkView(s, fixed_height=True).fig.layout.height == room
 
 
 def test_network_view_redraws_on_a_new_network_and_hover_shows_the_values(state):
@@ -310,3 +314,17 @@ def test_an_empty_histogram_says_how_to_fill_it(state):
     assert [a.text for a in h.fig.layout.annotations] == ["no reads yet: press Sample"]
     h.run(block=True)
     assert "no reads yet: press Sample" not in [a.text for a in h.fig.layout.annotations]
+
+
+def test_the_ising_views_colour_scale_is_symmetric_and_says_its_range(state):
+    """The couplings' colour scale is drawn by the page (ColourScale): white is J = 0, its ends the largest |J|."""
+    from qnn_lab.widgets.qubo_view import COUPLING_SCALE, QuboView
+    view = QuboView(state)
+    heat = view.fig.data[0]
+    top = float(np.abs(view.table["values"]).max())
+    assert (heat.marker.cmin, heat.marker.cmax) == (-top, top) and not heat.marker.showscale
+    assert f"<span>{-top:.3g}</span><span>0</span><span>{top:.3g}</span>" in view.scale.value
+    assert html.escape(COUPLING_SCALE, quote=False) in view.scale.value and view.scale in view.children
+    state.hidden = [9]                                             # a new model: a new range
+    top = float(np.abs(view.table["values"]).max())
+    assert heat.marker.cmax == top and f"<span>{top:.3g}</span>" in view.scale.value

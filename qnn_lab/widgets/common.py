@@ -23,7 +23,7 @@ from .words import explain
 
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "WHOLE_EPOCH_TICKS",
            "BackgroundJob",
-           "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text", "figure",
+           "ColourScale", "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text", "figure",
            "figures_below", "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
@@ -71,6 +71,34 @@ _CONTROLS = weakref.WeakKeyDictionary()
 def controls_of(state):
     """{setting: [controls]} of the controls ``bind`` attached to ``state`` (share links hide / lock them)."""
     return _CONTROLS.get(state, {})
+
+
+class ColourScale(w.HTML):
+    """A figure's colour scale drawn by the page under the figure, with its one-line meaning.
+
+    plotly redraws a colour bar with its figure on every update (20-40 ms each); this one is drawn
+    once and changes only with its range. The trace keeps its colour bar, hidden, for image export
+    (the lab's figure downloads show it).
+    """
+
+    def __init__(self, colorscale, title, ticks=("-", "0", "+"), width=240):
+        self.colorscale = colorscale
+        super().__init__(layout={"width": f"{width}px", "margin": "0 auto"})
+        self.show(title, ticks)
+
+    def resize(self, width):
+        self.layout.width = f"{int(width)}px"
+
+    def show(self, title, ticks):
+        """Redraw with this meaning and these tick labels (spread evenly under the bar)."""
+        stops = ", ".join(f"{colour} {100 * at:g}%" for at, colour in self.colorscale)
+        labels = "".join(f"<span>{html.escape(str(t), quote=False)}</span>" for t in ticks)
+        value = (f"<div class='qnn-scale' style='font-size:11px;line-height:1.2;text-align:center;"
+                 f"color:var(--jp-ui-font-color1,#333)'>{html.escape(title, quote=False)}<div style='height:8px;border:1px solid "
+                 f"var(--jp-border-color2,#ccc);background:linear-gradient(to right, {stops})'></div>"
+                 f"<div style='display:flex;justify-content:space-between'>{labels}</div></div>")
+        if self.value != value:
+            self.value = value
 
 
 class ErrorNote(w.HTML):

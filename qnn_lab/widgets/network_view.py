@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from ..encoding.labels import spin_layer_name
 from ..network.network import spin_sign
-from .common import FigureBox, figure
+from .common import ColourScale, FigureBox, figure
 
 __all__ = ["NEGATIVE", "NEURON_SCALE", "POSITIVE", "NetworkView", "network_drawing"]
 
@@ -41,10 +41,15 @@ BOX = (380, 330)      # the drawing's nominal size in px: neurons per column are
 COLORBAR_TITLES = {"plane": "neuron's field over the plane (its spin is the sign)",
                    "image": "receptive field: weight from each input pixel", "plain": "neuron's field at the sample"}
 WIDTHS = (0.4, 0.9, 1.8, 3.2)
-MARGIN = {"l": 4, "r": 4, "t": 4, "b": 50}     # px around the drawing; the colour bar (about 44 px) in the bottom one
-MIN_HEIGHT = 120
+MARGIN = {"l": 4, "r": 4, "t": 4, "b": 4}      # px around the drawing
+SCALE_HEIGHT = 34                               # px of the colour scale under the figure
+MIN_HEIGHT = 80
 PNG_LEVELS = 64   # colours of a neuron picture (a palette PNG, at most 255)
 OPACITIES = (0.15, 0.35, 0.6, 0.9)
+
+
+def _scale_width(width):
+    return min(320, int(0.8 * width))
 
 
 def input_kind(n_inputs, dataset=None):
@@ -222,10 +227,12 @@ class NetworkView(FigureBox, w.VBox):
 
     def __init__(self, state, height=380, width=BOX[0], boundary=True, fixed_height=False):
         """``boundary``: also draw the decision boundary (the lab leaves it to its output panel beside the
-        network, so the neurons get the room); ``fit`` changes the width. The figure is at most ``height``
-        px high, and only as high as the drawing needs unless ``fixed_height`` (the lab's column keeps it)."""
+        network, so the neurons get the room); ``fit`` changes the width. The figure and its colour scale are
+        at most ``height`` px high, and only as high as the drawing needs unless ``fixed_height`` (the lab's
+        column keeps it)."""
         self.state = state
         self.boundary = boundary
+        height -= SCALE_HEIGHT
         self.height, self.fixed_height = height, fixed_height
         self.box = (width, height - MARGIN["t"] - MARGIN["b"])      # the drawing's room in px
         self.caption = w.HTML()
@@ -247,11 +254,11 @@ class NetworkView(FigureBox, w.VBox):
         traces += [
             go.Scatter(mode="markers", name="neurons", hoverinfo="text",
                        marker={"size": 12, "colorscale": NEURON_SCALE, "cmin": -1, "cmax": 1,
-                               "line": {"width": 1, "color": "#555"}, "showscale": True,
+                               "line": {"width": 1, "color": "#555"}, "showscale": False,    # self.scale shows it
                                "colorbar": {"orientation": "h", "len": 0.6, "thickness": 8, "x": 0.5,
                                             "y": -0.02, "yanchor": "top", "ypad": 4, "tickvals": [-1, 0, 1],
                                             "ticktext": ["-", "0", "+"],
-                                            "title": {"text": "neuron's field (its spin is the sign)",
+                                            "title": {"text": COLORBAR_TITLES["plane"],
                                                       "side": "top", "font": {"size": 11}}}}),
             go.Scatter(mode="markers", name="data", hoverinfo="skip",
                        marker={"size": 4, "line": {"width": 0.5, "color": "#fff"}}),
@@ -265,10 +272,11 @@ class NetworkView(FigureBox, w.VBox):
                        marker={"symbol": "circle-open", "size": 13, "color": "#111", "line": {"width": 2.5}}),
         ]
         self.fig.add_traces(traces)
+        self.scale = ColourScale(NEURON_SCALE, COLORBAR_TITLES["plane"], width=_scale_width(self.box[0]))
         self.drawing = None
         state.observe(lambda _: self.redraw(), names=["network_version", "data_version"])
         state.observe(lambda _: self.show_read(), names=["selected_read", "last_reads", "sample_index"])
-        super().__init__([self.caption, self.fig])
+        super().__init__([self.caption, self.fig, self.scale])
         self.redraw()
 
     # ------------------------------------------------------------ figure parts
@@ -290,6 +298,7 @@ class NetworkView(FigureBox, w.VBox):
         """Redraw ``width`` px wide (the lab calls this with the width the page gives its network column)."""
         if width >= 200 and width != self.box[0]:
             self.box = (int(width), self.box[1])
+            self.scale.resize(_scale_width(width))
             self.redraw()
 
     def redraw(self):
@@ -309,6 +318,7 @@ class NetworkView(FigureBox, w.VBox):
             self.fig.layout.yaxis.range = d["y_range"]
             t["neurons"].marker.colorbar.title.text = COLORBAR_TITLES[d["kind"]]
             self._draw_spins(t)
+        self.scale.show(COLORBAR_TITLES[d["kind"]], ("-", "0", "+"))
         self.caption.value = self._caption(d)
 
     def _height(self, d):

@@ -340,6 +340,7 @@ class OutputView(w.VBox):
                                   style={"description_width": "50px"}, layout={"width": "290px"})
         bind(state, "sample_index", self.sample, self.note)
         self._digit = None                 # the sample's figure: built when data without a plane first come
+        self._dots_of = None               # the data whose points the boundary shows
         self.digit_note = w.HTML("<div class='qnn-note'>left: the sample's pixels (dark = ink); right: the "
                                  "network's energy for each class, the lowest (blue) is its answer</div>",
                                  layout={"width": "290px"})
@@ -392,8 +393,10 @@ class OutputView(w.VBox):
             self.boundary.data[0].x, self.boundary.data[0].y, self.boundary.data[0].z = gx, gy, z
             self.boundary.data[0].colorscale, self.boundary.data[0].zmin = scale, 0
             self.boundary.data[0].zmax = max(data.n_classes - 1, 1)
-            self.boundary.data[1].x, self.boundary.data[1].y = X[:, 0], X[:, 1]
-            self.boundary.data[1].marker.color = [colors[c % len(colors)] for c in data.y_train]
+            if self._dots_of is not data:         # the data's points: sent again only with new data
+                self._dots_of = data
+                self.boundary.data[1].x, self.boundary.data[1].y = X[:, 0], X[:, 1]
+                self.boundary.data[1].marker.color = [colors[c % len(colors)] for c in data.y_train]
 
     def _draw_sample(self):
         st = self.state

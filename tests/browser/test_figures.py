@@ -48,6 +48,9 @@ def test_each_plot_downloads_as_png_and_svg_and_its_toolbar_covers_no_title(page
             assert data.startswith(b"\x89PNG") and len(data) > 2000
         else:
             assert b"<svg" in data[:300] and b"decision boundary" in data and data.rstrip().endswith(b"</svg>")
+    chooser.select_option(index=0)                  # its colour scale, drawn by the page, goes into the image too
+    name, data = download(page, page.locator(".qnn-transfer button.widget-button", has_text="SVG"), link=False)
+    assert name == "qnn_lab_network.svg" and b"field over the plane" in data and b"colorbar" in data, name
     page.screenshot(path=str(ARTIFACTS / "figures_downloaded.png"))
 
 
