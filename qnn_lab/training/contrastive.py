@@ -43,7 +43,7 @@ faster: over seeds 0-2 on digits (``python benchmarks/tune.py``, time to 0.93 te
 10 sweeps x 4 reads gets there in 3, 3, 4 epochs, as 20 x 2 and 30 x 4 do, while 100 x 4
 takes 5, 5, 7 at ten times the kernel's work per epoch; 10 x 2 takes 5 epochs. So the layered
 annealer runs 10 sweeps (it ran 100; reads and batch stay), which also keeps the table above:
-at 10 sweeps digits ends at 0.973, 0.962, 0.984 and every task of the stability table within
+at 10 sweeps digits ends at 0.973, 0.964, 0.984 and every task of the stability table within
 0.02 of its best epoch (benchmarks/stability_table.json). SA keeps 20 sweeps: its epoch costs
 3.0-3.9 CPU s at every setting measured (mostly dimod's per-variable work, not sweeps), and
 5 sweeps x 2 reads, the cheapest, takes no more epochs, so B2 trains SA so; as the trainer's
@@ -361,7 +361,9 @@ class ContrastiveTrainer(Trainer):
         return polish(nudged, X, states)
 
     def _update(self, X, positive, negative, weights, eta, window=None):
-        """One step along G_l = mean over samples of sum over reads of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T).
+        """One step along G_l = sum over samples and reads of w * (pos_l pos_{l-1}^T - neg_l neg_{l-1}^T) over the
+        batch size, so each sample weighs the same (a last minibatch of 4 out of 32 had eight times the weight
+        per sample: on digits one such step sent every prediction to one class).
 
         With ``window`` (start, stop) of spin layers, only the weights touching it and its
         biases change (layer-wise training); None: every layer. The step is eta G (sgd), or
@@ -371,7 +373,7 @@ class ContrastiveTrainer(Trainer):
         """
         net = self.network_
         start, stop = (0, len(net.weights)) if window is None else window
-        w = weights[..., None] / len(X)
+        w = weights[..., None] / max(len(X), self._batch_size)    # a short last minibatch: a shorter step
         flat = lambda a: a.reshape(-1, a.shape[-1])                       # noqa: E731
         new_weights, new_biases = list(net.weights), list(net.biases)
         for l in range(start, min(stop + 1, len(net.weights))):
