@@ -681,6 +681,8 @@ def test_the_landscape_tab_shows_the_untrained_network_at_once_and_measures_on_d
     assert len(tv.curves.data[6].y) == 20 and len(tv.curves.data[0].y) == 1
     tv.play(max_epochs=1, block=True)                       # a run's own landscapes replace the measured one
     assert list(tv.curves.data[2].x) == [0, 1] and "2 landscapes of this training run" in tv.measure_note.value
+    assert list(tv.curves.data[0].x) == [0, 1]              # heads per sample from the start, as the probe counts them
+    assert tv.curves.data[0].y[0] == tv.history[0]["landscape_initial"]["heads_per_sample"]
     tv.reset()
     assert tv.curves.data[2].z is None and "No landscape yet" in tv.measure_note.value
     lab.state.sampler = "sa"                                # not measured at once on other samplers: on demand

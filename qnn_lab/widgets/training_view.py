@@ -293,10 +293,12 @@ class TrainingView(BackgroundJob, w.VBox):
                     else:
                         trace.x, trace.y = [], []
                 series = landscape_series(history)
-                heads = epochs, [r.get("heads_per_sample", 0) for r in h]
                 if not series and self.measured:           # no run recorded a landscape: the one measured
                     series = self.measured
+                if series:           # the probe's heads: one measure from the start (epoch 0) on
                     heads = [e for e, _ in series], [m["heads_per_sample"] for _, m in series]
+                else:                # a trainer without the probe: the heads its steps cut
+                    heads = epochs, [r.get("heads_per_sample", 0) for r in h]
                 self.curves.data[0].x, self.curves.data[0].y = heads       # (one assignment each in a batch)
                 draw_landscape(self.curves, series)
                 draw_melting(self.curves, history)
