@@ -776,3 +776,13 @@ def test_refused_values_read_the_same_beside_every_control():
     assert error_text(ScheduleError("'anneal_schedule' should end at s = 1")) == "'anneal_schedule' should end at s = 1"
     assert error_text(LessonError("a run is in progress")) == "a run is in progress"
     assert error_text(RuntimeError("boom")) == "RuntimeError: boom"
+
+
+def test_points_and_noise_show_only_for_datasets_that_take_them(lab):
+    """On digits they changed nothing (all images, no noise): a control that does nothing is hidden."""
+    b = lab.builder
+    assert b.noise.layout.display is None and b.n_samples.layout.display is None      # circles
+    lab.state.dataset = "digits"
+    assert b.noise.layout.display == "none" and b.n_samples.layout.display == "none"
+    lab.state.dataset = "moons"
+    assert b.noise.layout.display is None and b.n_samples.layout.display is None

@@ -5,7 +5,7 @@ import ipywidgets as w
 
 from ..parameters import MAX_SEED
 from .common import ErrorNote, bind, shows_errors
-from .state import MAX_HIDDEN, MAX_LAYERS, dataset_names
+from .state import MAX_HIDDEN, MAX_LAYERS, dataset_names, sized_by_the_lab
 from .words import add_tooltip
 
 __all__ = ["NetworkBuilder"]
@@ -41,11 +41,19 @@ class NetworkBuilder(w.VBox):
                                                                    else 8])))
         self.remove_layer.on_click(guard(lambda _: self._set_hidden(state.hidden[:-1])))
         state.observe(lambda _: self.redraw(), names="network_version")
+        state.observe(lambda _: self._show_data_options(), names="data_version")
         state.observe(self._lock, names="running")
         super().__init__([self.dataset, self.noise, self.n_samples, self.test_fraction,
                           w.HBox([self.seed, self.regenerate]), self.layer_rows,
                           w.HBox([self.add_layer, self.remove_layer]), self.replicas, self.note])
         self.redraw()
+        self._show_data_options()
+
+    def _show_data_options(self):
+        """Only the data options the dataset takes: digits, teacher and csv have no "points" or "noise"."""
+        takes = sized_by_the_lab(self.state.dataset)
+        for name in ("noise", "n_samples"):
+            getattr(self, name).layout.display = None if name in takes else "none"
 
     def _lock(self, change):
         """No structural change while sampling or training runs."""

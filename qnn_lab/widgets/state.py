@@ -49,6 +49,12 @@ def dataset_parameters(name):
     return {p.name for p in dataset_spec(name).parameters}
 
 
+def sized_by_the_lab(name):
+    """Which of the lab's "points" and "noise" (n_samples, noise) dataset ``name`` takes: the 2-D sets'
+    (digits' n_samples defaults to None: all images; teacher and csv take neither)."""
+    return {p.name for p in dataset_spec(name).parameters if p.name in ("n_samples", "noise") and p.default is not None}
+
+
 def kept_parameters(spec):
     """The sampler parameters a lab keeps in ``sampler_params`` (shown by the sampler panel)."""
     return [p for p in spec.parameters if p.kind not in ("callable", "object") and p.name not in NOT_KEPT]
@@ -376,9 +382,7 @@ class LabState(tl.HasTraits):
         data with the old network (a 64-input dataset on a 2-input network).
         """
         takes = dataset_parameters(self.dataset)
-        # the lab's size and noise are the 2-D sets' (digits' n_samples defaults to None: all images)
-        opts = {p.name: getattr(self, p.name) for p in dataset_spec(self.dataset).parameters
-                if p.name in ("n_samples", "noise") and p.default is not None}
+        opts = {name: getattr(self, name) for name in sized_by_the_lab(self.dataset)}
         if self.features and "features" in takes:         # none chosen: the dataset's own (x1, x2)
             opts["features"] = list(self.features)
         if self.dataset == "csv":
