@@ -40,8 +40,9 @@ ends at 0.973, 0.955, 0.984 with gaps <= 0.004; 0.06 at 0.969, 0.940, 0.973 (gap
 
 Sweeps (``DEFAULT_SAMPLER_PARAMS``, one hidden layer). A better free phase does not train
 faster: over seeds 0-2 on digits (``python benchmarks/tune.py``, time to 0.93 test accuracy)
-10 sweeps x 4 reads gets there in 3, 3, 4 epochs, as 20 x 2 and 30 x 4 do, while 100 x 4
-takes 5, 5, 7 at ten times the kernel's work per epoch; 10 x 2 takes 5 epochs. So the layered
+10 sweeps x 4 reads gets there in 3, 4, 3 epochs, 100 x 4 in 2, 3, 4 at ten times the
+kernel's work per epoch (before a short last minibatch's samples weighed as much as the
+others: 3, 3, 4 against 5, 5, 7). So the layered
 annealer runs 10 sweeps (it ran 100; reads and batch stay), which also keeps the table above:
 at 10 sweeps digits ends at 0.973, 0.964, 0.984 and every task of the stability table within
 0.02 of its best epoch (benchmarks/stability_table.json). SA keeps 20 sweeps: its epoch costs
