@@ -23,8 +23,8 @@ from .words import explain
 
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "WHOLE_EPOCH_TICKS",
            "BackgroundJob",
-           "ColourScale", "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text", "figure",
-           "figures_below", "shows_errors", "sync_figures", "thin"]
+           "ColourScale", "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text",
+           "figure", "figures_below", "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
@@ -77,8 +77,8 @@ class ColourScale(w.HTML):
     """A figure's colour scale drawn by the page under the figure, with its one-line meaning.
 
     plotly redraws a colour bar with its figure on every update (20-40 ms each); this one is drawn
-    once and changes only with its range. The trace keeps its colour bar, hidden, for image export
-    (the lab's figure downloads show it).
+    once and changes only with its range. The trace keeps its colour bar, hidden, and a downloaded
+    image shows it (``LabFigure``'s page code).
     """
 
     def __init__(self, colorscale, title, ticks=("-", "0", "+"), width=240):
@@ -94,8 +94,9 @@ class ColourScale(w.HTML):
         stops = ", ".join(f"{colour} {100 * at:g}%" for at, colour in self.colorscale)
         labels = "".join(f"<span>{html.escape(str(t), quote=False)}</span>" for t in ticks)
         value = (f"<div class='qnn-scale' style='font-size:11px;line-height:1.2;text-align:center;"
-                 f"color:var(--jp-ui-font-color1,#333)'>{html.escape(title, quote=False)}<div style='height:8px;border:1px solid "
-                 f"var(--jp-border-color2,#ccc);background:linear-gradient(to right, {stops})'></div>"
+                 f"color:var(--jp-ui-font-color1,#333)'>{html.escape(title, quote=False)}"
+                 f"<div style='height:8px;border:1px solid var(--jp-border-color2,#ccc);"
+                 f"background:linear-gradient(to right, {stops})'></div>"
                  f"<div style='display:flex;justify-content:space-between'>{labels}</div></div>")
         if self.value != value:
             self.value = value
@@ -235,7 +236,28 @@ const slot = globalThis[KEY] ??= (() => {{
   return Object.assign(p, {{resolve, reject, started: false}});
 }})();
 """
-_FIGURE_ESM = _SLOT + "export default (await slot).default;\n"
+_FIGURE_ESM = _SLOT + """const plotlyWidget = (await slot).default;
+// A colour bar hidden in plotly (the page draws it as a ColourScale, for speed) goes into a downloaded
+// image: shown on the copy that plotly's "Download plot" button clones on click, then hidden again.
+function withColourBars(el) {
+  el.addEventListener("click", event => {
+    const gd = event.target.closest(".js-plotly-plot");
+    if (!gd || !event.target.closest('.modebar-btn[data-title^="Download plot"]')) return;
+    const hidden = gd.data.filter(t => t.marker && t.marker.showscale === false && t.marker.colorbar);
+    if (!hidden.length) return;
+    const [data, layout, room] = [gd.data, gd.layout, 60];
+    gd.data = data.map(t => hidden.includes(t) ? { ...t, marker: { ...t.marker, showscale: true } } : t);
+    gd.layout = { ...layout, height: gd._fullLayout.height + room,
+                  margin: { ...(layout.margin || {}), b: gd._fullLayout.margin.b + room } };
+    setTimeout(() => { gd.data = data; gd.layout = layout; });
+  }, true);                                       // capture: before the button's own handler
+}
+export default () => {
+  const widget = plotlyWidget();
+  return { initialize: widget.initialize,
+           render(context) { const cleanup = widget.render(context); withColourBars(context.el); return cleanup; } };
+};
+"""
 _CODE_ESM = _SLOT + """export default {
   async initialize({ model }) {
     if (slot.started) return;

@@ -71,16 +71,7 @@ function render({ model, el }) {
         return;
       }
       gd._context.toImageButtonOptions = { format: msg.format, filename: msg.name };
-      // a colour scale the page draws under the figure (hidden in plotly, for speed) goes into the image
-      const hidden = gd.data.filter(t => t.marker && t.marker.showscale === false && t.marker.colorbar);
-      const [data, layout] = [gd.data, gd.layout];
-      if (hidden.length) {
-        const room = 60, margin = layout.margin || {};
-        gd.data = data.map(t => hidden.includes(t) ? { ...t, marker: { ...t.marker, showscale: true } } : t);
-        gd.layout = { ...layout, height: gd._fullLayout.height + room,
-                      margin: { ...margin, b: gd._fullLayout.margin.b + room } };
-      }
-      try { button.click(); } finally { gd.data = data; gd.layout = layout; }   // the image is cloned on click
+      button.click();
     }
   });
 }
