@@ -246,7 +246,8 @@ function withColourBars(el) {
     const hidden = gd.data.filter(t => t.marker && t.marker.showscale === false && t.marker.colorbar);
     if (!hidden.length) return;
     const [data, layout, room] = [gd.data, gd.layout, 60];
-    gd.data = data.map(t => hidden.includes(t) ? { ...t, marker: { ...t.marker, showscale: true } } : t);
+    gd.data = data.map(t => hidden.includes(t) ? { ...t, mode: t.mode === "none" ? "markers" : t.mode,
+                                                   marker: { ...t.marker, showscale: true } } : t);
     gd.layout = { ...layout, height: gd._fullLayout.height + room,
                   margin: { ...(layout.margin || {}), b: gd._fullLayout.margin.b + room } };
     setTimeout(() => { gd.data = data; gd.layout = layout; });

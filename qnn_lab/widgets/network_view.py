@@ -246,8 +246,7 @@ class NetworkView(FigureBox, w.VBox):
             for width, opacity in zip(WIDTHS, OPACITIES):
                 traces.append(go.Scatter(mode="lines", hoverinfo="skip", line={"color": color, "width": width},
                                          opacity=opacity, name=f"w {'>' if sign > 0 else '<'} 0"))
-        traces.append(go.Scatter(mode="markers", marker={"size": 7, "color": "rgba(0,0,0,0)"}, hoverinfo="text",
-                                 name="link values"))
+        traces.append(go.Scatter(mode="none", hoverinfo="text", name="link values"))   # hover, nothing drawn
         for name in ("sample image", "boundary"):     # small heatmaps; the neuron pictures are layout images
             traces.append(go.Heatmap(colorscale=NEURON_SCALE, zmin=-1, zmax=1, hoverinfo="skip", hoverongaps=False,
                                      showscale=False, name=name))
@@ -421,10 +420,11 @@ class NetworkView(FigureBox, w.VBox):
             opacity.append(np.full(n, 0.0 if b.get("pictures") is not None else 1.0))
             what = "input" if b["name"] == "input" else "field"
             text += [f"{b['name']}[{j}]: {what} at sample {i} = {v:.3g}" for j, v in enumerate(f)]
-        xy = np.concatenate(xy)
+        xy, opacity = np.concatenate(xy), np.concatenate(opacity)
         n = t["neurons"]
         n.x, n.y, n.text = xy[:, 0], xy[:, 1], text
-        n.marker.color, n.marker.opacity = np.concatenate(color), np.concatenate(opacity)
+        n.marker.color, n.marker.opacity = np.concatenate(color), opacity
+        n.mode = "markers" if opacity.any() else "none"     # every neuron a picture: only their hover texts
 
     def _draw_data(self, d, t):
         bd, data = d["boundary"], self.state.data

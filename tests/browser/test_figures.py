@@ -71,3 +71,23 @@ def test_the_digits_sample_colour_bar_clears_the_class_axis(page, jupyter_server
     open_voila(page, jupyter_server, "dataset=digits")
     page.wait_for_function("() => document.body.innerText.includes('energy E(class)')", timeout=60_000)
     assert page.evaluate(COLOUR_BAR_CLASHES) == []
+
+
+#: The page position of point k of the network figure's trace ``name`` (hover markers drawn as nothing).
+NETWORK_POINT = """([name, k]) => {
+  const gd = [...document.querySelectorAll('.qnn-lab .js-plotly-plot')].find(g => g.layout.meta === 'network');
+  const t = gd._fullData.find(d => d.name === name), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.getBoundingClientRect();
+  return [box.left + xa._offset + xa.l2p(t.x[k]), box.top + ya._offset + ya.l2p(t.y[k])];
+}"""
+
+
+def test_hovering_a_link_or_a_neuron_tells_its_value(page, jupyter_server):
+    """The links' and neurons' hover points are drawn as nothing (350 invisible SVG markers cost 15 ms a redraw)."""
+    open_voila(page, jupyter_server, "dataset=xor&hidden=4")
+    for name, k, pattern in (("link values", 0, r"W\d\[\d+,\d+\] = "), ("neurons", 3, r"h1\[1\]: field at sample")):
+        x, y = page.evaluate(NETWORK_POINT, [name, k])
+        page.mouse.move(x, y)
+        page.wait_for_function("p => [...document.querySelectorAll('.hoverlayer .hovertext')]"
+                               ".some(e => new RegExp(p).test(e.textContent))", arg=pattern, timeout=5_000)
+        page.mouse.move(0, 0)
