@@ -786,3 +786,18 @@ def test_points_and_noise_show_only_for_datasets_that_take_them(lab):
     assert b.noise.layout.display == "none" and b.n_samples.layout.display == "none"
     lab.state.dataset = "moons"
     assert b.noise.layout.display is None and b.n_samples.layout.display is None
+
+
+def test_the_boundarys_points_follow_the_data_not_the_network(lab):
+    """The decision boundary's data points are sent with new data only; a new network redraws the shade alone."""
+    boundary = lab.training.output.boundary
+    z = np.array(boundary.data[0].z)
+    points = np.array(boundary.data[1].x)
+    np.testing.assert_array_equal(points, lab.state.data.X_train[:, 0])
+    lab.state.hidden = [5]                                             # a new network: new shade, same points
+    assert not np.array_equal(np.array(boundary.data[0].z), z)
+    np.testing.assert_array_equal(np.array(boundary.data[1].x), points)
+    lab.state.seed += 1                                                # new data: new points, in their colours
+    np.testing.assert_array_equal(np.array(boundary.data[1].x), lab.state.data.X_train[:, 0])
+    assert len(boundary.data[1].marker.color) == len(lab.state.data.y_train)
+    assert not np.array_equal(np.array(boundary.data[1].x), points)
