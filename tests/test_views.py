@@ -207,6 +207,11 @@ def test_histogram_marks_the_chosen_read(state):
     r, p = reads.locate(5)
     assert h.fig.layout.shapes[-1].x0 == pytest.approx(reads.gaps[r, p])
     assert h.fig.layout.annotations[-1].text == "chosen read"
+    lo, hi = h.fig.layout.xaxis.range                  # each label on its line's inner side: it cannot run off
+    for note in h.fig.layout.annotations:
+        assert note.xanchor == ("right" if note.x > (lo + hi) / 2 else "left"), (note.text, note.x, lo, hi)
+    state.selected_read = len(reads) - 1               # the highest read: near the right end, its label turns left
+    assert h.fig.layout.annotations[-1].xanchor == "right"
 
 
 # ------------------------------------------------------------------ read stepper

@@ -277,12 +277,15 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         marks = dict(self.marks)
         if chosen is not None:
             marks["chosen read"] = chosen
+        lo, hi = self.fig.layout.xaxis.range or (min(marks.values()) - 1, max(marks.values()) + 1)
         for k, (name, x) in enumerate(marks.items()):
             shapes.append({"type": "line", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1,
                            "line": {"color": colors[name], "dash": "solid" if name == "target" else "dot",
                                     "width": 1.5}})
+            left = x > (lo + hi) / 2                      # the label on the side with room: never off the plot
             notes.append({"x": x, "yref": "paper", "y": 0.98 - 0.08 * k, "text": name, "showarrow": False,
-                          "xanchor": "left", "xshift": 3, "font": {"color": colors[name], "size": 10}})
+                          "xanchor": "right" if left else "left", "xshift": -3 if left else 3,
+                          "font": {"color": colors[name], "size": 10}})
         with self.fig.batch_update():
             self.fig.layout.shapes, self.fig.layout.annotations = shapes, notes
 
