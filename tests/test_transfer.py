@@ -121,6 +121,20 @@ def test_clicks_add_points_of_the_chosen_class_and_clear_removes_them(lab):
     assert len(lab.state.data.y_train) + len(lab.state.data.y_test) == n
 
 
+def test_a_click_on_the_boundary_adds_a_point_of_the_offered_class(lab):
+    """The class chooser started empty, and a click on the boundary said 'the label is empty'."""
+    boundary, n = lab.training.boundary, len(lab.state.data.y_train) + len(lab.state.data.y_test)
+    assert lab.transfer.point_class.value == 0
+    boundary._handler_js2py_pointsCallback({"new": {            # what plotly's page code sends for a click
+        "event_type": "plotly_click", "points": {"xs": [0.1], "ys": [0.2], "point_indexes": [[30, 30]],
+                                                 "trace_indexes": [0]}}})
+    assert lab.transfer.points_note.text == "" and lab.state.dataset == "csv"
+    assert len(lab.state.data.y_train) + len(lab.state.data.y_test) == n + 1
+    lab.transfer.point_class.value = 1
+    lab.state.seed += 1                                        # new data with the same classes: the choice stays
+    assert lab.transfer.point_class.value == 1
+
+
 def test_figures_are_named_for_export(lab):
     before = len(lab.transfer.figures)
     lab.state.tab = "energies"                       # a tab builds its figures when it opens

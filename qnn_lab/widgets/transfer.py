@@ -296,7 +296,9 @@ class TransferPanel(w.VBox):
     def _show_classes(self, change=None):
         data = self.state.data
         names = data.classes or tuple(range(data.n_classes))
+        chosen = self.point_class.value
         self.point_class.options = [(str(c), c) for c in names]
+        self.point_class.value = chosen if chosen in names else names[0]     # never none: a click needs a class
         self.point_class.disabled = data.n_features != 2
 
     def _clicked(self, points):

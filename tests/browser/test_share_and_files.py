@@ -148,3 +148,23 @@ def test_own_data_downloads_and_state_upload(page, jupyter_server, tmp_path, bro
     assert lab_settings(fresh)[0] == "csv"
     fresh.screenshot(path=str(ARTIFACTS / "state_uploaded.png"), full_page=True)
     fresh.close()
+
+
+BOUNDARY = ("() => [...document.querySelectorAll('.qnn-lab .js-plotly-plot')]"
+            ".find(g => g.layout.title && g.layout.title.text === 'decision boundary')")
+
+
+def test_a_click_on_the_decision_boundary_adds_a_point(page, jupyter_server):
+    """The boundary's shade is a picture under a blank heatmap, which takes the clicks (with Your files open).
+    The class chooser started empty, so a click only said 'the label is empty'."""
+    open_voila(page, jupyter_server)
+    open_extra(page, "Your files")
+    dots = f"() => ({BOUNDARY})().data[1].x.length"
+    n = page.evaluate(dots)
+    assert page.evaluate(f"() => ({BOUNDARY})().querySelectorAll('.imagelayer image').length") == 1
+    x, y = page.evaluate(f"""() => {{ const g = ({BOUNDARY})(), xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
+        const box = g.getBoundingClientRect(), mid = a => (a.range[0] + a.range[1]) / 2;
+        return [box.left + xa._offset + xa.l2p(mid(xa)), box.top + ya._offset + ya.l2p(mid(ya))]; }}""")
+    page.mouse.move(x - 3, y)                        # plotly reports a click where it hovers
+    page.mouse.click(x, y)
+    page.wait_for_function(f"() => ({dots})() === {n + 1}", timeout=30_000)
