@@ -74,3 +74,30 @@ def new_entries():
     DATASETS.unregister("stripes")
     SAMPLERS.unregister("random-test")
     TRAINERS.unregister("delta")
+
+
+def _png_indices(url):
+    """The palette entries of a PNG data URL made by ``png_url`` (8-bit palette, filter 1 on every row)."""
+    import base64
+    import struct
+    import zlib
+
+    png = base64.b64decode(url.split(",", 1)[1])
+    pos, width, height, data = 8, 0, 0, b""
+    while pos < len(png):
+        size, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        body = png[pos + 8:pos + 8 + size]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            data += body
+        pos += 12 + size
+    rows = np.frombuffer(zlib.decompress(data), np.uint8).reshape(height, width + 1)
+    assert (rows[:, 0] == 1).all()                                 # filter 1 (Sub): each byte adds to its left
+    return np.cumsum(rows[:, 1:], axis=1, dtype=np.uint8)
+
+
+@pytest.fixture
+def png_indices():
+    """Decode a lab figure's PNG picture back to its palette entries."""
+    return _png_indices

@@ -12,7 +12,16 @@ from qnn_lab.samplers.schedules import AnnealSchedule, EnergyScales, ScheduleErr
 from qnn_lab.training import ContrastiveTrainer
 from qnn_lab.widgets.embedding_view import EmbeddingView
 from qnn_lab.widgets.histogram import EnergyHistogram, fit_bins
-from qnn_lab.widgets.network_view import COLORBAR_TITLES, LINK_BUDGET, SCALE_HEIGHT, NetworkView, network_drawing
+from qnn_lab.widgets.network_view import (
+    COLORBAR_TITLES,
+    LINK_BUDGET,
+    NEGATIVE,
+    POSITIVE,
+    SCALE_HEIGHT,
+    NetworkView,
+    network_drawing,
+    png_picture,
+)
 from qnn_lab.widgets.read_stepper import ReadStepper
 from qnn_lab.widgets.reads import Reads
 from qnn_lab.widgets.schedule_editor import ScheduleEditor
@@ -103,14 +112,28 @@ def test_the_network_view_on_its_own_is_as_high_as_its_drawing_and_its_colour_ba
 
 def test_network_view_redraws_on_a_new_network_and_hover_shows_the_values(state):
     view = NetworkView(state)
-    values = view.fig.data[8]
+    values = view.fig.data[0]
     k = values.text.index(next(t for t in values.text if t.startswith("W2[3,5]")))
     assert values.text[k] == f"W2[3,5] = {state.network.weights[1][3, 5]:.3g}"
     state.hidden = [9]
-    assert len(view.fig.data[8].text) == 2 * 9 + 9 * 4
+    assert len(view.fig.data[0].text) == 2 * 9 + 9 * 4
     assert "2-9-2" in view.caption.value
-    widths = {trace.line.width for trace in view.fig.data[:8] if _points(trace)}
-    assert len(widths) >= 2                                      # links are drawn by |w|
+    shapes = view.fig.layout.shapes                              # the links: a path per sign and width
+    assert sum(shape.path.count("M") for shape in shapes) == 2 * 9 + 9 * 4
+    assert len({shape.line.width for shape in shapes}) >= 2      # links are drawn by |w|
+    assert {shape.line.color for shape in shapes} == {POSITIVE, NEGATIVE}
+    lk = view.drawing["links"][1]                                # W2's strongest link: the widest path, start to end
+    k = np.argmax(np.abs(lk["weights"]))
+    (x0, y0), (x1, y1) = np.round(lk["start"][k], 3), np.round(lk["end"][k], 3)
+    widest = [shape for shape in shapes if shape.line.width == max(s.line.width for s in shapes)
+              and shape.line.color == (POSITIVE if lk["weights"][k] > 0 else NEGATIVE)]
+    assert f"M{x0:g},{y0:g}L{x1:g},{y1:g}" in widest[0].path
+
+
+def test_a_neuron_picture_is_a_png_of_its_values(png_indices):
+    z = np.array([[-1.0, -0.5, 0.0], [0.5, 1.0, np.nan]])
+    index = png_indices(png_picture(z, levels=5))
+    np.testing.assert_array_equal(index, [[1, 2, 3], [4, 5, 0]])      # -1..1 in 5 colours; NaN transparent (0)
 
 
 def test_the_chosen_reads_spins_are_drawn_on_the_neurons(state):

@@ -129,7 +129,7 @@ def test_training_step_play_and_the_views_follow(lab):
     assert np.asarray(tv.curves.data[1].z).shape == (40, 4)             # glass -> order heatmap: start + 3 epochs
     assert np.asarray(tv.curves.data[2].z).shape == (20, 4)             # P(q) over training
     assert tv.curves.layout.xaxis2.range == (-0.5, 3.5) and tv.curves.layout.xaxis2.dtick == 1   # whole epochs
-    assert tv.output.boundary.data[0].z.shape == (60, 60)
+    assert tv.output.answers.shape == (60, 60) and tv.output.boundary.layout.images[0].source.startswith("data:")
     tv.reset()
     assert len(tv.accuracy.data[0].x) == 0 and len(tv.curves.data[0].x) == 0
 
@@ -788,14 +788,18 @@ def test_points_and_noise_show_only_for_datasets_that_take_them(lab):
     assert b.noise.layout.display is None and b.n_samples.layout.display is None
 
 
-def test_the_boundarys_points_follow_the_data_not_the_network(lab):
+def test_the_boundarys_points_follow_the_data_not_the_network(lab, png_indices):
     """The decision boundary's data points are sent with new data only; a new network redraws the shade alone."""
-    boundary = lab.training.output.boundary
-    z = np.array(boundary.data[0].z)
+    output = lab.training.output
+    boundary = output.boundary
+    shade = boundary.layout.images[0].source
     points = np.array(boundary.data[1].x)
     np.testing.assert_array_equal(points, lab.state.data.X_train[:, 0])
     lab.state.hidden = [5]                                             # a new network: new shade, same points
-    assert not np.array_equal(np.array(boundary.data[0].z), z)
+    assert boundary.layout.images[0].source != shade
+    np.testing.assert_array_equal(png_indices(boundary.layout.images[0].source), output.answers[::-1] + 1)
+    np.testing.assert_array_equal(output.answers, lab.state.network.predict(                   # the class at
+        np.column_stack([np.repeat(boundary.data[0].x, 60), np.tile(boundary.data[0].y, 60)])).reshape(60, 60).T)
     np.testing.assert_array_equal(np.array(boundary.data[1].x), points)
     lab.state.seed += 1                                                # new data: new points, in their colours
     np.testing.assert_array_equal(np.array(boundary.data[1].x), lab.state.data.X_train[:, 0])

@@ -1,14 +1,17 @@
 """Small pieces every panel uses: error reporting into the lab, throttling, background jobs, figures."""
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import json
 import re
+import struct
 import threading
 import time
 import traceback
 import weakref
+import zlib
 from copy import deepcopy
 
 import anywidget
@@ -24,7 +27,7 @@ from .words import explain
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "WHOLE_EPOCH_TICKS",
            "BackgroundJob",
            "ColourScale", "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text",
-           "figure", "figures_below", "shows_errors", "sync_figures", "thin"]
+           "figure", "figures_below", "png_url", "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
@@ -334,6 +337,23 @@ def figure(height=300, width=None, fig=None, **layout):
               "title": {"font": {"size": 13}, "x": 0.02, "xanchor": "left"}, **layout}
     fig.update_layout(height=height, width=width, **layout)
     return fig
+
+
+def png_url(index, palette):
+    """A PNG data URL of an image of palette entries (``index``: uint8 rows, top row first; ``palette``: RGB
+    rows, uint8). Entry 0 is transparent. plotly draws it as a layout image, which it redraws on its own (a
+    heatmap's new values redraw the whole figure)."""
+    h, w_ = index.shape
+    rows = np.diff(index, axis=1, prepend=np.uint8(0))     # PNG filter 1 (Sub): smooth rows compress well
+    # (zlib level 1: 0.7 ms for 200 neurons' pictures, 25 KB; level 6 took 4.2 ms for 21 KB)
+    raw = np.column_stack([np.ones(h, np.uint8), rows]).tobytes()
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w_, h, 8, 3, 0, 0, 0))
+           + chunk(b"PLTE", np.asarray(palette, np.uint8).tobytes()) + chunk(b"tRNS", b"\x00")
+           + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def thin(n, limit=MAX_POINTS):

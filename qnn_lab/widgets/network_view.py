@@ -13,17 +13,13 @@ with the fixed scale -1..1): a few KB where heatmaps of numbers took ~0.6 MB for
 """
 from __future__ import annotations
 
-import base64
-import struct
-import zlib
-
 import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
 from ..encoding.labels import spin_layer_name
 from ..network.network import spin_sign
-from .common import ColourScale, FigureBox, figure
+from .common import ColourScale, FigureBox, figure, png_url
 
 __all__ = ["NEGATIVE", "NEURON_SCALE", "POSITIVE", "NetworkView", "network_drawing"]
 
@@ -99,16 +95,7 @@ def png_picture(z, scale=NEURON_SCALE, levels=PNG_LEVELS):
                                         for c in range(3)])).astype(np.uint8)
     index = np.round((np.clip(np.nan_to_num(z), -1, 1) + 1) / 2 * (levels - 1)).astype(np.uint8) + 1
     index[np.isnan(z)] = 0                                 # palette entry 0: transparent
-    h, w_ = z.shape
-    rows = np.diff(index, axis=1, prepend=np.uint8(0))     # PNG filter 1 (Sub): smooth rows compress well
-    raw = np.column_stack([np.ones(h, np.uint8), rows]).tobytes()
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w_, h, 8, 3, 0, 0, 0))
-           + chunk(b"PLTE", bytes(3) + palette.tobytes()) + chunk(b"tRNS", b"\x00")
-           + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    return png_url(index, np.vstack([np.zeros((1, 3), np.uint8), palette]))
 
 
 def _links(W, src, dst, budget=LINK_BUDGET):
@@ -242,11 +229,7 @@ class NetworkView(FigureBox, w.VBox):
                           xaxis={"visible": False, "fixedrange": True},
                           yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x"})
         traces = []
-        for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
-            for width, opacity in zip(WIDTHS, OPACITIES):
-                traces.append(go.Scatter(mode="lines", hoverinfo="skip", line={"color": color, "width": width},
-                                         opacity=opacity, name=f"w {'>' if sign > 0 else '<'} 0"))
-        traces.append(go.Scatter(mode="none", hoverinfo="text", name="link values"))   # hover, nothing drawn
+        traces.append(go.Scatter(mode="none", hoverinfo="text", name="link values"))   # hover; links are shapes
         for name in ("sample image", "boundary"):     # small heatmaps; the neuron pictures are layout images
             traces.append(go.Heatmap(colorscale=NEURON_SCALE, zmin=-1, zmax=1, hoverinfo="skip", hoverongaps=False,
                                      showscale=False, name=name))
@@ -282,9 +265,8 @@ class NetworkView(FigureBox, w.VBox):
     @property
     def _traces(self):
         d = self.fig.data
-        n_link = 2 * len(WIDTHS)
-        return {"links": d[:n_link], "link_values": d[n_link], "image": d[n_link + 1], "boundary": d[n_link + 2],
-                "neurons": d[-5], "data": d[-4], "up": d[-3], "down": d[-2], "chosen": d[-1]}
+        return {"link_values": d[0], "image": d[1], "boundary": d[2], "neurons": d[-5], "data": d[-4], "up": d[-3],
+                "down": d[-2], "chosen": d[-1]}
 
     def _sample_index(self):
         """The sample the drawing shows: the chosen read's, else the state's."""
@@ -342,27 +324,25 @@ class NetworkView(FigureBox, w.VBox):
                 f"replicas)</span>: {what}. Links: {links}; hover a link or neuron for its value.")
 
     def _draw_links(self, d, t):
-        xs = {key: [] for key in range(len(t["links"]))}
-        ys = {key: [] for key in range(len(t["links"]))}
+        """Links as layout shapes, one path per sign and width (plotly redraws shapes on their own, where new
+        line traces redraw the whole figure: 20 -> 9 ms for 355 links); hover points at their midpoints."""
+        paths = {}
         mx, my, text = [], [], []
         for lk in d["links"]:
             values = lk["weights"]
             strength = np.abs(values) / max(np.abs(values).max(initial=0), 1e-12)
             level = np.minimum((strength * len(WIDTHS)).astype(int), len(WIDTHS) - 1)
-            trace = level + np.where(values >= 0, 0, len(WIDTHS))
-            for key in np.unique(trace):
-                m = trace == key
-                seg = np.full((int(m.sum()), 3, 2), np.nan)
-                seg[:, 0], seg[:, 1] = lk["start"][m], lk["end"][m]
-                xs[key].append(seg[:, :, 0].ravel())
-                ys[key].append(seg[:, :, 1].ravel())
+            for sign, k, a, b in zip(values >= 0, level, np.round(lk["start"], 3), np.round(lk["end"], 3)):
+                paths.setdefault((bool(sign), int(k)), []).append(f"M{a[0]:g},{a[1]:g}L{b[0]:g},{b[1]:g}")
             mid = (lk["start"] + lk["end"]) / 2
             mx.append(mid[:, 0])
             my.append(mid[:, 1])
             text += [f"W{lk['layer'] + 1}[{j},{i}] = {v:.3g}" for j, i, v in zip(lk["targets"], lk["sources"], values)]
+        self.fig.layout.shapes = [
+            {"type": "path", "path": "".join(segments), "xref": "x", "yref": "y", "layer": "below",
+             "line": {"color": POSITIVE if positive else NEGATIVE, "width": WIDTHS[k]}, "opacity": OPACITIES[k]}
+            for (positive, k), segments in sorted(paths.items(), key=lambda item: (item[0][1], item[0][0]))]
         cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)     # noqa: E731
-        for key, trace in enumerate(t["links"]):
-            trace.x, trace.y = cat(xs[key]), cat(ys[key])
         t["link_values"].x, t["link_values"].y, t["link_values"].text = cat(mx), cat(my), text
 
     def _draw_pictures(self, d, t):
