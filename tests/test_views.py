@@ -10,6 +10,7 @@ pytest.importorskip("anywidget")
 
 from qnn_lab.samplers.schedules import AnnealSchedule, EnergyScales, ScheduleError
 from qnn_lab.training import ContrastiveTrainer
+from qnn_lab.widgets.common import png_picture
 from qnn_lab.widgets.embedding_view import EmbeddingView
 from qnn_lab.widgets.histogram import EnergyHistogram, fit_bins
 from qnn_lab.widgets.network_view import (
@@ -20,7 +21,6 @@ from qnn_lab.widgets.network_view import (
     SCALE_HEIGHT,
     NetworkView,
     network_drawing,
-    png_picture,
 )
 from qnn_lab.widgets.read_stepper import ReadStepper
 from qnn_lab.widgets.reads import Reads

@@ -51,7 +51,7 @@ def test_dataset_control_rebuilds_data_and_views(lab):
     assert lab.qubo.sample.max == len(lab.state.data.X_train) - 1
 
 
-def test_qubo_view_shows_couplings_with_their_origin(lab):
+def test_qubo_view_shows_couplings_with_their_origin(lab, png_indices):
     t = lab.qubo.table
     names = t["names"]
     i, j = names.index("h1[2]"), names.index("o[3]")
@@ -62,6 +62,11 @@ def test_qubo_view_shows_couplings_with_their_origin(lab):
     couplings, fields = lab.qubo.fig.data
     assert len(couplings.x) == 2 * 6 * 4 and len(fields.y) == 6 + 4     # both triangles of the 6 x 4 couplings
     assert k < len(couplings.text) and couplings.text[k] == t["hover"][k]
+    picture = png_indices(lab.qubo.fig.layout.images[0].source)           # the couplings' picture: a pixel a pair
+    J = coupling_matrix(t)
+    assert picture.shape == J.shape and ((picture == 0) == (J == 0)).all()  # no coupling: transparent
+    assert (picture[J > 0] > 32).all() and (picture[J < 0] <= 32).all()     # the scale's upper half: J > 0
+    assert picture[J != 0].min() == 1 or picture[J != 0].max() == 64         # white is J = 0, an end is max |J|
     lab.qubo.encoding.value = "weights"
     assert lab.state.encoding == "weights"
     assert len(lab.qubo.fig.data[1].y) == (6 + 1) * 2 * 4              # (n + bias) x bits x outputs

@@ -27,7 +27,7 @@ from .words import explain
 __all__ = ["BLUE", "CONFIG", "DIVERGING", "GREEN", "GREY", "ORANGE", "TAB_WIDTH", "THEME_CSS", "WHOLE_EPOCH_TICKS",
            "BackgroundJob",
            "ColourScale", "ErrorNote", "FigureBox", "LabFigure", "Throttle", "bind", "controls_of", "error_text",
-           "figure", "figures_below", "png_url", "shows_errors", "sync_figures", "thin"]
+           "figure", "figures_below", "png_picture", "png_url", "shows_errors", "sync_figures", "thin"]
 
 #: Okabe-Ito colours (safe for the common colour blindnesses): right answers and w > 0 blue, heads and w < 0 orange.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#7f7f7f"
@@ -37,6 +37,7 @@ DIVERGING = [[0.0, ORANGE], [0.5, "#f7f7f7"], [1.0, BLUE]]
 #: lab's narrowest place (a 1000 px window with JupyterLab's file browser open leaves about 560 px).
 TAB_WIDTH = 540
 MAX_POINTS = 400         # curves and heatmap columns shown; longer runs are thinned evenly
+PNG_LEVELS = 64          # colours of a picture drawn from values (a palette PNG, at most 255)
 #: Up to this many epochs an epoch axis ticks every epoch (plotly would tick 1, 1.5, 2, ... or -0.5, 0, 0.5).
 WHOLE_EPOCH_TICKS = 10
 #: plotly's toolbar only while the pointer is over a plot, with one button (download as PNG) in the corner
@@ -56,6 +57,7 @@ THEME_CSS = """<style>
 .qnn-lab .qnn-network .widget-html-content { font-size: 12px; line-height: 1.35; }
 .qnn-lab .widget-hbox { flex-wrap: wrap; }
 .qnn-lab .widget-inline-hbox { max-width: 100%; }
+.qnn-lab .qnn-qubo .js-plotly-plot image { image-rendering: pixelated; }
 .qnn-lab .qnn-box { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 4px; padding: 4px; }
 .qnn-lab .widget-tab > .p-TabBar .p-TabBar-tab, .qnn-lab .widget-tab > .lm-TabBar .lm-TabBar-tab {
   flex: 1 1 auto; min-width: 0; }
@@ -384,6 +386,22 @@ def png_url(index, palette):
            + chunk(b"PLTE", np.asarray(palette, np.uint8).tobytes()) + chunk(b"tRNS", b"\x00")
            + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b""))
     return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _rgb(hex_colour):
+    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], float)
+
+
+def png_picture(z, scale=DIVERGING, levels=PNG_LEVELS):
+    """A PNG data URL of ``z`` (rows top-down, values in [-1, 1]) in ``levels`` colours of ``scale``
+    (an 8-bit palette, 32 steps per sign: finer than a cell of a few px shows); NaN transparent."""
+    stops = np.array([2 * s - 1 for s, _ in scale])
+    colours = np.array([_rgb(c) for _, c in scale])
+    palette = np.round(np.column_stack([np.interp(np.linspace(-1, 1, levels), stops, colours[:, c])
+                                        for c in range(3)])).astype(np.uint8)
+    index = np.round((np.clip(np.nan_to_num(z), -1, 1) + 1) / 2 * (levels - 1)).astype(np.uint8) + 1
+    index[np.isnan(z)] = 0                                 # palette entry 0: transparent
+    return png_url(index, np.vstack([np.zeros((1, 3), np.uint8), palette]))
 
 
 def thin(n, limit=MAX_POINTS):

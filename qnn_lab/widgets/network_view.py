@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from ..encoding.labels import spin_layer_name
 from ..network.network import spin_sign
-from .common import ColourScale, FigureBox, figure, png_url
+from .common import ColourScale, FigureBox, figure, png_picture
 
 __all__ = ["NEGATIVE", "NEURON_SCALE", "POSITIVE", "NetworkView", "network_drawing"]
 
@@ -40,7 +40,6 @@ WIDTHS = (0.4, 0.9, 1.8, 3.2)
 MARGIN = {"l": 4, "r": 4, "t": 4, "b": 4}      # px around the drawing
 SCALE_HEIGHT = 34                               # px of the colour scale under the figure
 MIN_HEIGHT = 80
-PNG_LEVELS = 64   # colours of a neuron picture (a palette PNG, at most 255)
 OPACITIES = (0.15, 0.35, 0.6, 0.9)
 
 
@@ -80,22 +79,6 @@ def _mosaic(pictures, rows, cols):
         r, c = j % rows, j // rows
         z[r * pitch + pad:r * pitch + pad + k, c * pitch + pad:c * pitch + pad + k] = pictures[j]
     return z, pitch
-
-
-def _rgb(hex_colour):
-    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], float)
-
-
-def png_picture(z, scale=NEURON_SCALE, levels=PNG_LEVELS):
-    """A PNG data URL of ``z`` (rows top-down, values in [-1, 1]) in ``levels`` colours of ``scale``
-    (an 8-bit palette, 32 steps per sign: finer than a 16 px cell shows); NaN transparent."""
-    stops = np.array([2 * s - 1 for s, _ in scale])
-    colours = np.array([_rgb(c) for _, c in scale])
-    palette = np.round(np.column_stack([np.interp(np.linspace(-1, 1, levels), stops, colours[:, c])
-                                        for c in range(3)])).astype(np.uint8)
-    index = np.round((np.clip(np.nan_to_num(z), -1, 1) + 1) / 2 * (levels - 1)).astype(np.uint8) + 1
-    index[np.isnan(z)] = 0                                 # palette entry 0: transparent
-    return png_url(index, np.vstack([np.zeros((1, 3), np.uint8), palette]))
 
 
 def _links(W, src, dst, budget=LINK_BUDGET):

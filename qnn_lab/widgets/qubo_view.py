@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from ..encoding import NeuronEncoding
 from ..encoding.labels import coupling_text, is_spin_label, label_text, locate
-from .common import DIVERGING, GREY, ColourScale, ErrorNote, bind, figure, shows_errors
+from .common import DIVERGING, GREY, ColourScale, ErrorNote, bind, figure, png_picture, shows_errors
 from .reads import Reads
 
 __all__ = ["QuboView", "coupling_matrix", "model_table"]
@@ -67,19 +67,20 @@ class QuboView(w.VBox):
                           fig=make_subplots(
             rows=1, cols=2, column_widths=[0.72, 0.28], horizontal_spacing=0.14,
             subplot_titles=("couplings J between variables", "fields h")))
-        # a heatmap of the non-zero terms only: square markers, so a sparse 200-spin model stays light; WebGL,
-        # which redraws 1,500 markers in 0.05 s where SVG takes 0.14 s. Its colour scale is self.scale.
-        self.fig.add_trace(go.Scattergl(mode="markers", hoverinfo="text", name="couplings",
-                                        marker={"symbol": "square", "colorscale": DIVERGING, "showscale": False,
-                                                "line": {"width": 0}, "colorbar": {
-                                                    "orientation": "h", "thickness": 8, "x": 0.31, "len": 0.62,
-                                                    "y": -0.2, "yanchor": "top", "title": {   # one line under it
-                                                        "text": COUPLING_SCALE, "side": "top",
-                                                        "font": {"size": 10}}}}), row=1, col=1)
+        # the couplings are a picture (a layout image, one pixel a variable pair: plotly redraws it on its own
+        # where a WebGL trace of 2,000 squares took 15-20 ms a redraw); a trace of the non-zero terms, drawn as
+        # nothing, gives their hover texts and takes the clicks. Downloads draw its markers and colour bar
+        # (hidden here: self.scale shows it).
+        self.fig.add_trace(go.Scatter(mode="none", hoverinfo="text", name="couplings",
+                                      marker={"symbol": "square", "colorscale": DIVERGING, "showscale": False,
+                                              "line": {"width": 0}, "colorbar": {
+                                                  "orientation": "h", "thickness": 8, "x": 0.31, "len": 0.62,
+                                                  "y": -0.2, "yanchor": "top", "title": {   # one line under it
+                                                      "text": COUPLING_SCALE, "side": "top",
+                                                      "font": {"size": 10}}}}), row=1, col=1)
         self.scale = ColourScale(DIVERGING, COUPLING_SCALE, width=320)
         self.scale.layout.margin = "0 0 0 48px"
         self.fig.add_trace(go.Bar(orientation="h", hoverinfo="text", marker={"color": GREY}), row=1, col=2)
-        self.fig.update_yaxes(autorange="reversed", row=1, col=1)
         self.fig.update_yaxes(autorange="reversed", row=1, col=2)
         self.fig.update_xaxes(title="variable index", row=1, col=1)
         self.fig.update_yaxes(title="variable index", row=1, col=1)
@@ -94,6 +95,7 @@ class QuboView(w.VBox):
         state.observe(self._on_data, names="data_version")
         super().__init__([w.HBox([self.encoding, self.sample, self.bits], layout={"flex_flow": "row wrap"}),
                           self.note, self.fig, self.scale, self.stats])
+        self.add_class("qnn-qubo")          # its picture's pixels stay sharp (THEME_CSS)
         self.redraw()
 
     def _on_model(self, change):
@@ -128,6 +130,13 @@ class QuboView(w.VBox):
             heat.marker.color, heat.marker.cmin, heat.marker.cmax = t["values"], -top, top
             heat.marker.size = max(2.0, 300.0 / max(n, 1))
             heat.text = t["hover"]
+            picture = np.full((n, n), np.nan)
+            picture[t["rows"], t["cols"]] = t["values"] / top
+            self.fig.layout.images = [{"source": png_picture(picture, DIVERGING), "xref": "x", "yref": "y",
+                                       "x": -0.5, "y": -0.5, "sizex": n, "sizey": n, "sizing": "stretch",
+                                       "layer": "below"}]
+            self.fig.layout.xaxis.range = (-0.5, n - 0.5)                  # whole cells (its trace draws nothing)
+            self.fig.layout.yaxis.update(autorange=False, range=(n - 0.5, -0.5))       # row 0 on top
             bars.x, bars.y, bars.hovertext = t["fields"], np.arange(n, dtype=np.int32), t["field_text"]
             self._title = f"{s['vartype']} model of {what}"
             self.highlight()

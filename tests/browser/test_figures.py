@@ -1,7 +1,7 @@
 """Figures download as PNG and SVG (issue 14), and plotly's toolbar never covers a title (issue 13): Voila."""
 import pytest
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, open_tab
 from .test_share_and_files import BOUNDARY, download, open_extra, open_voila
 
 pytestmark = pytest.mark.browser
@@ -104,3 +104,24 @@ def test_a_new_network_redraws_the_boundarys_picture_not_the_whole_figure(page, 
     page.wait_for_function(f"() => ({BOUNDARY})().layout.images[0].source !== BEFORE[1]", timeout=30_000)
     assert page.evaluate(f"() => ({BOUNDARY})().calcdata === BEFORE[0]")          # not recalculated
     assert page.evaluate("() => MARKED") == [True]
+
+
+#: The Ising view's figure; its couplings are a picture, and a trace drawn as nothing carries their hover texts
+#: and takes the clicks.
+QUBO = ("() => [...document.querySelectorAll('.qnn-lab .js-plotly-plot')]"
+        ".find(g => g.layout.title && String(g.layout.title.text).startsWith('SPIN model'))")
+
+
+def test_hovering_a_coupling_tells_its_origin_and_a_click_selects_its_variable(page, jupyter_server):
+    open_voila(page, jupyter_server)
+    open_tab(page, "Ising/QUBO")
+    page.wait_for_function(f"() => Boolean(({QUBO})())", timeout=60_000)
+    x, y = page.evaluate(f"""() => {{ const gd = ({QUBO})(), t = gd._fullData[0], box = gd.getBoundingClientRect();
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        return [box.left + xa._offset + xa.l2p(t.x[0]), box.top + ya._offset + ya.l2p(t.y[0])]; }}""")
+    page.mouse.move(x, y)
+    page.wait_for_function("() => [...document.querySelectorAll('.hoverlayer .hovertext')]"
+                           ".some(e => /coupling h1\\[\\d+\\]-o\\[\\d+\\] = -W2\\[/.test(e.textContent))",
+                           timeout=5_000)
+    page.mouse.click(x, y)                               # selects its variable: its row and column are outlined
+    page.wait_for_function(f"() => (({QUBO})().layout.shapes || []).length === 2", timeout=10_000)
