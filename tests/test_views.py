@@ -113,7 +113,7 @@ def test_the_network_view_on_its_own_is_as_high_as_its_drawing_and_its_colour_ba
 def test_network_view_redraws_on_a_new_network_and_hover_shows_the_values(state):
     view = NetworkView(state)
     values = view.fig.data[0]
-    k = values.text.index(next(t for t in values.text if t.startswith("W2[3,5]")))
+    k = list(values.text).index(next(t for t in values.text if t.startswith("W2[3,5]")))
     assert values.text[k] == f"W2[3,5] = {state.network.weights[1][3, 5]:.3g}"
     state.hidden = [9]
     assert len(view.fig.data[0].text) == 2 * 9 + 9 * 4

@@ -326,7 +326,8 @@ class NetworkView(FigureBox, w.VBox):
              "line": {"color": POSITIVE if positive else NEGATIVE, "width": WIDTHS[k]}, "opacity": OPACITIES[k]}
             for (positive, k), segments in sorted(paths.items(), key=lambda item: (item[0][1], item[0][0]))]
         cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)     # noqa: E731
-        t["link_values"].x, t["link_values"].y, t["link_values"].text = cat(mx), cat(my), text
+        t["link_values"].x, t["link_values"].y = cat(mx), cat(my)
+        t["link_values"].text = np.array(text, dtype=str)         # an array: plotly checks a list item by item
 
     def _draw_pictures(self, d, t):
         """Each layer's neuron pictures as one image; the sample's image (digits) and the boundary as heatmaps."""
@@ -385,7 +386,7 @@ class NetworkView(FigureBox, w.VBox):
             text += [f"{b['name']}[{j}]: {what} at sample {i} = {v:.3g}" for j, v in enumerate(f)]
         xy, opacity = np.concatenate(xy), np.concatenate(opacity)
         n = t["neurons"]
-        n.x, n.y, n.text = xy[:, 0], xy[:, 1], text
+        n.x, n.y, n.text = xy[:, 0], xy[:, 1], np.array(text, dtype=str)
         n.marker.color, n.marker.opacity = np.concatenate(color), opacity
         n.mode = "markers" if opacity.any() else "none"     # every neuron a picture: only their hover texts
 

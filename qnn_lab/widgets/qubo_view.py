@@ -32,9 +32,10 @@ def model_table(enc, limit=None):
     irow, icol, q = irow[keep], icol[keep], q[keep]
     names = [label_text(v) for v in labels[:n]]
     texts = [coupling_text(labels[u], labels[v], b) for u, v, b in zip(irow, icol, q)]
-    return {"names": names, "fields": lin[:n], "rows": np.concatenate([irow, icol]),
-            "cols": np.concatenate([icol, irow]), "values": np.concatenate([q, q]), "hover": texts + texts,
-            "field_text": [f"field {m} = {h:.3g}" for m, h in zip(names, lin)], "stats": stats}
+    return {"names": names, "fields": lin[:n], "rows": np.concatenate([irow, icol]),     # texts as arrays: plotly
+            "cols": np.concatenate([icol, irow]), "values": np.concatenate([q, q]),    # checks a list item by item
+            "hover": np.array(texts + texts, dtype=str),
+            "field_text": np.array([f"field {m} = {h:.3g}" for m, h in zip(names, lin)], dtype=str), "stats": stats}
 
 
 def coupling_matrix(table):
