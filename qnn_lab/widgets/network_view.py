@@ -9,7 +9,9 @@ layers keep each neuron's strongest links. A chosen read (``LabState.selected_re
 its spins on the neurons as up / down triangles. One figure, one batched update per redraw.
 
 The neuron pictures travel as one small PNG image per layer (layout images, coloured in the kernel
-with the fixed scale -1..1): a few KB where heatmaps of numbers took ~0.6 MB for 200 neurons.
+with the fixed scale -1..1): a few KB where heatmaps of numbers took ~0.6 MB for 200 neurons. The
+links are layout shapes (a path per sign and width): plotly redraws images and shapes on their own,
+where new lines in a trace redraw the whole figure.
 """
 from __future__ import annotations
 
