@@ -119,7 +119,8 @@ def test_qpu_sampler_problems_open_too():
 
 
 @pytest.mark.parametrize("href, prefix, expected", [
-    ("https://hub.example.org/user/ab-x/lab/tree/notebooks/lab.ipynb", "/user/ab-x/", "https://hub.example.org/user/ab-x/"),
+    ("https://hub.example.org/user/ab-x/lab/tree/notebooks/lab.ipynb", "/user/ab-x/",
+     "https://hub.example.org/user/ab-x/"),
     ("https://hub.example.org/user/ab-x/voila/render/notebooks/lab.ipynb?dataset=xor", "/user/ab-x",
      "https://hub.example.org/user/ab-x/"),
     ("http://127.0.0.1:8888/lab/tree/lab.ipynb", "", None),                     # not on a hub

@@ -91,7 +91,8 @@ def test_links_keep_the_notebook_defaults():
 @pytest.mark.parametrize("page, expected", [
     (None, "http://localhost:8888/voila/render/notebooks/lab.ipynb?a=1"),
     ("http://127.0.0.1:9/voila/render/lab.ipynb?dataset=xor", "http://127.0.0.1:9/voila/render/lab.ipynb?a=1"),
-    ("https://hub.org/user/x/lab/tree/notebooks/lab.ipynb", "https://hub.org/user/x/voila/render/notebooks/lab.ipynb?a=1"),
+    ("https://hub.org/user/x/lab/tree/notebooks/lab.ipynb",
+     "https://hub.org/user/x/voila/render/notebooks/lab.ipynb?a=1"),
     ("http://localhost:8888/doc/tree/lab.ipynb", "http://localhost:8888/voila/render/lab.ipynb?a=1"),
     ("http://localhost:8866/?dataset=xor", "http://localhost:8866/?a=1"),            # voila notebooks/lab.ipynb
 ])

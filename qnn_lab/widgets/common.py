@@ -261,7 +261,9 @@ function quietEvents(gd) {
 for (const name of Plotly && !Plotly.qnnQuiet ? ["update", "restyle", "relayout"] : []) {
   const original = Plotly[name];
   Plotly[name] = function (gd, edit, ...rest) {
-    if (!edit || typeof edit !== "object" || !Object.hasOwn(edit, KEY_TO_PY)) return original.call(this, gd, edit, ...rest);
+    if (!edit || typeof edit !== "object" || !Object.hasOwn(edit, KEY_TO_PY)) {
+      return original.call(this, gd, edit, ...rest);
+    }
     const { [KEY_TO_PY]: _, ...known } = edit;
     quietEvents(gd);
     gd.qnnQuiet = (gd.qnnQuiet || 0) + 1;
