@@ -18,16 +18,17 @@ from .descent import layered_descent
 __all__ = ["Network"]
 
 
-_BLAS = []     # threadpoolctl's handle on the loaded BLAS, made on first use
+_blas = None     # threadpoolctl's handle on the loaded BLAS, made on first use
 
 
 def _one_blas_thread():
     """BLAS on one thread: the network's products are small and a second thread only contends (class
     energies of a 60 x 60 grid for a 2-195-4 network: 7 ms on one thread, 12-30 ms on two in a busy lab)."""
-    if not _BLAS:
+    global _blas
+    if _blas is None:
         from threadpoolctl import ThreadpoolController
-        _BLAS.append(ThreadpoolController().select(user_api="blas"))
-    return _BLAS[0].limit(limits=1)
+        _blas = ThreadpoolController().select(user_api="blas")
+    return _blas.limit(limits=1)
 
 
 def spin_sign(a):

@@ -379,14 +379,14 @@ def png_url(index, palette):
     heatmap's new values redraw the whole figure)."""
     h, w_ = index.shape
     rows = np.diff(index, axis=1, prepend=np.uint8(0))     # PNG filter 1 (Sub): smooth rows compress well
-    # (zlib level 1: 0.7 ms for 200 neurons' pictures, 25 KB; level 6 took 4.2 ms for 21 KB)
     raw = np.column_stack([np.ones(h, np.uint8), rows]).tobytes()
 
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w_, h, 8, 3, 0, 0, 0))
            + chunk(b"PLTE", np.asarray(palette, np.uint8).tobytes()) + chunk(b"tRNS", b"\x00")
-           + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b""))
+           + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b""))   # level 1: 200 neurons' pictures
+    # in 0.7 ms and 25 KB (level 6: 4.2 ms, 21 KB)
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
