@@ -21,8 +21,8 @@ def _stopped(stop):
 def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, stop=None, seed=None, **params):
     """Draw ``num_reads`` reads in chunks of ``chunk_size``; returns what was drawn.
 
-    After each chunk ``callback(partial_sampleset, progress)`` gets everything so far and
-    the fraction done. ``stop`` (a threading.Event or a callable returning True) is checked
+    After each chunk ``callback(chunk, progress)`` gets that chunk's SampleSet and the
+    fraction done (the chunks are joined once, at the end: the cost stays linear in the reads). ``stop`` (a threading.Event or a callable returning True) is checked
     between chunks, and passed on as ``interrupt_function`` to samplers that take one.
     Chunk seeds come from ``seed`` through numpy's SeedSequence, so a seed fixes the result.
     The SampleSet's ``info`` says ``stopped`` and ``num_reads_done``.
@@ -36,7 +36,7 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
         seeds = np.random.SeedSequence(seed).generate_state(n_chunks) % MAX_SEED
     if "interrupt_function" in takes and stop is not None:
         params["interrupt_function"] = lambda: _stopped(stop)
-    result, done, t0 = None, 0, time.perf_counter_ns()
+    parts, done, t0 = [], 0, time.perf_counter_ns()
     for k in range(n_chunks):
         if _stopped(stop):
             break
@@ -47,11 +47,13 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
         if "seed" in takes and seeds[k] is not None:
             call["seed"] = int(seeds[k])
         part = sampler.sample(bqm, **call)
-        result = part if result is None else dimod.concatenate([result, part])
+        parts.append(part)
         done += len(part) if "num_reads" in takes else reads
         if callback is not None:
-            callback(result, min(done / num_reads, 1.0))
-    if result is None:
+            callback(part, min(done / num_reads, 1.0))
+    if parts:
+        result = parts[0] if len(parts) == 1 else dimod.concatenate(parts)
+    else:
         result = dimod.SampleSet.from_samples(
             (np.zeros((0, bqm.num_variables), dtype=np.int8), list(bqm.variables)), bqm.vartype, energy=[])
     result.info.update(stopped=done < num_reads, num_reads_done=done,

@@ -98,7 +98,8 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         self._on_refused({"new": state.refused})
         self._stop = threading.Event()
         self._ground = (None, None)            # (model key, exact ground gap)
-        self.gaps, self.right = np.zeros(0), np.zeros(0, bool)
+        self.gaps, self.right = np.zeros(0), np.zeros(0, bool)     # every read's gap and whether it is right
+        self._new = []                         # (gaps, right) of the chunks since the last drawing
         self.marks = {}
         state.observe(lambda _: self._mark_selected(), names=["selected_read", "last_reads"])
         state.observe(lambda _: self.refresh_replay(), names="network_version")
@@ -134,7 +135,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             enc = encode_neurons(state.network, state.data.X_train[indices])
         start = self._reverse_start(enc, indices)         # (refused before anything changes)
         self._stop.clear()
-        self.gaps, self.right, self._states = np.zeros(0), np.zeros(0, bool), []
+        self.gaps, self.right, self._new, self._states = np.zeros(0), np.zeros(0, bool), [], []
         self._marks(enc, indices)
         state.running = True
         self.run_button.disabled, self.stop_button.disabled = True, False
@@ -166,11 +167,9 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
 
     def _sample(self, enc, indices, sampler, num_reads, chunk_size, seed, start=None):
         throttle = Throttle(rate=10)
-        done_before = [0]
 
-        def on_chunk(partial, progress):
-            self._collect(enc, partial.slice(done_before[0], len(partial), sorted_by=None))
-            done_before[0] = len(partial)
+        def on_chunk(part, progress):
+            self._collect(enc, part)
             if throttle.ready(force=progress >= 1):
                 self._draw()
                 self.progress.value = progress
@@ -199,7 +198,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             self.run_button.disabled, self.stop_button.disabled = False, True
 
     def _collect(self, enc, new):
-        """Add the gaps (and classes) of the new reads."""
+        """Keep the gaps (and classes) of the new reads, for the next drawing."""
         if isinstance(enc, NeuronEncoding):
             dec = enc.decode(new)
             gaps = (dec.energies - self._clamped[None, :]) / enc.network.n_spins
@@ -210,8 +209,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             gaps, right = gaps.ravel(), right.ravel()
         else:
             gaps, right = new.record.energy - self._reference, np.ones(len(new), bool)
-        self.gaps = np.concatenate([self.gaps, gaps])
-        self.right = np.concatenate([self.right, right])
+        self._new.append((gaps, right))
 
     def _summary(self, done, num_reads, stopped):
         if not done:
@@ -237,6 +235,10 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         return edges
 
     def _draw(self):
+        if self._new:                 # joined here, at most 10 times a second, not at every chunk
+            gaps, right = zip(*self._new)
+            self.gaps, self.right = np.concatenate([self.gaps, *gaps]), np.concatenate([self.right, *right])
+            self._new = []
         if self.gaps.size:
             self.edges = self._draw_bars(self.gaps, self.right)
 
