@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)"     # the CPU build first, so nothing pulls CUDA wheels
 	$(PY) -m pip install --quiet -e ".[all,test]"
+	$(PY) -c "from qnn_lab.samplers.kernel import warm_up; warm_up()"   # numba compiles the annealer now, not at the first Play
 	touch $(STAMP)
 
 lab: $(STAMP)

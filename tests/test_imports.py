@@ -20,3 +20,14 @@ def test_the_cpu_annealer_needs_numba_but_not_torch():
             "ql.get_sampler('layered', num_reads=2, num_sweeps=3, seed=0).sample(enc.bqm)")
     loaded = _modules_after(code)
     assert "numba" in loaded and "torch" not in loaded
+
+
+def test_the_lab_loads_the_kernel_in_the_background_once_its_page_is_drawn():
+    code = ("import sys, threading, qnn_lab as ql\n"
+            "lab = ql.Lab()\n"
+            "assert 'numba' not in sys.modules\n"
+            "lab.browser.href = 'http://localhost:8888/lab/tree/lab.ipynb'     # the page reports: drawn\n"
+            "[t.join() for t in threading.enumerate() if t.name == 'qnn_lab-load-kernel']\n"
+            "from qnn_lab.samplers import kernel\n"
+            "assert kernel._anneal_tiles.signatures, 'the kernel was not loaded'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

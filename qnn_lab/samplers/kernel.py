@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit, uint64
 
-__all__ = ["SKIP_BOUND", "anneal_rows", "default_threads", "exp_neg", "set_kernel_threads"]
+__all__ = ["SKIP_BOUND", "anneal_rows", "default_threads", "exp_neg", "set_kernel_threads", "warm_up"]
 
 #: |2 beta f| above which an acceptance is 0 or 1 to double precision (no random draw).
 SKIP_BOUND = 53 * math.log(2)
@@ -313,3 +313,10 @@ def anneal_rows(fields, couplings, num_reads, betas, *, heat_bath, rng, skip=SKI
             for fut in [_executor().submit(_anneal_tiles, *args, p) for p in parts]:
                 fut.result()
     return [states[:, a:b].reshape(R, P, b - a) for a, b in itertools.pairwise(loff)]
+
+
+def warm_up():
+    """Load the compiled kernel (numba's cache: about 0.5 s) by annealing one tiny chain, so that the
+    first real anneal does not pay for it."""
+    anneal_rows([np.zeros((1, 2)), np.zeros((1, 1))], [np.ones((1, 2))], 1, [0.1, 1.0], heat_bath=False,
+                rng=np.random.default_rng(0))

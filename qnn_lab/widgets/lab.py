@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import threading
 from copy import deepcopy
 from pathlib import Path
 
@@ -102,6 +103,7 @@ class Lab(w.VBox):
         state.observe(self._show_tab, names="tab")
         self.browser = Browser()                      # the page side of downloads and of the Share link
         self.browser.observe(lambda ch: use_page_address(ch["new"]), "href")     # the inspector on a hub
+        self.browser.observe(_load_kernel, "href")            # the page is drawn: now the annealer's kernel
         self.browser.observe(lambda change: self.network.fit(change["new"]), "network_width")
         self.browser.observe(lambda _: self._fit_tabs(), "tabs_width")
         self.extras = w.Accordion(children=[w.VBox(), w.VBox()], titles=list(EXTRA_TITLES.values()),
@@ -299,6 +301,16 @@ class Lab(w.VBox):
         self.state.apply(settings)
         self.state.set_network(network)          # the training view starts a new run on these weights ...
         self.training.set_history(history)       # ... whose past is the saved history
+
+
+def _load_kernel(_change=None):
+    """Load the annealer's compiled kernel in the background, so that the first Play or Sample need not
+    (about 0.5 s from numba's cache; the first run on a machine compiles it, which takes far longer)."""
+    def load():
+        from ..samplers import kernel
+        kernel.warm_up()
+    threading.Thread(target=load, name="qnn_lab-load-kernel", daemon=True).start()
+
 
 def _figures(widget):
     """Every plotly FigureWidget below ``widget``."""
