@@ -102,7 +102,7 @@ def test_the_network_view_on_its_own_is_as_high_as_its_drawing_and_its_colour_ba
     units = (d["x_range"][1] - d["x_range"][0], d["y_range"][1] - d["y_range"][0])
     drawn = (layout.width - 8) * units[1] / units[0]             # px high at equal scales
     room = 380 - SCALE_HEIGHT                                   # the colour scale goes under the figure
-    assert layout.height <= room and layout.height - 8 - drawn < 2 or layout.height == room, (layout.height, drawn)
+    assert (layout.height <= room and layout.height - 8 - drawn < 2) or layout.height == room, (layout.height, drawn)
     assert view.children[-1] is view.scale and COLORBAR_TITLES[d["kind"]] in view.scale.value
     bar = view.fig.data[-5].marker.colorbar                      # plotly's own: hidden, for image export
     title_px = 0.6 * bar.title.font.size * len(bar.title.text)   # about 0.6 em per character

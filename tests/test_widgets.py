@@ -759,12 +759,11 @@ def test_a_new_schedule_replaces_a_drawn_one_in_the_preset_box(lab):
 
 def test_the_first_screen_builds_only_the_figures_it_shows(lab):
     """Fast start: 2-D data need no sample figure; plotly's page code goes to the page once, not per figure."""
-    from qnn_lab.widgets.common import PlotlyCode
-    from qnn_lab.widgets.lab import _figures
+    from qnn_lab.widgets.common import PlotlyCode, figures_below
 
-    titles = [fig.layout.title.text for fig in _figures(lab)]
+    titles = [fig.layout.title.text for fig in figures_below(lab)]
     assert len(titles) == 3 and "decision boundary" in titles and "accuracy" in titles
-    assert all(len(fig._esm) < 4000 for fig in _figures(lab))                # a loader, not plotly.js (4.9 MB)
+    assert all(len(fig._esm) < 4000 for fig in figures_below(lab))           # a loader, not plotly.js (4.9 MB)
     assert len(PlotlyCode.ensure().code) > 1_000_000 and PlotlyCode.ensure() is PlotlyCode.ensure()
     lab.state.dataset = "digits"
     sample = lab.training.output.digit

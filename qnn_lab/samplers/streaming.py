@@ -22,8 +22,9 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
     """Draw ``num_reads`` reads in chunks of ``chunk_size``; returns what was drawn.
 
     After each chunk ``callback(chunk, progress)`` gets that chunk's SampleSet and the
-    fraction done (the chunks are joined once, at the end: the cost stays linear in the reads). ``stop`` (a threading.Event or a callable returning True) is checked
-    between chunks, and passed on as ``interrupt_function`` to samplers that take one.
+    fraction done (the chunks are joined once, at the end, so the cost stays linear in the
+    reads). ``stop`` (a threading.Event or a callable returning True) is checked between
+    chunks, and passed on as ``interrupt_function`` to samplers that take one.
     Chunk seeds come from ``seed`` through numpy's SeedSequence, so a seed fixes the result.
     The SampleSet's ``info`` says ``stopped`` and ``num_reads_done``.
     """

@@ -4,17 +4,15 @@ from __future__ import annotations
 import html
 import json
 import threading
-from copy import deepcopy
 from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
-from plotly.basewidget import BaseFigureWidget
 
 from ..network import Network
 from ..samplers.inspector import use_page_address
 from .builder import NetworkBuilder
-from .common import THEME_CSS, ErrorNote, PlotlyCode, bind, shows_errors
+from .common import THEME_CSS, ErrorNote, FigureBox, PlotlyCode, bind, figures_below, shows_errors, sync_figures
 from .embedding_view import EmbeddingView
 from .histogram import EnergyHistogram
 from .lessons import LessonPlayer
@@ -47,7 +45,7 @@ def _heading(title, panel):
     return w.HBox([w.HTML(f"<b>{title}</b>"), help_note("panel", panel)], layout={"align_items": "center"})
 
 
-class Lab(w.VBox):
+class Lab(FigureBox, w.VBox):
     """The whole lab on one screen: data and network, the network, its answers, Play / Step / Reset and
     the accuracy curve; under them the deeper views as tabs, each built when first opened.
 
@@ -134,11 +132,11 @@ class Lab(w.VBox):
                      "qpu": lambda: EmbeddingView(state),
                      "lessons": lambda: w.VBox([LessonPlayer(state), _heading("Glossary", "glossary"), Glossary()])}
             widget = build[name]()
-            for fig in _figures(widget):
+            for fig in figures_below(widget):
                 if fig.layout.width is None or fig.layout.width >= TAB_WIDTH:   # a tab-wide figure (plotly would
                     self._wide.append(fig)                                       # take 700 px, drawn while hidden)
                     fig.layout.width = self._tab_figure_width()
-                _sync(fig)
+            sync_figures(widget)
             self._panels[name] = widget
             if name == "lessons":        # the step's text and buttons stay in view when a step opens another tab
                 player = widget.children[0]
@@ -225,16 +223,6 @@ class Lab(w.VBox):
         """
         return lab_from_link(cls, url_or_query, **defaults)
 
-    def _repr_mimebundle_(self, **kwargs):
-        """Display; first give every figure its current data as widget state.
-
-        plotly does this only when a FigureWidget is displayed on its own; inside a Box its
-        initial state stays empty, which Voila (state only, no replayed messages) shows.
-        """
-        for fig in _figures(self):
-            _sync(fig)
-        return super()._repr_mimebundle_(**kwargs)
-
     def _saved(self, where):
         self.saved_note.value = f"saved to <code>{html.escape(where)}</code>"
 
@@ -310,20 +298,6 @@ def _load_kernel(_change=None):
         from ..samplers import kernel
         kernel.warm_up()
     threading.Thread(target=load, name="qnn_lab-load-kernel", daemon=True).start()
-
-
-def _figures(widget):
-    """Every plotly FigureWidget below ``widget``."""
-    if isinstance(widget, BaseFigureWidget):
-        yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _figures(child)
-
-
-def _sync(fig):
-    """Give a figure its current data and layout as widget state (what a view drawn later starts from)."""
-    fig._widget_layout = deepcopy(fig._layout_obj._props)
-    fig._widget_data = deepcopy(fig._data)
 
 
 def _plain(obj):

@@ -20,7 +20,7 @@ import numpy as np
 import traitlets as tl
 
 from ..data.csv import read_csv
-from .common import ErrorNote, error_text, shows_errors
+from .common import ErrorNote, error_text, figures_below, shows_errors
 
 __all__ = ["Browser", "TransferPanel", "history_csv", "reads_csv"]
 
@@ -228,10 +228,8 @@ class TransferPanel(w.VBox):
     def _name_figures(self, change=None):
         """Give every figure of the lab a CSS class and a name in the figure chooser (again when a tab
         opens: tabs build their figures on first use)."""
-        from .lab import _figures
-
         known = {id(fig) for fig in self._figure_widgets}
-        for fig in _figures(self.lab):
+        for fig in figures_below(self.lab):
             if id(fig) in known:
                 continue
             self._figure_widgets.append(fig)
