@@ -75,7 +75,8 @@ class TrainingView(BackgroundJob, w.VBox):
         self.accuracy = figure(height=180, width=290, title="accuracy", showlegend=True,     # legend clear of the
                                legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 0.02,  # toolbar's corner
                                        "yanchor": "bottom", "font": {"size": 10}},
-                               xaxis={"title": "epoch"}, yaxis={"title": "share right", "range": [0, 1.02]},
+                               xaxis={"title": "epoch", "fixedrange": True}, dragmode=False,   # a stray drag
+                               yaxis={"title": "share right", "range": [0, 1.02], "fixedrange": True},  # zooms not
                                margin={"l": 48, "r": 16, "t": 30, "b": 38})
         self.accuracy.add_traces([go.Scatter(name="train", mode="lines+markers", line={"color": BLUE}),
                                   go.Scatter(name="test", mode="lines+markers", line={"color": ORANGE, "dash": "dot"})])
@@ -329,8 +330,8 @@ class OutputView(w.VBox):
     def __init__(self, state, training):
         self.state, self.training = state, training
         self.note = ErrorNote()
-        self.boundary = figure(height=230, width=290, title="decision boundary", showlegend=False,
-                               xaxis={"title": "x1"}, yaxis={"title": "x2"},
+        self.boundary = figure(height=230, width=290, title="decision boundary", showlegend=False, dragmode=False,
+                               xaxis={"title": "x1", "fixedrange": True}, yaxis={"title": "x2", "fixedrange": True},
                                margin={"l": 44, "r": 16, "t": 28, "b": 36})
         # the answers are a layout image, which plotly redraws on its own (a heatmap's new values redraw the
         # figure with its 300 dots: 22 -> 2 ms); the heatmap under it is blank and only takes the clicks
@@ -360,7 +361,7 @@ class OutputView(w.VBox):
     def digit(self):
         """The sample's image and its class energies (built on first use: 2-D data never need it)."""
         if self._digit is None:
-            fig = figure(height=230, width=290, title="sample", showlegend=False,
+            fig = figure(height=230, width=290, title="sample", showlegend=False, dragmode=False,
                          fig=make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.16),
                          margin={"l": 30, "r": 16, "t": 28, "b": 36})
             fig.add_trace(go.Heatmap(colorscale="Greys", colorbar={      # under the image, clear of the class axis
@@ -371,6 +372,8 @@ class OutputView(w.VBox):
             fig.update_xaxes(visible=False, row=1, col=1)
             fig.update_xaxes(title_text="energy E(class)", row=1, col=2)
             fig.update_yaxes(title_text="class", dtick=1, autorange="reversed", row=1, col=2)
+            fig.update_xaxes(fixedrange=True)
+            fig.update_yaxes(fixedrange=True)
             self._digit = fig
         return self._digit
 

@@ -106,6 +106,23 @@ def test_a_new_network_redraws_the_boundarys_picture_not_the_whole_figure(page, 
     assert page.evaluate("() => MARKED") == [True]
 
 
+def test_a_stray_drag_on_the_first_screens_plots_zooms_nothing(page, jupyter_server):
+    """A student's drag across the decision boundary or the accuracy curve left them zoomed into tiny ranges."""
+    open_voila(page, jupyter_server)
+    ranges = """title => { const g = [...document.querySelectorAll('.qnn-lab .js-plotly-plot')]
+        .find(g => g.layout.title && g.layout.title.text === title);
+        return [g._fullLayout.xaxis.range, g._fullLayout.yaxis.range]; }"""
+    for title in ("decision boundary", "accuracy"):
+        before = page.evaluate(ranges, title)
+        box = page.locator(".qnn-lab .js-plotly-plot").filter(has_text=title).locator(".nsewdrag").first.bounding_box()
+        page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+        page.mouse.down()
+        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.6 * box["height"], steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        assert page.evaluate(ranges, title) == before, title
+
+
 #: The Ising view's figure; its couplings are a picture, and a trace drawn as nothing carries their hover texts
 #: and takes the clicks.
 QUBO = ("() => [...document.querySelectorAll('.qnn-lab .js-plotly-plot')]"
