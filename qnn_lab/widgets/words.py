@@ -21,7 +21,7 @@ PANELS = {
     "output": "What the network answers now: its decision over the input plane, or a digit's image and the "
               "energy of each class (the lowest energy wins). To add points to 2-D data by clicking the "
               "plot, open Your files below the tabs.",
-    "training": "Train the network: Play runs epochs, Step one minibatch, Reset starts again from the initial "
+    "training": "Train the network: Play runs epochs, Step runs one epoch, Reset starts again from the initial "
                 "weights; the curves show accuracy and how many wrong deep states (heads) are left.",
     "model": "The training problem as an energy function of spins: fields on single neurons and couplings "
              "between neurons, exactly what an annealer is given.",
