@@ -228,6 +228,22 @@ def test_future_and_damaged_files_are_refused_and_change_nothing(lab, tmp_path, 
     np.testing.assert_array_equal(lab.state.network.weights[0], before[1][0])
 
 
+def test_save_names_a_json_file_and_never_writes_over_another(lab, tmp_path):
+    """A name typed without a suffix gets ".json" (Load finds it the same way); a notebook's name is refused."""
+    notebook = tmp_path / "lab.ipynb"
+    notebook.write_text("{}")
+    with pytest.raises(ValueError, match=r"'path' should be a \.json file name .*lab\.ipynb"):
+        lab.save(notebook)
+    assert notebook.read_text() == "{}"
+    assert lab.save(tmp_path / "mine") == str(tmp_path / "mine.json")
+    lab.training.step(block=True)
+    lab.load(tmp_path / "mine")
+    assert lab.training.history == []                      # the saved state, from before the step
+    lab.path.value = str(notebook)
+    lab.save_button.click()                                # the button says so beside the file box
+    assert "should be a .json file name" in lab.file_note.value and notebook.read_text() == "{}"
+
+
 def test_truncated_file_is_refused(lab, tmp_path):
     path = tmp_path / "state.json"
     lab.save(path)

@@ -244,8 +244,13 @@ class Lab(FigureBox, w.VBox):
                 "history": self.training.history}
 
     def save(self, path):
-        """Write the state as JSON to ``path``; says where in ``saved_to``."""
-        text, path = json.dumps(self.to_dict(), indent=1, default=_plain), Path(path).expanduser().resolve()
+        """Write the state as JSON to ``path`` (a .json name; ".json" is added to a name without a suffix, and any
+        other suffix is refused, so Save never writes over a notebook); says where in ``saved_to``."""
+        path = _json_path(path)
+        if path.suffix.lower() != ".json":
+            raise ValueError(f"'path' should be a .json file name (the lab's state), so no other file is "
+                             f"overwritten: {str(path)!r}")
+        text, path = json.dumps(self.to_dict(), indent=1, default=_plain), path.resolve()
         try:
             path.write_text(text)
         except OSError as exc:
@@ -254,9 +259,11 @@ class Lab(FigureBox, w.VBox):
         return self.saved_to
 
     def load(self, path):
-        """Read a state file; a damaged or newer file is refused and nothing changes."""
+        """Read a state file (``name`` finds ``name.json``); a damaged or newer file is refused and nothing changes."""
+        path = Path(path).expanduser()
+        path = path if path.exists() else _json_path(path)
         try:
-            data = json.loads(Path(path).read_text())
+            data = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"'path' should be a readable qnn_lab state file: {str(path)!r} ({exc})") from None
         self.apply(data)
@@ -289,6 +296,12 @@ class Lab(FigureBox, w.VBox):
         self.state.apply(settings)
         self.state.set_network(network)          # the training view starts a new run on these weights ...
         self.training.set_history(history)       # ... whose past is the saved history
+
+
+def _json_path(path):
+    """The path typed, with ".json" added when it has no suffix."""
+    path = Path(path).expanduser()
+    return path.with_suffix(".json") if path.name and not path.suffix else path
 
 
 def _load_kernel(_change=None):
