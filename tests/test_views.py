@@ -237,6 +237,25 @@ def test_histogram_marks_the_chosen_read(state):
     assert h.fig.layout.annotations[-1].xanchor == "right"
 
 
+def test_new_reads_draw_the_networks_spins_once(state, monkeypatch):
+    """The reads and their chosen read come together: the network's spins are sent at most once (plotly sends
+    nothing when nothing changed), not first cleared for the new reads with no read chosen and then drawn
+    for the stepper's choice."""
+    view, h, stepper = NetworkView(state), EnergyHistogram(state), ReadStepper(state)
+    h.run(block=True)
+    state.selected_read = 3
+    sent = []
+    for name in ("_send_update_msg", "_send_restyle_msg", "_send_relayout_msg"):      # plotly's edits
+        send = getattr(view.fig, name)
+        monkeypatch.setattr(view.fig, name, lambda *a, send=send, name=name, **k: (sent.append(name), send(*a, **k)))
+    state.sample_reads = 4
+    h.run(block=True)
+    assert state.selected_read == 0 and stepper.slider.value == 1
+    n_up = len(view.fig.data[-3].x)
+    assert n_up == int((np.concatenate(state.last_reads.spins(0)) > 0).sum())          # read 0's spins are drawn
+    assert len(sent) <= 1, sent
+
+
 # ------------------------------------------------------------------ read stepper
 def test_read_stepper_walks_the_reads_lowest_first(state):
     h, stepper = EnergyHistogram(state), ReadStepper(state)

@@ -439,8 +439,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         reads = Reads.decode(model.network, data.X_train[i:i + 1], data.y_train[i:i + 1], [i],
                              model.decode(sampleset).states, chains=(labels, broken[:, None, :]),
                              sampleset=sampleset)
-        self.state.selected_read = None
-        self.state.last_reads = reads
+        self.state.show_reads(reads)
 
     def show_read(self):
         """The chosen read (``LabState.selected_read``) on the chains: its spins, and the chains broken in it."""

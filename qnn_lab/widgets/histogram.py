@@ -185,10 +185,9 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
                 states = [np.concatenate([s[l] for s in self._states]) for l in range(len(self._states[0]))]
                 reads = Reads.decode(enc.network, data.X_train[indices], data.y_train[indices], indices, states,
                                      sampleset=result)           # the first KEPT_READS reads, for the stepper
-                self.state.selected_read = None
-                self.state.last_reads = reads
+                self.state.show_reads(reads, chosen=0)       # the lowest, where the read stepper starts
             else:
-                self.state.last_reads = None
+                self.state.show_reads(None)
             self.status.value = self._summary(done, num_reads, result.info["stopped"])
             self.note.show("")
         except Exception as exc:           # shown beside the buttons

@@ -241,6 +241,7 @@ class NetworkView(FigureBox, w.VBox):
         self.fig.add_traces(traces)
         self.scale = ColourScale(NEURON_SCALE, COLORBAR_TITLES["plane"], width=_scale_width(self.box[0]))
         self.drawing = None
+        self._shown = None
         state.observe(lambda _: self.redraw(), names=["network_version", "data_version"])
         state.observe(lambda _: self.show_read(), names=["selected_read", "last_reads", "sample_index"])
         super().__init__([self.caption, self.fig, self.scale])
@@ -284,6 +285,7 @@ class NetworkView(FigureBox, w.VBox):
             self.fig.layout.yaxis.range = d["y_range"]
             t["neurons"].marker.colorbar.title.text = COLORBAR_TITLES[d["kind"]]
             self._draw_spins(t)
+        self._shown = self._showing()
         self.scale.show(COLORBAR_TITLES[d["kind"]], ("-", "0", "+"))
         self.caption.value = self._caption(d)
 
@@ -402,9 +404,10 @@ class NetworkView(FigureBox, w.VBox):
         t["data"].marker.color = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in data.y_train]
 
     def show_read(self):
-        """The chosen read's spins (and its sample) on the drawing."""
-        if self.drawing is None:
+        """The chosen read's spins (and its sample) on the drawing; nothing is sent when they are drawn already."""
+        if self.drawing is None or self._up_to_date():
             return
+        self._shown = self._showing()
         t = self._traces
         with self.fig.batch_update():
             if self.drawing["kind"] == "image":      # the input picture is the chosen sample
@@ -413,6 +416,16 @@ class NetworkView(FigureBox, w.VBox):
                 self._draw_sample_image(self.drawing, t)
             self._draw_neurons(self.drawing, t)
             self._draw_spins(t)
+
+    def _showing(self):
+        """What the drawing is to show: (drawing, reads, chosen read, sample); ``_shown`` is what it shows."""
+        state = self.state
+        return (self.drawing, getattr(state, "last_reads", None), getattr(state, "selected_read", None),
+                self._sample_index())
+
+    def _up_to_date(self):
+        now, shown = self._showing(), self._shown
+        return shown is not None and shown[0] is now[0] and shown[1] is now[1] and shown[2:] == now[2:]
 
     def _draw_spins(self, t):
         reads, k = getattr(self.state, "last_reads", None), getattr(self.state, "selected_read", None)

@@ -394,6 +394,13 @@ class LabState(tl.HasTraits):
         self.data_version += 1
         self.network_version += 1
 
+    def show_reads(self, reads, chosen=None):
+        """Make ``reads`` the last sampling's with read ``chosen`` (an index, or None) chosen. Both change
+        together, so a view that shows the chosen read redraws once, not for the reads and then the choice."""
+        with self.hold_trait_notifications():
+            self.last_reads = reads
+            self.selected_read = chosen if reads is not None and len(reads) else None
+
     def rebuild_network(self):
         """A fresh network of the chosen shape (initial weights from the seed)."""
         self.network = self._fresh_network()
