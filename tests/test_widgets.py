@@ -162,6 +162,28 @@ def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
     assert tv.curves.data[2].z is None and len(tv.accuracy.data[0].y) == 0
 
 
+def test_play_step_and_reset_wait_for_a_running_sample_and_say_why(lab):
+    """They did nothing while a Sample ran (enabled, but the click was ignored)."""
+    t, h = lab.training, lab.histogram
+    lab.state.sample_reads = 100_000
+    h.run()
+    try:
+        buttons = (t.play_button, t.step_button, t.reset_button)
+        assert all(b.disabled and "Sample in the Energies tab" in b.tooltip for b in buttons)
+    finally:
+        h.stop()
+        h.wait()
+    assert not any(b.disabled for b in buttons) and t.play_button.tooltip == ""
+    assert t.reset_button.tooltip.startswith("fresh initial weights")
+    t.play(max_epochs=50)                               # its own run: Pause enabled, no waiting tooltip
+    try:
+        assert t.play_button.disabled and not t.pause_button.disabled and t.play_button.tooltip == ""
+    finally:
+        t.pause()
+        t.wait()
+    assert not t.play_button.disabled and t.play_button.tooltip == ""
+
+
 def test_pause_stops_a_running_training(lab):
     tv = lab.training
     tv.play()

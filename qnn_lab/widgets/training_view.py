@@ -38,6 +38,8 @@ from .words import add_tooltip
 
 __all__ = ["TAB_WIDTH", "TrainingView"]    # the deeper views' width, for the lab
 
+#: Play, Step and Reset's tooltip while the Energies tab samples.
+BUSY = "waiting for the Sample in the Energies tab to end (its Stop button ends it)"
 PROBE_SIZE = 32          # training samples whose landscape the trainer tracks
 PROBE_READS = 8          # reads per probe sample (the contrastive trainer's default probe_reads)
 LABELS = {"num_reads": "reads per training step", "epochs": "epochs per Play", "batch_size": "batch",
@@ -84,6 +86,9 @@ class TrainingView(BackgroundJob, w.VBox):
         self.curves = None                 # the landscape panels: built when their tab first opens
         self.measured = []                 # [(epoch, landscape)] measured by "Measure now" (no run recorded one)
         self._pause = threading.Event()
+        self._training = False             # this view's run (state.running is the Sample's too)
+        self._tooltips = [(b, b.tooltip or "") for b in (self.play_button, self.step_button, self.reset_button)]
+        state.observe(self._on_running, names="running")
         self._own_update = False
         self.past = []                     # history of earlier trainers of this run (other settings, a loaded file)
         state.observe(self._on_network, names="network_version")
@@ -234,6 +239,7 @@ class TrainingView(BackgroundJob, w.VBox):
             return
         self.state.check_runnable()
         self._pause.clear()
+        self._training = True
         self.state.running = True
         self._buttons(running=True)
         self._launch(lambda: self._loop(max_epochs), block)
@@ -252,8 +258,17 @@ class TrainingView(BackgroundJob, w.VBox):
         except Exception as exc:            # shown beside the buttons
             self.note.show(error_text(exc))
         finally:
+            self._training = False
             self.state.running = False
             self._buttons(running=False)
+
+    def _on_running(self, change):
+        """While the Energies tab samples, Play, Step and Reset wait and say why."""
+        if self._training:
+            return
+        for button, tooltip in self._tooltips:
+            button.disabled = change["new"]
+            button.tooltip = BUSY if change["new"] else tooltip
 
     def _buttons(self, running):
         self.play_button.disabled = self.step_button.disabled = self.reset_button.disabled = running
