@@ -162,8 +162,9 @@ def test_glass_to_order_panels_are_drawn_from_the_trainers_history(lab):
     assert tv.curves.data[2].z is None and len(tv.accuracy.data[0].y) == 0
 
 
-def test_play_step_and_reset_wait_for_a_running_sample_and_say_why(lab):
-    """They did nothing while a Sample ran (enabled, but the click was ignored)."""
+def test_training_and_sampling_wait_for_each_other_and_say_why(lab):
+    """Play, Step and Reset did nothing while a Sample ran, and Sample nothing while the network trained
+    (enabled, but the click was ignored)."""
     t, h = lab.training, lab.histogram
     lab.state.sample_reads = 100_000
     h.run()
@@ -178,10 +179,12 @@ def test_play_step_and_reset_wait_for_a_running_sample_and_say_why(lab):
     t.play(max_epochs=50)                               # its own run: Pause enabled, no waiting tooltip
     try:
         assert t.play_button.disabled and not t.pause_button.disabled and t.play_button.tooltip == ""
+        assert h.run_button.disabled and "training to pause" in h.run_button.tooltip
     finally:
         t.pause()
         t.wait()
     assert not t.play_button.disabled and t.play_button.tooltip == ""
+    assert not h.run_button.disabled and h.run_button.tooltip == ""
 
 
 def test_pause_stops_a_running_training(lab):

@@ -94,8 +94,9 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         self.fig.add_traces([go.Bar(name="right class", marker={"color": RIGHT_COLOR, "line": {"width": 0}}),
                              go.Bar(name="wrong class (a head below 0)",
                                     marker={"color": HEAD_COLOR, "line": {"width": 0}})])
-        state.observe(self._on_refused, names="refused")
-        self._on_refused({"new": state.refused})
+        self._sampling = False                 # this panel's run (state.running is the training's too)
+        state.observe(self._show_ready, names=["refused", "running"])
+        self._show_ready()
         self._stop = threading.Event()
         self._ground = (None, None)            # (model key, exact ground gap)
         self.gaps, self.right = np.zeros(0), np.zeros(0, bool)     # every read's gap and whether it is right
@@ -137,8 +138,9 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         self._stop.clear()
         self.gaps, self.right, self._new, self._states = np.zeros(0), np.zeros(0, bool), [], []
         self._marks(enc, indices)
+        self._sampling = True
         state.running = True
-        self.run_button.disabled, self.stop_button.disabled = True, False
+        self.stop_button.disabled = False
         self.progress.value = 0
         reads, chunk, seed = state.sample_reads, state.sample_chunk, state.sampler_params.get("seed")
         self._launch(lambda: self._sample(enc, indices, sampler, reads, chunk, seed, start), block)
@@ -155,11 +157,15 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         return {"initial_state": enc.sample_of(enc.network.clamped_state(data.X_train[indices],
                                                                           data.y_train[indices]))}
 
-    def _on_refused(self, change):
-        """Sample waits while a typed sampler setting is refused; the reason is beside that setting."""
-        self.run_button.disabled = bool(change["new"]) or self.running
-        self.run_button.tooltip = ("waiting for a valid " + ", ".join(change["new"]) + " in the Sampler tab"
-                                   if change["new"] else "")
+    def _show_ready(self, _change=None):
+        """Sample waits, and says why, while a typed sampler setting is refused (the reason is beside that
+        setting) or the network trains; it is off while this panel samples."""
+        refused = self.state.refused
+        training = self.state.running and not self._sampling
+        self.run_button.disabled = bool(refused) or training or self._sampling
+        self.run_button.tooltip = ("waiting for a valid " + ", ".join(refused) + " in the Sampler tab" if refused
+                                   else "waiting for the training to pause (Pause, on the first screen)"
+                                   if training else "")
 
     def stop(self):
         """Stop after the current chunk; what was drawn stays."""
@@ -193,8 +199,10 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         except Exception as exc:           # shown beside the buttons
             self.note.show(error_text(exc))
         finally:
+            self._sampling = False
             self.state.running = False
-            self.run_button.disabled, self.stop_button.disabled = False, True
+            self.stop_button.disabled = True
+            self._show_ready()
 
     def _collect(self, enc, new):
         """Keep the gaps (and classes) of the new reads, for the next drawing."""
