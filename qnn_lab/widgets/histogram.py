@@ -61,7 +61,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         self.note = ErrorNote()                    # errors of this panel's controls and buttons
         guard = shows_errors(state, self.note)
         self.num_reads = w.BoundedIntText(min=1, max=100_000, description="reads per Sample click",
-                                          style={"description_width": "initial"}, layout={"width": "210px"})
+                                          style={"description_width": "initial"}, layout={"width": "250px"})
         self.chunk_size = w.BoundedIntText(min=1, max=10_000, description="reads per redraw",
                                            style={"description_width": "initial"}, layout={"width": "180px"},
                                            tooltip="the reads are drawn in calls of this many; the plot "

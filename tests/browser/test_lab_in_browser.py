@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, open_and_run, open_tab, record, set_value
+from .conftest import ARTIFACTS, ROOT, field, open_and_run, open_tab, record, set_value
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +39,8 @@ def test_figures_render(lab_page):
 def test_histogram_grows_while_sampling_and_stop_stops_it(lab_page):
     page = lab_page
     open_tab(page, "Energies")
+    set_value(page, "reads per Sample click", 100000)       # the largest value shows whole, not clipped
+    assert field(page, "reads per Sample click").evaluate("e => e.scrollWidth <= e.clientWidth")
     set_value(page, "reads per Sample click", 40000)
     set_value(page, "reads per redraw", 20)
     page.wait_for_timeout(300)
