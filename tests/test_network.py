@@ -46,6 +46,17 @@ def test_class_energies_are_the_minimum_over_hidden_states(layers, rng):
             assert np.all(got[:, c] >= best - 1e-12)
 
 
+def test_class_energies_computed_in_chunks_equal_the_clamped_ground_states(rng):
+    """More rows than one chunk (and not a multiple of it): each row is the energy of its clamped ground state."""
+    from qnn_lab.network.network import CHUNK
+    net = ql.Network([2, 7, 3], output_replicas=2, random_state=1)
+    X = rng.normal(size=(2 * CHUNK + 5, 2))
+    got = net.class_energies(X)
+    for c in range(net.n_classes):
+        y = np.full(len(X), c)
+        np.testing.assert_allclose(got[:, c], net.energy(X, net.clamped_state(X, y)), atol=1e-12)
+
+
 def test_clamped_state_is_ground_state_for_one_hidden_layer(small_net, rng):
     X = rng.normal(size=(6, 3))
     y = rng.integers(0, 2, size=6)

@@ -31,6 +31,9 @@ def _one_blas_thread():
     return _blas.limit(limits=1)
 
 
+CHUNK = 256           # rows of the class energies' field computed at a time (in the CPU's cache)
+
+
 def spin_sign(a):
     """sign with sign(0) = +1, so that -|a| = min over s of -s a picks s = sign(a)."""
     return np.where(a >= 0, 1.0, -1.0)
@@ -208,11 +211,15 @@ class Network:
 
     def _class_energies(self, X):
         P, C = len(X), self.n_classes
-        if len(self.weights) == 2:        # a class at a time: a (P, C, n_1) field was 3-10x slower (its memory)
-            t = self.target_codes(np.arange(C))
-            field = self.input_field(X)
-            return np.stack([-np.abs(field + shift).sum(-1) for shift in t @ self.weights[1]], axis=1) \
-                - (t @ self.biases[1])[None, :]
+        if len(self.weights) == 2:        # a class at a time and CHUNK rows at a time (the whole (P, n_1)
+            t = self.target_codes(np.arange(C))     # field took 11 ms for a 60 x 60 grid at n_1 = 195, chunks
+            shifts, out = t @ self.weights[1], np.empty((P, C))        # of 256 rows 2 ms)
+            for start in range(0, P, CHUNK):
+                field = self.input_field(X[start:start + CHUNK])
+                for c, shift in enumerate(shifts):
+                    part = field + shift
+                    out[start:start + CHUNK, c] = -np.abs(part, out=part).sum(-1)
+            return out - (t @ self.biases[1])[None, :]
         Xc, yc = np.repeat(X, C, axis=0), np.tile(np.arange(C), P)
         states = [self.target_codes(yc)] if len(self.weights) == 1 else self.clamped_state(Xc, yc)
         return self.energy(Xc, states).reshape(P, C)
