@@ -553,30 +553,7 @@ def test_version_1_files_migrate(tmp_path):
 
 
 # ---------------------------------------------------------------- issue 13: one regression test per bug
-def test_browser_trace_updates_with_arrays_do_not_raise():
-    """plotly's _remove_overlapping_props asked `not array` (ValueError in JupyterLab's log, 417 times)."""
-    from plotly.basewidget import BaseFigureWidget
-
-    from qnn_lab.widgets.common import LabFigure, figure
-
-    def data():
-        return {"customdata": np.arange(3.0), "marker": {"color": np.arange(3.0), "size": 4}, "uid": "u"}
-
-    delta = {"customdata": {"a": 1}, "marker": {"color": {"b": 2}, "size": 5}, "uid": "u"}
-    with pytest.raises(ValueError, match="truth value"):
-        BaseFigureWidget._remove_overlapping_props(data(), delta)
-    kept = data()
-    assert LabFigure._remove_overlapping_props(kept, delta) == [("marker", "size")]
-    assert set(kept) == {"customdata", "marker", "uid"} and set(kept["marker"]) == {"color"}
-    fig = figure()
-    fig.add_scatter(x=[0, 1, 2], y=[1, 2, 3], customdata=np.arange(3.0), marker={"color": np.arange(3.0)})
-    fig._js2py_traceDeltas = {"trace_deltas": [{"uid": fig.data[0].uid, "customdata": {"a": 1},
-                                                "marker": {"color": {"b": 2}}}],
-                              "trace_edit_id": fig._last_trace_edit_id}          # as the browser sends it
-    np.testing.assert_array_equal(fig.data[0].customdata, np.arange(3.0))
-    assert fig._config["displayModeBar"] == "hover" and fig._config["modeBarButtons"] == [["toImage"]]  # one button
-
-
+# (plotly's ValueError from the browser's trace defaults: tests/browser/test_figures.py, the page sends none)
 def test_a_click_on_a_point_drawn_before_the_model_changed_selects_nothing(lab):
     """IndexError in the message area after removing every hidden layer and clicking plots."""
     from types import SimpleNamespace

@@ -241,7 +241,11 @@ const slot = globalThis[KEY] ??= (() => {{
   return Object.assign(p, {{resolve, reject, started: false}});
 }})();
 """
-_FIGURE_ESM = _SLOT + """const plotlyWidget = (await slot).default;
+_FIGURE_ESM = _SLOT + """const { default: plotlyWidget, FigureView } = await slot;
+// After each edit plotly's widget sends the kernel the browser's defaults for the whole figure (a diff of every
+// trace and the layout: about 20 ms of the page's time per redraw of the lab's three figures, then the kernel's
+// time to apply them). The lab never reads them, so they are not sent.
+if (FigureView) FigureView.prototype._sendTraceDeltas = FigureView.prototype._sendLayoutDelta = () => {};
 // plotly's widget marks the edits it applies for the kernel with a key plotly.js does not know, and an
 // unknown key makes plotly.js redraw the whole figure: a new layout image took 25 ms instead of 3. The key
 // is taken out of the edit and put back on the edit's event, so the widget still does not report it back.
@@ -323,13 +327,8 @@ class PlotlyCode(anywidget.AnyWidget):
 
 
 class LabFigure(go.FigureWidget):
-    """A FigureWidget with the lab's small toolbar (``CONFIG``), safe against the browser's trace updates.
-
-    plotly's ``BaseFigureWidget._remove_overlapping_props`` asks ``not value`` of a numpy array
-    when the browser sends back defaults for a trace whose property holds an array (a click, a
-    legend toggle, an autorange), and raises ValueError in the kernel's log; this version treats
-    arrays as values (issue 13, regression test in tests/test_widgets.py).
-    """
+    """A FigureWidget with the lab's small toolbar (``CONFIG``) whose page code sends the kernel no figure
+    defaults after an edit (``_FIGURE_ESM``: plotly's code for them raised ValueError on array properties)."""
 
     _esm = _FIGURE_ESM
 
@@ -337,30 +336,6 @@ class LabFigure(go.FigureWidget):
         PlotlyCode.ensure()                           # before this figure, so the page has the code first
         super().__init__(*args, **kwargs)
         self._config = CONFIG
-
-    @staticmethod
-    def _remove_overlapping_props(input_data, delta_data, prop_path=()):
-        removed = []
-        if isinstance(input_data, dict) and isinstance(delta_data, dict):
-            for p, delta_val in delta_data.items():
-                if p not in input_data:
-                    continue
-                if isinstance(delta_val, dict) or go.Figure._is_dict_list(delta_val):
-                    input_val = input_data[p]
-                    if isinstance(input_val, (dict, list)):
-                        removed.extend(LabFigure._remove_overlapping_props(input_val, delta_val, prop_path + (p,)))
-                        if len(input_val) == 0:
-                            input_data.pop(p)
-                            removed.append(prop_path + (p,))
-                elif p != "uid":
-                    input_data.pop(p)
-                    removed.append(prop_path + (p,))
-        elif isinstance(input_data, list) and isinstance(delta_data, list):
-            for i, (input_val, delta_val) in enumerate(zip(input_data, delta_data)):
-                if isinstance(input_val, (dict, list)) and (isinstance(delta_val, dict)
-                                                            or go.Figure._is_dict_list(delta_val)):
-                    removed.extend(LabFigure._remove_overlapping_props(input_val, delta_val, prop_path + (i,)))
-        return removed
 
 
 def figure(height=300, width=None, fig=None, **layout):

@@ -106,6 +106,29 @@ def test_a_new_network_redraws_the_boundarys_picture_not_the_whole_figure(page, 
     assert page.evaluate("() => MARKED") == [True]
 
 
+#: Every message the page sends the kernel, as text (JupyterLab's and Voila's kernel protocol frames are binary).
+SENT = """(() => { window.SENT = []; const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    SENT.push(typeof data === 'string' ? data : new TextDecoder().decode(data)); return send.call(this, data); };
+})()"""
+
+
+def test_the_page_sends_the_kernel_no_figure_defaults_after_an_edit(page, jupyter_server):
+    """After each edit plotly's widget sent the browser's defaults for its whole figure back (about 20 ms of the
+    page's time per new network, and the trace defaults broke plotly's own code in the kernel: ValueError "truth
+    value of an array", 417 times in JupyterLab's log); the lab never reads them."""
+    page.add_init_script(SENT)
+    open_voila(page, jupyter_server)
+    page.evaluate("() => { SENT.length = 0; }")
+    page.locator(".widget-hbox:has(> .widget-label:text-is('hidden 1'))").get_by_role("button", name="+").click()
+    page.wait_for_function(f"() => ({BOUNDARY})().layout.images[0] && SENT.some(m => m.includes('click'))",
+                           timeout=30_000)
+    page.wait_for_timeout(1500)                                  # the three figures redrawn
+    sent = page.evaluate("() => SENT")
+    assert any('"event":"click"' in m.replace(" ", "") for m in sent), sent[:3]
+    assert not [m for m in sent if "Delta" in m], [m[:200] for m in sent if "Delta" in m]
+
+
 def test_a_stray_drag_on_the_first_screens_plots_zooms_nothing(page, jupyter_server):
     """A student's drag across the decision boundary or the accuracy curve left them zoomed into tiny ranges."""
     open_voila(page, jupyter_server)
