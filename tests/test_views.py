@@ -208,7 +208,7 @@ def test_training_replay_shows_the_probe_landscapes_of_the_run(state):
     h.replay.value = 0
     first = trainer.history_[0]["landscape_initial"]
     counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
-    assert counts.sum() == sum(first["gap_counts"]) == 4 * 16
+    assert counts.sum() == sum(first["gap_counts"]) == 4 * 16 and h.fig.layout.yaxis.title.text == "reads x samples"
     assert np.asarray(h.fig.data[1].y).sum() == sum(first["gap_counts_wrong"])
     assert "epoch 0" in h.status.value
 

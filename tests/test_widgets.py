@@ -98,10 +98,11 @@ def test_histogram_counts_every_read_and_marks_target_and_ground(lab):
     h.run(block=True)                                                   # the probe set: 60 reads of each sample
     counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
     assert counts.sum() == 60 * len(h.probe()) == len(lab.state.last_reads)
+    assert h.fig.layout.yaxis.title.text == "reads x samples"        # each read of 32 samples counts 32 times
     h.view.value = "sample"
     h.run(block=True)
     counts = np.asarray(h.fig.data[0].y) + np.asarray(h.fig.data[1].y)
-    assert counts.sum() == 60
+    assert counts.sum() == 60 and h.fig.layout.yaxis.title.text == "reads"
     assert set(h.marks) == {"target", "ground state"}
     assert min(h.gaps) >= h.marks["ground state"] - 1e-9
     assert "60 of 60 reads" in h.status.value and not lab.state.running

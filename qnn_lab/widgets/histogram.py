@@ -32,6 +32,11 @@ KEPT_READS = 500           # reads whose spins are kept for the read stepper (th
 VIEWS = (("probe set", "probe"), ("one sample", "sample"))
 
 
+def count_title(n_samples):
+    """The count axis's title: each read of n samples gives n gaps (200 reads of 32 samples: 6,400)."""
+    return "reads" if n_samples == 1 else "reads x samples"
+
+
 def fit_bins(values, min_width=MIN_BIN_WIDTH, max_bins=MAX_BINS):
     """Bin edges over the values and zero, at multiples of one width (zero is an edge).
 
@@ -279,6 +284,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             self.fig.layout.xaxis.title.text = ("(E<sub>read</sub> - E<sub>target</sub>) per spin"
                                                 if isinstance(enc, NeuronEncoding)
                                                 else "E<sub>read</sub> - E<sub>current weights</sub>")
+            self.fig.layout.yaxis.title.text = count_title(1 if indices is None else len(indices))
 
     def _draw_marks(self, chosen=None):
         shapes, notes = [], []
@@ -334,6 +340,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         right = np.repeat([True, False], [int((counts - wrong).sum()), int(wrong.sum())])
         self.marks = {"target": 0.0}
         self._draw_marks()
+        self.fig.layout.yaxis.title.text = count_title(m["n_samples"])
         self._draw_bars(gaps, right, edges=edges[max(lo - 1, 0):hi + 2])
         heads = wrong[centres < 0].sum() / max(counts.sum(), 1)
         self.status.value = (f"training replay: epoch {epoch} ({'before training' if epoch == 0 else 'after it'}), "
