@@ -299,6 +299,21 @@ def test_qpu_view_shows_the_chosen_reads_spins_and_broken_chains(state):
     assert ringed == chain_qubits and f"{len(reads.broken(k))} broken chain" in stepper.text.value
 
 
+def test_qpu_view_rings_the_lowest_reads_broken_chains_whether_or_not_a_stepper_is_built(state):
+    """Sample chains chooses the lowest read itself: the rings were every chain broken in any read until the
+    Energies tab (the read stepper) had been opened, and that read's chains after."""
+    pytest.importorskip("dwave.graphs")
+    state.chain_strength = 0.05
+    view = EmbeddingView(state)                                  # no ReadStepper
+    view.embed(block=True)
+    view.sample(block=True)
+    reads = state.last_reads
+    assert state.selected_read == 0
+    ringed = len(_points(view.fig.data[4]))
+    assert ringed == sum(len(view.chains[label]) for label in reads.broken(0))
+    assert "broken in the chosen read" in view.status.value
+
+
 # ------------------------------------------------------------------ schedule editor
 def test_schedule_editor_sets_the_samplers_schedule_from_the_drawing_and_the_text():
     s = LabState(dataset="xor", hidden=[4], n_samples=40, sampler="sa")

@@ -336,7 +336,8 @@ class EmbeddingView(BackgroundJob, w.VBox):
             self.show(embedding.chains, embedding.target, model=model, broken=broken)
             self._publish_reads(model, sampleset, list(embedding.chains), broken)
             self.status.value = (f"{len(physical)} reads on the mock QPU, chain strength "
-                                 f"{sampleset.info['chain_strength']:.3g}")
+                                 f"{sampleset.info['chain_strength']:.3g}; rings: the chains broken in the chosen "
+                                 "read (the lowest first; the Energies tab steps through the reads)")
 
         self._start(job, f"sampling the embedded model ({params['num_reads']} reads) ...", block)
 
@@ -431,7 +432,8 @@ class EmbeddingView(BackgroundJob, w.VBox):
             self._draw_selected({"x": self.plot["qubits"]["x"][chosen], "y": self.plot["qubits"]["y"][chosen]})
 
     def _publish_reads(self, model, sampleset, labels, broken):
-        """The mock-QPU reads as the lab's last reads (neuron models): the read stepper walks them."""
+        """The mock-QPU reads as the lab's last reads (neuron models), the lowest chosen: the read stepper walks
+        them."""
         if not isinstance(model, NeuronEncoding):
             return
         i = self.sample_index
@@ -439,7 +441,7 @@ class EmbeddingView(BackgroundJob, w.VBox):
         reads = Reads.decode(model.network, data.X_train[i:i + 1], data.y_train[i:i + 1], [i],
                              model.decode(sampleset).states, chains=(labels, broken[:, None, :]),
                              sampleset=sampleset)
-        self.state.show_reads(reads)
+        self.state.show_reads(reads, chosen=0)      # the lowest read, as the read stepper starts
 
     def show_read(self):
         """The chosen read (``LabState.selected_read``) on the chains: its spins, and the chains broken in it."""
