@@ -31,3 +31,18 @@ def test_the_lab_loads_the_kernel_in_the_background_once_its_page_is_drawn():
             "from qnn_lab.samplers import kernel\n"
             "assert kernel._anneal_tiles.signatures, 'the kernel was not loaded'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_one_blas_thread_limits_the_blas_the_kernel_loads_after_the_network_used_its_own():
+    """The network makes its BLAS handle first (the lab's first drawing); the kernel loads scipy's BLAS later,
+    which that handle does not see (the kernel ran 3x slower on two BLAS threads)."""
+    code = ("import numpy as np, qnn_lab as ql\n"
+            "from threadpoolctl import threadpool_info\n"
+            "from qnn_lab.network.network import one_blas_thread\n"
+            "ql.Network([2, 8, 2], random_state=0).class_energies(np.zeros((3, 2)))\n"
+            "from qnn_lab.samplers import kernel\n"
+            "with one_blas_thread():\n"
+            "    blas = [i for i in threadpool_info() if i['user_api'] == 'blas']\n"
+            "assert any('scipy' in i['filepath'] for i in blas), blas\n"
+            "assert len(blas) >= 2 and all(i['num_threads'] == 1 for i in blas), blas\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

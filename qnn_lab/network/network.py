@@ -10,6 +10,8 @@ t(y) is +1 on the replicas of class y and -1 elsewhere.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..exceptions import check_finite_array, check_float, check_int, check_random_state
@@ -18,17 +20,20 @@ from .descent import layered_descent
 __all__ = ["Network"]
 
 
-_blas = None     # threadpoolctl's handle on the loaded BLAS, made on first use
+_blas = {}     # threadpoolctl's handles on the loaded BLAS, by whether scipy's BLAS was loaded when made
 
 
-def _one_blas_thread():
-    """BLAS on one thread: the network's products are small and a second thread only contends (class
-    energies of a 60 x 60 grid for a 2-195-4 network: 7 ms on one thread, 12-30 ms on two in a busy lab)."""
-    global _blas
-    if _blas is None:
+def one_blas_thread():
+    """A context with BLAS on one thread: the network's products are small and the annealer's kernel splits
+    its tiles over threads already, so BLAS threads on top only contend (class energies of a 60 x 60 grid for a
+    2-195-4 network: 7 ms on one thread, 12-30 ms on two in a busy lab; the kernel 3x slower for a
+    64-512-256-10 net). A handle sees only the BLAS loaded when it was made, so loading scipy's (which numba's
+    np.dot in the kernel calls) makes a new one."""
+    scipy_blas = "scipy.linalg.cython_blas" in sys.modules
+    if scipy_blas not in _blas:
         from threadpoolctl import ThreadpoolController
-        _blas = ThreadpoolController().select(user_api="blas")
-    return _blas.limit(limits=1)
+        _blas[scipy_blas] = ThreadpoolController().select(user_api="blas")
+    return _blas[scipy_blas].limit(limits=1)
 
 
 CHUNK = 256           # rows of the class energies' field computed at a time (in the CPU's cache)
@@ -206,7 +211,7 @@ class Network:
         One hidden layer: -sum_j |W_1 x + b_1 + W_2^T t(c)|_j - b_2 . t(c), exactly.
         """
         X = self.check_X(X)
-        with _one_blas_thread():
+        with one_blas_thread():
             return self._class_energies(X)
 
     def _class_energies(self, X):

@@ -39,7 +39,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot calls its BLAS: loaded so one_blas_thread sees it)
 from numba import njit, uint64
+
+from ..network.network import one_blas_thread
 
 __all__ = ["SKIP_BOUND", "anneal_rows", "default_threads", "exp_neg", "set_kernel_threads", "warm_up"]
 
@@ -69,18 +72,6 @@ def default_threads():
 _threads = default_threads()
 _pool = None
 _pool_lock = threading.Lock()
-_blas = None
-
-
-def _one_blas_thread():
-    """A context with BLAS (the dgemm numba's np.dot calls) on one thread: the kernel's threads split
-    the tiles already, and BLAS threads on top of them only contend (3x slower for a 64-512-256-10 net)."""
-    global _blas
-    if _blas is None:
-        import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot calls its BLAS: loaded so it is seen)
-        from threadpoolctl import ThreadpoolController
-        _blas = ThreadpoolController().select(user_api="blas")
-    return _blas.limit(limits=1)
 
 
 def set_kernel_threads(n):
@@ -306,7 +297,7 @@ def anneal_rows(fields, couplings, num_reads, betas, *, heat_bath, rng, skip=SKI
     args = (states, streams, h, W, WT, woff, loff, order, betas, settled, bool(heat_bath), float(skip), P)
     n_tiles = -(-rows // TILE)
     parts = [np.arange(b, n_tiles, min(_threads, n_tiles), dtype=np.int64) for b in range(min(_threads, n_tiles))]
-    with _one_blas_thread():
+    with one_blas_thread():
         if len(parts) == 1:
             _anneal_tiles(*args, parts[0])
         else:
