@@ -270,6 +270,28 @@ def test_save_names_a_json_file_and_never_writes_over_another(lab, tmp_path):
     assert "should be a .json file name" in lab.file_note.value and notebook.read_text() == "{}"
 
 
+def test_load_waits_for_the_training_so_a_saved_state_always_loads(lab, tmp_path):
+    """Load during Play rebuilt the network, then the training put its own network back over it: the lab
+    showed a 2-8-2 network under hidden [] and Save wrote a file Load called damaged (the Voila monkey run)."""
+    other = Lab(dataset="xor", hidden=[], n_samples=120)
+    other.save(tmp_path / "small")
+    lab.training.play(max_epochs=10_000)                  # in its thread
+    try:
+        lab.path.value = str(tmp_path / "small")
+        lab.load_button.click()                           # refused beside the file box; nothing changes
+        assert "press Pause or Stop first" in lab.file_note.text and lab.state.hidden == [6]
+        with pytest.raises(ValueError, match="'hidden' cannot change while the network trains"):
+            lab.state.hidden = []
+    finally:
+        lab.training.pause()
+        lab.training.wait(60)
+    assert lab.state.network.layers == [2, 6, 2] and not lab.state.running
+    lab.load_button.click()                               # now it loads
+    assert lab.state.hidden == [] and lab.state.network.layers == [2, 2] and not lab.file_note.text
+    lab.save(tmp_path / "again")
+    lab.load(tmp_path / "again")
+
+
 def test_truncated_file_is_refused(lab, tmp_path):
     path = tmp_path / "state.json"
     lab.save(path)

@@ -158,8 +158,16 @@ class LabState(tl.HasTraits):
             self._quiet -= 1
 
     # ------------------------------------------------------------ validation
+    def _idle(self, name, value):
+        """The data and the network stay as they are while a run uses them (a training run would put its
+        network back over the new one, and Save would then write a state that does not load)."""
+        if self.running:
+            raise LabValueError(f"{name!r} cannot change while the network trains or the Energies tab samples: "
+                                f"value = {value!r}; press Pause or Stop first")
+
     @tl.validate("dataset")
     def _check_dataset(self, proposal):
+        self._idle("dataset", proposal["value"])
         try:
             name = check_choice("dataset", proposal["value"], dataset_names(), error=ValueError)
         except (TypeError, ValueError) as exc:
@@ -171,6 +179,7 @@ class LabState(tl.HasTraits):
 
     @tl.validate("own_data")
     def _check_own_data(self, proposal):
+        self._idle("own_data", proposal["value"])
         from ..data.csv import read_csv
 
         if proposal["value"]:
@@ -182,6 +191,7 @@ class LabState(tl.HasTraits):
 
     @tl.validate("features")
     def _check_features(self, proposal):
+        self._idle("features", proposal["value"])
         value = list(proposal["value"])
         if value and "features" not in dataset_parameters(self.dataset):
             raise LabValueError(f"'features' should be empty for dataset {self.dataset!r} (it takes no input "
@@ -193,22 +203,27 @@ class LabState(tl.HasTraits):
 
     @tl.validate("n_samples")
     def _check_n_samples(self, proposal):
+        self._idle("n_samples", proposal["value"])
         return self._int("n_samples", proposal["value"], 8, 5000)
 
     @tl.validate("noise")
     def _check_noise(self, proposal):
+        self._idle("noise", proposal["value"])
         return self._float("noise", proposal["value"], 0, 1)
 
     @tl.validate("test_fraction")
     def _check_test_fraction(self, proposal):
+        self._idle("test_fraction", proposal["value"])
         return self._float("test_fraction", proposal["value"], 0.05, 0.9)
 
     @tl.validate("seed")
     def _check_seed(self, proposal):
+        self._idle("seed", proposal["value"])
         return self._int("seed", proposal["value"], 0, MAX_SEED - 1)
 
     @tl.validate("hidden")
     def _check_hidden(self, proposal):
+        self._idle("hidden", proposal["value"])
         value = list(proposal["value"])
         if len(value) > MAX_LAYERS or any(not 1 <= n <= MAX_HIDDEN for n in value):
             raise LabValueError(f"'hidden' should be up to {MAX_LAYERS} layers of 1..{MAX_HIDDEN} neurons: "
@@ -217,6 +232,7 @@ class LabState(tl.HasTraits):
 
     @tl.validate("replicas")
     def _check_replicas(self, proposal):
+        self._idle("replicas", proposal["value"])
         return self._int("replicas", proposal["value"], 1, 16)
 
     @tl.validate("encoding")
@@ -488,6 +504,9 @@ class LabState(tl.HasTraits):
         missing from ``d`` keeps this state's value, also while checking the others (a sampler's
         parameters are checked against the sampler this state keeps).
         """
+        if self.running:
+            raise LabValueError("the lab's settings cannot be replaced while the network trains or the Energies "
+                                "tab samples: press Pause or Stop first")
         settings = _settings_of(d)
         probe = type(self)(**{**_settings_of(self.to_dict()), **settings})   # validates every value, in order
         with self._batch():
