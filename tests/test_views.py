@@ -256,6 +256,35 @@ def test_new_reads_draw_the_networks_spins_once(state, monkeypatch):
     assert len(sent) <= 1, sent
 
 
+def test_a_stopped_sampling_ends_with_one_histogram_redraw(state, monkeypatch):
+    """After Stop, the bars of the reads not drawn yet and the chosen read's mark go in one edit, not two."""
+    import qnn_lab.widgets.histogram as histogram
+    h = EnergyHistogram(state)
+    ReadStepper(state)                                            # chooses a read, as in the lab
+    sent, ended, chunks = [], [], []
+    for name in ("_send_update_msg", "_send_restyle_msg", "_send_relayout_msg"):      # plotly's edits
+        send = getattr(h.fig, name)
+        monkeypatch.setattr(h.fig, name, lambda *a, send=send, name=name, **k: (ended and sent.append(name),
+                                                                                send(*a, **k)))
+    run = histogram.sample_in_chunks
+
+    def stopped_after_two_chunks(*args, callback, stop, **kwargs):
+        def on_chunk(part, progress):                        # the second chunk comes within the redraw period
+            callback(part, progress)
+            chunks.append(part)
+            if len(chunks) == 2:
+                stop.set()
+        result = run(*args, callback=on_chunk, stop=stop, **kwargs)
+        ended.append(True)
+        return result
+    monkeypatch.setattr(histogram, "sample_in_chunks", stopped_after_two_chunks)
+    state.sample_reads, state.sample_chunk = 40, 4
+    h.run(block=True)
+    assert "8 of 40 reads (stopped)" in h.status.value and state.selected_read == 0
+    assert sum(np.asarray(h.fig.data[0].y)) + sum(np.asarray(h.fig.data[1].y)) == 8 * len(h.probe())
+    assert len(sent) == 1, sent
+
+
 # ------------------------------------------------------------------ read stepper
 def test_read_stepper_walks_the_reads_lowest_first(state):
     h, stepper = EnergyHistogram(state), ReadStepper(state)

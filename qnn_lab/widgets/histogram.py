@@ -189,16 +189,17 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
             result = sample_in_chunks(sampler, enc.bqm, num_reads, chunk_size=chunk_size, callback=on_chunk,
                                       stop=self._stop, seed=seed, **(start or {}))
             done = result.info["num_reads_done"]
-            self._draw()
             self.progress.value = done / num_reads
-            if indices is not None and self._states:
-                data = self.state.data
-                states = [np.concatenate([s[l] for s in self._states]) for l in range(len(self._states[0]))]
-                reads = Reads.decode(enc.network, data.X_train[indices], data.y_train[indices], indices, states,
-                                     sampleset=result)           # the first KEPT_READS reads, for the stepper
-                self.state.show_reads(reads, chosen=0)       # the lowest, where the read stepper starts
-            else:
-                self.state.show_reads(None)
+            with self.fig.batch_update():                  # the last bars and the chosen read's mark: one redraw
+                self._draw()
+                if indices is not None and self._states:
+                    data = self.state.data
+                    states = [np.concatenate([s[l] for s in self._states]) for l in range(len(self._states[0]))]
+                    reads = Reads.decode(enc.network, data.X_train[indices], data.y_train[indices], indices,
+                                         states, sampleset=result)   # the first KEPT_READS reads, for the stepper
+                    self.state.show_reads(reads, chosen=0)   # the lowest, where the read stepper starts
+                else:
+                    self.state.show_reads(None)
             self.status.value = self._summary(done, num_reads, result.info["stopped"])
             self.note.show("")
         except Exception as exc:           # shown beside the buttons
@@ -247,10 +248,12 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         return edges
 
     def _draw(self):
-        if self._new:                 # joined here, at most 10 times a second, not at every chunk
-            gaps, right = zip(*self._new)
-            self.gaps, self.right = np.concatenate([self.gaps, *gaps]), np.concatenate([self.right, *right])
-            self._new = []
+        """Draw the reads collected since the last drawing with all before them (nothing new: nothing sent)."""
+        if not self._new:
+            return
+        gaps, right = zip(*self._new)                 # joined here, at most 10 times a second, not at every chunk
+        self.gaps, self.right = np.concatenate([self.gaps, *gaps]), np.concatenate([self.right, *right])
+        self._new = []
         if self.gaps.size:
             self.edges = self._draw_bars(self.gaps, self.right)
 
