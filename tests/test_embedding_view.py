@@ -216,7 +216,8 @@ def test_weak_chains_break_on_the_mock_qpu_and_are_marked(lab, pegasus):
     assert lab.state.selected_read == 0                           # rings: the chains broken in the lowest read
     assert len(view.fig.data[4].x) == sum(len(chains[v]) for v in lab.state.last_reads.broken(0))
     assert f"chain-break fraction <b>{fractions.mean():.1%}</b>" in view.stats.value
-    assert "40 reads on the mock QPU, chain strength" in view.status.value and not view.inspect_button.disabled
+    assert "40 reads on the mock QPU, chains held at " in view.status.value and not view.inspect_button.disabled
+    assert f"(the chain strength {view.chain_scale.value:g} x the typical coupling)" in view.status.value
 
 
 def test_a_new_model_structure_asks_for_a_new_embedding(lab, pegasus):

@@ -335,9 +335,10 @@ class EmbeddingView(BackgroundJob, w.VBox):
             broken = embedding.broken(physical)
             self.show(embedding.chains, embedding.target, model=model, broken=broken)
             self._publish_reads(model, sampleset, list(embedding.chains), broken)
-            self.status.value = (f"{len(physical)} reads on the mock QPU, chain strength "
-                                 f"{sampleset.info['chain_strength']:.3g}; rings: the chains broken in the chosen "
-                                 "read (the lowest first; the Energies tab steps through the reads)")
+            held, prefactor = sampleset.info["chain_strength"], params["chain_strength_prefactor"]
+            self.status.value = (f"{len(physical)} reads on the mock QPU, chains held at {held:.3g} (the chain "
+                                 f"strength {prefactor:g} x the typical coupling); rings: the chains broken in the "
+                                 "chosen read (the lowest first; the Energies tab steps through the reads)")
 
         self._start(job, f"sampling the embedded model ({params['num_reads']} reads) ...", block)
 
