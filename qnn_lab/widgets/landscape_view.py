@@ -39,8 +39,8 @@ def landscape_figure():
     and the melting temperature of the trained order.
 
     Three rows of two, so the figure stays readable at the lab's narrowest tab width."""
-    fig = figure(height=720, width=TAB_WIDTH, fig=make_subplots(
-        rows=3, cols=2, vertical_spacing=0.11, horizontal_spacing=0.2, subplot_titles=(
+    fig = figure(height=750, width=TAB_WIDTH, fig=make_subplots(
+        rows=3, cols=2, vertical_spacing=0.13, horizontal_spacing=0.2, subplot_titles=(
             "heads per sample", "gap to the target, per spin", "overlaps P(q) over training", "glass -> order",
             "P(q): start and now", "melting temperature")),
         legend={"font": {"size": 10}, "x": 0.0, "y": -0.06, "yanchor": "top", "orientation": "h"},
@@ -55,10 +55,18 @@ def landscape_figure():
     fig.add_trace(go.Heatmap(colorscale="Viridis", name="P(q)", colorbar={
         **bar, "x": lay.xaxis3.domain[1] + 0.01, "y": sum(lay.yaxis3.domain) / 2,
         "title": {**bar["title"], "text": "share of pairs"}}), row=2, col=1)
-    fig.add_traces([go.Scatter(name="reads in lowest state", mode="lines+markers", line={"color": BLUE}),
-                    go.Scatter(name="distinct minima / reads", mode="lines+markers", line={"color": GREEN}),
-                    go.Scatter(name="samples with a head below the target", mode="lines+markers",
-                               line={"color": ORANGE})], rows=2, cols=2)
+    order = (("reads in lowest state", "in the lowest state", BLUE), ("distinct minima / reads", "distinct minima",
+                                                                     GREEN),
+             ("samples with a head below the target", "with a head", ORANGE))
+    fig.add_traces([go.Scatter(name=name, mode="lines+markers", line={"color": colour}, showlegend=False)
+                    for name, _, colour in order], rows=2, cols=2)
+    title = next(a for a in lay.annotations if a.text == "glass -> order")       # its key under its title
+    for row_title in lay.annotations:
+        if row_title.y == title.y:
+            row_title.yshift = 14
+    fig.add_annotation(xref="paper", yref="paper", x=title.x, y=title.y, xanchor="center", yanchor="bottom",
+                       showarrow=False, font={"size": 10}, text=" · ".join(
+                           f"<span style='color:{colour}'>{short}</span>" for _, short, colour in order))
     fig.add_traces([go.Scatter(name="P(q) start", mode="lines", line={"shape": "hvh", "dash": "dot", "color": GREY}),
                     go.Scatter(name="P(q) now", mode="lines", line={"shape": "hvh", "color": BLUE})], rows=3, cols=1)
     fig.add_trace(go.Scatter(name="melting temperature", mode="lines+markers", showlegend=False,
