@@ -55,8 +55,8 @@ def landscape_figure():
     fig.add_trace(go.Heatmap(colorscale="Viridis", name="P(q)", colorbar={
         **bar, "x": lay.xaxis3.domain[1] + 0.01, "y": sum(lay.yaxis3.domain) / 2,
         "title": {**bar["title"], "text": "share of pairs"}}), row=2, col=1)
-    order = (("reads in lowest state", "in the lowest state", BLUE), ("distinct minima / reads", "distinct minima",
-                                                                     GREEN),
+    order = (("reads in lowest state", "in the lowest state", BLUE),        # (trace, its name in the key, colour)
+             ("distinct minima / reads", "distinct minima", GREEN),
              ("samples with a head below the target", "with a head", ORANGE))
     fig.add_traces([go.Scatter(name=name, mode="lines+markers", line={"color": colour}, showlegend=False)
                     for name, _, colour in order], rows=2, cols=2)

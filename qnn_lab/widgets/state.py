@@ -6,6 +6,7 @@ save format (and the names are the keys of share links); older files migrate on 
 from __future__ import annotations
 
 import contextlib
+import reprlib
 
 import numpy as np
 import traitlets as tl
@@ -163,7 +164,7 @@ class LabState(tl.HasTraits):
         network back over the new one, and Save would then write a state that does not load)."""
         if self.running:
             raise LabValueError(f"{name!r} cannot change while the network trains or the Energies tab samples: "
-                                f"value = {value!r}; press Pause or Stop first")
+                                f"value = {reprlib.repr(value)}; press Pause or Stop first")
 
     @tl.validate("dataset")
     def _check_dataset(self, proposal):
