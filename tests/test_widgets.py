@@ -460,6 +460,19 @@ class _Recorder:
         return self.sampler.sample(bqm, **params)
 
 
+def test_a_late_edit_to_a_control_of_an_earlier_sampler_changes_nothing(lab):
+    """KeyError: 'beta_schedule_type' in the kernel (the Voila monkey run): the page sent an edit to a control
+    of the sampler before the current one, after the panel had rebuilt its controls."""
+    panel = lab.sampler
+    lab.mode.value = "expert"
+    panel.choice.value = "sa"
+    old = panel.widgets["beta_schedule_type"]
+    panel.choice.value = "tabu"                                    # no beta_schedule_type
+    params = dict(lab.state.sampler_params)
+    old.value = "linear" if old.value != "linear" else "geometric"    # the page's late edit
+    assert lab.state.sampler_params == params and not panel.error and not lab.state.refused
+
+
 def test_the_sampler_panels_reads_and_seed_reach_the_calls_they_label(lab, monkeypatch):
     panel, h = lab.sampler, lab.histogram
     lab.state.mode = "expert"

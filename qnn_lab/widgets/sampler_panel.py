@@ -185,7 +185,7 @@ class SamplerPanel(w.VBox):
             with contextlib.suppress(KeyError):          # a parameter of a sampler registered elsewhere
                 add_tooltip(control, "sampler", p.name)
             note = ErrorNote()
-            control.observe(lambda ch, p=p: self._on_change(p, ch["new"]), "value")
+            control.observe(lambda ch, p=p, c=control: self._on_change(p, c, ch["new"]), "value")
             self.widgets[p.name], self.notes[p.name] = control, note
             rows += [control, note]
         hidden = len(self.params) - len(self.widgets)
@@ -194,7 +194,9 @@ class SamplerPanel(w.VBox):
         self.controls.children = rows + ([w.HTML(more)] if more else [])
         self._lock({"new": self.state.running})
 
-    def _on_change(self, p, value):
+    def _on_change(self, p, control, value):
+        if self.widgets.get(p.name) is not control:      # a late edit from the page to a control of an earlier
+            return                                        # sampler or mode, no longer shown
         if p.kind == "schedule" and value == CUSTOM:      # the drawn schedule: nothing to set
             return
         try:
