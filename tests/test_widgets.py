@@ -292,6 +292,24 @@ def test_load_waits_for_the_training_so_a_saved_state_always_loads(lab, tmp_path
     lab.load(tmp_path / "again")
 
 
+def test_a_new_dataset_right_after_a_pause_gets_a_trainer_for_its_network(lab):
+    """The training thread lives a moment after it hands the lab back: a dataset chosen then kept the old
+    trainer, whose 2-input network then met 64-input digits ("'X' should have shape (n_samples, 64) ..." in the
+    Voila monkey run)."""
+    import threading
+    training, ending = lab.training, threading.Event()
+    training._launch(lambda: ending.wait(10))          # the thread after its run: alive, the lab idle
+    try:
+        assert training.running and not lab.state.running
+        lab.state.dataset = "digits"
+        assert training.trainer.network is lab.state.network and lab.state.network.layers[0] == 64
+    finally:
+        ending.set()
+        training.wait(10)
+    training.step(block=True)
+    assert training.history[-1]["epoch"] == 1
+
+
 def test_truncated_file_is_refused(lab, tmp_path):
     path = tmp_path / "state.json"
     lab.save(path)

@@ -134,7 +134,7 @@ class TrainingView(BackgroundJob, w.VBox):
 
     def measure(self):
         """The landscape of the network as it is now, on the probe set (drawn where no training run has one)."""
-        if self.running or self.state.running:
+        if self._training or self.state.running:
             raise ValueError("the landscape is measured between runs: press Pause first")
         self.state.check_runnable()
         state, n = self.state, min(PROBE_SIZE, len(self.state.data.X_train))
@@ -189,7 +189,7 @@ class TrainingView(BackgroundJob, w.VBox):
 
     def restart(self):
         """A fresh trainer on the state's network; the history and curves start again."""
-        if self.running:
+        if self._training:
             return
         self.trainer = self.state.make_trainer(**self._extra())
         self.past = []
@@ -198,13 +198,13 @@ class TrainingView(BackgroundJob, w.VBox):
 
     def reset(self):
         """Fresh initial weights from the seed (the views follow), curves cleared."""
-        if self.running or self.state.running:
+        if self._training or self.state.running:
             return
         self.state.rebuild_network()          # -> _on_network -> restart
 
     def _renew(self):
         """Settings changed between epochs: a new trainer goes on from the current weights, the curves stay."""
-        if self.running or not hasattr(self, "trainer"):
+        if self._training or not hasattr(self, "trainer"):
             return
         trainer = self.state.make_trainer(**self._extra())
         self.past, self.trainer = self.history, trainer
@@ -235,7 +235,7 @@ class TrainingView(BackgroundJob, w.VBox):
             self.trainer.stop()
 
     def _start(self, max_epochs, block):
-        if self.running or self.state.running:
+        if self._training or self.state.running:
             return
         self.state.check_runnable()
         self._pause.clear()
@@ -278,7 +278,7 @@ class TrainingView(BackgroundJob, w.VBox):
 
     # ------------------------------------------------------------------ views
     def _on_network(self, change):
-        if not self._own_update and not self.running:
+        if not self._own_update and not self._training:
             self.restart()
 
     def _after_epoch(self, draw=True):
