@@ -330,6 +330,18 @@ def test_structure_controls_are_disabled_while_running(lab):
     assert not lab.builder.dataset.disabled and not lab.builder.layer_rows.children[0].children[3].disabled
 
 
+def test_a_late_call_for_an_older_running_change_leaves_the_controls_as_the_state_is(lab):
+    """Runs end in their own threads: the controls' call for "running" may come after a newer change's (the
+    sampler list stayed disabled after a Voila monkey run). They follow the state's value, not the change's."""
+    lab.training.landscape_panel()
+    assert not lab.state.running
+    stale = {"name": "running", "old": False, "new": True}
+    for call in (lab.builder._lock, lab.sampler._lock, lab.training._on_running):
+        call(stale)
+    assert not lab.builder.dataset.disabled and not lab.sampler.choice.disabled
+    assert not lab.training.play_button.disabled
+
+
 def test_long_runs_are_thinned_for_display():
     from qnn_lab.widgets.common import MAX_POINTS, thin
     assert list(thin(5)) == [0, 1, 2, 3, 4]

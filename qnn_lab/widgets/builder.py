@@ -55,13 +55,15 @@ class NetworkBuilder(w.VBox):
         for name in ("noise", "n_samples"):
             getattr(self, name).layout.display = None if name in takes else "none"
 
-    def _lock(self, change):
-        """No structural change while sampling or training runs."""
+    def _lock(self, _change=None):
+        """No structural change while sampling or training runs (the state's value now, not the change's: runs
+        end in their own threads, and an older change's call may come last)."""
+        running = self.state.running
         controls = [self.dataset, self.noise, self.n_samples, self.test_fraction, self.seed, self.regenerate,
                     self.replicas, self.add_layer, self.remove_layer]
         for control in controls:
-            control.disabled = change["new"]
-        if not change["new"]:
+            control.disabled = running
+        if not running:
             self.redraw()                      # restores the +/- buttons' own limits
         else:
             for row in self.layer_rows.children:

@@ -192,7 +192,7 @@ class SamplerPanel(w.VBox):
         more = (f"<div class='qnn-note'>simple mode: {hidden} more setting{'s' * (hidden > 1)} in expert mode</div>"
                 if hidden and self.state.mode == "simple" else "")
         self.controls.children = rows + ([w.HTML(more)] if more else [])
-        self._lock({"new": self.state.running})
+        self._lock()
 
     def _on_change(self, p, control, value):
         if self.widgets.get(p.name) is not control:      # a late edit from the page to a control of an earlier
@@ -243,6 +243,7 @@ class SamplerPanel(w.VBox):
         """The first error shown beside a parameter ("" when none)."""
         return next((n.text for n in self.notes.values() if n.value), "")
 
-    def _lock(self, change):
+    def _lock(self, _change=None):
+        """No sampler change while a run uses it (the state's value now: see NetworkBuilder._lock)."""
         for control in [self.choice, self.reads, *self.widgets.values()]:
-            control.disabled = change["new"]
+            control.disabled = self.state.running

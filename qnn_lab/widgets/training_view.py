@@ -120,7 +120,7 @@ class TrainingView(BackgroundJob, w.VBox):
             self.measure_note = w.HTML()
             self.measure_error = ErrorNote()
             self.measure_button.on_click(shows_errors(self.state, self.measure_error)(lambda _: self.measure()))
-            self.state.observe(lambda ch: setattr(self.measure_button, "disabled", ch["new"]), names="running")
+            self.state.observe(lambda _: setattr(self.measure_button, "disabled", self.state.running), names="running")
             self.curves = landscape_figure()
             if (not landscape_series(self.history) and self.state.sampler == "layered" and not self.state.refused
                     and not self.state.running):
@@ -262,13 +262,15 @@ class TrainingView(BackgroundJob, w.VBox):
             self.state.running = False
             self._buttons(running=False)
 
-    def _on_running(self, change):
-        """While the Energies tab samples, Play, Step and Reset wait and say why."""
+    def _on_running(self, _change=None):
+        """While the Energies tab samples, Play, Step and Reset wait and say why (the state's value now: see
+        NetworkBuilder._lock)."""
         if self._training:
             return
+        running = self.state.running
         for button, tooltip in self._tooltips:
-            button.disabled = change["new"]
-            button.tooltip = BUSY if change["new"] else tooltip
+            button.disabled = running
+            button.tooltip = BUSY if running else tooltip
 
     def _buttons(self, running):
         self.play_button.disabled = self.step_button.disabled = self.reset_button.disabled = running
