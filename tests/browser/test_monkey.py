@@ -185,7 +185,9 @@ def run_monkey(page, server, name, actions, seed, voila=False):
     page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")   # drawn cells only
     page.wait_for_timeout(500)
     page.locator(".qnn-controls select").first.select_option("xor")
-    page.locator(".qnn-controls select").nth(1).select_option("contrastive")
+    trainer = page.locator(".qnn-controls select").nth(1)
+    trainer.select_option("backprop")          # another one first: the trainer's defaults, not the monkey's typed
+    trainer.select_option("contrastive")       # settings (100,000 reads per step can keep Step busy for minutes)
     hidden = page.locator(".qnn-controls .widget-hbox:has(> .widget-label:text-is('hidden 1')) input")
     if hidden.count():
         hidden.first.fill("4")
@@ -195,7 +197,10 @@ def run_monkey(page, server, name, actions, seed, voila=False):
     page.locator(".qnn-lab button:text-is('neurons (Ising)')").first.click()   # layered cannot sample the weight QUBO
     page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Sampler").first.click()
     page.wait_for_timeout(1500)
-    page.locator(".qnn-lab .widget-dropdown:has(> label:text-is('sampler')) select").first.select_option("layered")
+    sampler = page.locator(".qnn-lab .widget-dropdown:has(> label:text-is('sampler')) select").first
+    sampler.select_option("sa")                # likewise: the sampler's defaults
+    page.wait_for_timeout(500)
+    sampler.select_option("layered")
     page.wait_for_timeout(1500)
     points = page.locator(".qnn-lab .widget-text:has(> label:text-is('s(t) points')) input")
     if points.count() and points.first.is_enabled():
