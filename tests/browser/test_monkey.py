@@ -14,6 +14,7 @@ import re
 import shutil
 import time
 from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 
@@ -156,6 +157,24 @@ def settle(page):
         timeout=180_000)
 
 
+#: What the lab showed: its text, and each button's label, state and tooltip.
+PAGE_STATE = """() => { const lab = document.querySelector('.qnn-lab');
+  return {text: lab.innerText, buttons: [...lab.querySelectorAll('button')].filter(b => b.offsetParent)
+    .map(b => [b.textContent.trim(), b.disabled, b.title])}; }"""
+
+
+@contextmanager
+def evidence(page, where):
+    """On a failure, keep what the page showed (screenshot, text, buttons) in the artifacts."""
+    try:
+        yield
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"monkey_{where}_failed.png"), full_page=True)
+        (ARTIFACTS / f"monkey_{where}_failed.json").write_text(json.dumps(page.evaluate(PAGE_STATE), indent=1))
+        raise
+
+
 def run_monkey(page, server, name, actions, seed, voila=False):
     shutil.copy(server["workdir"] / "lab.ipynb", server["workdir"] / name)
     watch = KernelWatch(page)
@@ -180,40 +199,41 @@ def run_monkey(page, server, name, actions, seed, voila=False):
             t = time.perf_counter()
             settle(page)                   # Pause / Stop whatever runs: nothing stays "running"
             settles.append(round(time.perf_counter() - t, 1))
-    settle(page)
-    # the lab still trains: known-good settings through the controls, then Step moves the epoch on
-    page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")   # drawn cells only
-    page.wait_for_timeout(500)
-    page.locator(".qnn-controls select").first.select_option("xor")
-    trainer = page.locator(".qnn-controls select").nth(1)
-    trainer.select_option("backprop")          # another one first: the trainer's defaults, not the monkey's typed
-    trainer.select_option("contrastive")       # settings (100,000 reads per step can keep Step busy for minutes)
-    hidden = page.locator(".qnn-controls .widget-hbox:has(> .widget-label:text-is('hidden 1')) input")
-    if hidden.count():
-        hidden.first.fill("4")
-        hidden.first.press("Enter")
-    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Ising/QUBO").first.click()
-    page.wait_for_timeout(1500)
-    page.locator(".qnn-lab button:text-is('neurons (Ising)')").first.click()   # layered cannot sample the weight QUBO
-    page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Sampler").first.click()
-    page.wait_for_timeout(1500)
-    sampler = page.locator(".qnn-lab .widget-dropdown:has(> label:text-is('sampler')) select").first
-    sampler.select_option("sa")                # likewise: the sampler's defaults
-    page.wait_for_timeout(500)
-    sampler.select_option("layered")
-    page.wait_for_timeout(1500)
-    points = page.locator(".qnn-lab .widget-text:has(> label:text-is('s(t) points')) input")
-    if points.count() and points.first.is_enabled():
-        points.first.fill("")                      # no schedule: the sampler's own annealing (always valid)
-        points.first.press("Enter")
-    settle(page)
-    label = page.locator(".qnn-controls").inner_text()
-    page.locator(".qnn-lab button:visible:text-is('Step')").first.click()
-    page.wait_for_function("before => !document.querySelector('.qnn-controls').innerText.includes('epoch 0')"
-                           " || document.querySelector('.qnn-controls').innerText !== before", arg=label,
-                           timeout=180_000)
-    page.wait_for_function("() => /epoch [1-9]/.test(document.querySelector('.qnn-controls').innerText)",
-                           timeout=180_000)
+    with evidence(page, "voila" if voila else "jupyterlab"):
+        settle(page)
+        # the lab still trains: known-good settings through the controls, then Step moves the epoch on
+        page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")   # drawn cells only
+        page.wait_for_timeout(500)
+        page.locator(".qnn-controls select").first.select_option("xor")
+        trainer = page.locator(".qnn-controls select").nth(1)
+        trainer.select_option("backprop")          # another one first: the trainer's defaults, not the monkey's typed
+        trainer.select_option("contrastive")       # settings (100,000 reads per step can keep Step busy for minutes)
+        hidden = page.locator(".qnn-controls .widget-hbox:has(> .widget-label:text-is('hidden 1')) input")
+        if hidden.count():
+            hidden.first.fill("4")
+            hidden.first.press("Enter")
+        page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Ising/QUBO").first.click()
+        page.wait_for_timeout(1500)
+        page.locator(".qnn-lab button:text-is('neurons (Ising)')").first.click()  # layered: no weight QUBO
+        page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Sampler").first.click()
+        page.wait_for_timeout(1500)
+        sampler = page.locator(".qnn-lab .widget-dropdown:has(> label:text-is('sampler')) select").first
+        sampler.select_option("sa")                # likewise: the sampler's defaults
+        page.wait_for_timeout(500)
+        sampler.select_option("layered")
+        page.wait_for_timeout(1500)
+        points = page.locator(".qnn-lab .widget-text:has(> label:text-is('s(t) points')) input")
+        if points.count() and points.first.is_enabled():
+            points.first.fill("")                      # no schedule: the sampler's own annealing (always valid)
+            points.first.press("Enter")
+        settle(page)
+        label = page.locator(".qnn-controls").inner_text()
+        page.locator(".qnn-lab button:visible:text-is('Step')").first.click()
+        page.wait_for_function("before => !document.querySelector('.qnn-controls').innerText.includes('epoch 0')"
+                               " || document.querySelector('.qnn-controls').innerText !== before", arg=label,
+                               timeout=180_000)
+        page.wait_for_function("() => /epoch [1-9]/.test(document.querySelector('.qnn-controls').innerText)",
+                               timeout=180_000)
     text = page.inner_text("body" if voila else ".jp-Notebook")
     where = "voila" if voila else "jupyterlab"
     result = {"where": where, "actions": actions, "seed": seed, "by_kind": dict(done),
