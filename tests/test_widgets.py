@@ -665,6 +665,28 @@ def test_a_long_invalid_schedule_is_explained_briefly_and_blocks_sample(lab):
     assert not lab.histogram.note.value and lab.histogram.gaps.size == 4 * len(lab.histogram.probe())   # cleared
 
 
+def test_a_setting_typed_beside_a_refused_schedule_is_taken_and_the_schedules_reason_stays_beside_it(lab):
+    """A temperature typed while the typed schedule was refused was refused too, with the schedule's reason."""
+    lab.state.mode = "expert"
+    lab.sampler.choice.value = "sqa"
+    editor, temperature = lab.sampler.schedule, lab.sampler.widgets["temperature"]
+    editor.text.value = "0, 0; 10, 0.7; 5, 1"
+    why = lab.state.refused["anneal_schedule"]
+    assert "times should increase" in why and editor.canvas.error == why
+    temperature.value = 5.0
+    assert lab.state.sampler_params["temperature"] == 5.0 and list(lab.state.refused) == ["anneal_schedule"]
+    assert not lab.sampler.notes["temperature"].value
+    assert editor.text.value == "0, 0; 10, 0.7; 5, 1" and editor.canvas.error == why      # the edit is kept
+    lab.sampler.choice.value = "layered"                                 # another sampler that takes a schedule
+    assert lab.state.sampler == "layered" and not lab.sampler.note.value and editor.canvas.error == why
+    lab.sampler.choice.value = "tabu"           # follows no schedule: nothing blocks Sample
+    assert not lab.state.refused and not lab.histogram.run_button.disabled
+    lab.sampler.choice.value = "sqa"            # the kept edit is refused again
+    assert lab.state.refused == {"anneal_schedule": why} and editor.canvas.error == why
+    editor.text.value = "0, 0; 10, 1"
+    assert not lab.state.refused and lab.state.sampler_params["anneal_schedule"].to_list() == [[0, 0], [10, 1]]
+
+
 def test_pause_stops_the_qubo_trainer(lab):
     """With the qubo trainer Pause was ignored (epoch 9 to 186)."""
     lab.sampler.choice.value = "sa"

@@ -228,6 +228,14 @@ def schedule_text(points):
     return "; ".join(f"{t:g}, {s:g}" for t, s in points)
 
 
+def is_schedule(points):
+    try:
+        AnnealSchedule(points)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def parse_points(text):
     """The text form back to points; ValueError naming the field for anything else."""
     try:
@@ -273,7 +281,7 @@ class ScheduleEditor(w.VBox):
         self.note = ErrorNote()
         self.canvas.observe(lambda ch: self._on_points(ch["new"]), "points")
         self.text.observe(self._on_text, "value")
-        state.observe(lambda _: self._from_state(), names=["sampler_params", "sampler"])
+        state.observe(self._on_state, names=["sampler_params", "sampler"])
         super().__init__([
             w.HTML("<span style='color:#666;font-size:12px'>The anneal schedule s(t): the QPU's H(s) = "
                    "-A(s)/2 &Sigma;X + B(s)/2 H<sub>Ising</sub>; early the transverse field A mixes states, late "
@@ -285,16 +293,27 @@ class ScheduleEditor(w.VBox):
     def takes_schedule(self):
         return any(p.name == "anneal_schedule" for p in kept_parameters(sampler_spec(self.state.sampler)))
 
+    def _on_state(self, _change):
+        unchanged = self.state.sampler_params.get("anneal_schedule") == self._shown
+        if unchanged and not self.valid and self.takes_schedule:
+            return                   # another setting changed: the refused edit stays, and its reason beside it
+        self._from_state()
+
     def _from_state(self):
         """Show the state's schedule (a preset, a load, another panel); the default when there is none."""
-        takes = self.takes_schedule
+        takes, schedule = self.takes_schedule, self.state.sampler_params.get("anneal_schedule")
+        self._shown = schedule
         self.canvas.disabled = self.text.disabled = not takes
-        if not takes:
+        if not takes:                # nothing here can block this sampler
             self.canvas.bad, self.canvas.error = [], ""
             self.canvas.status = f"the {self.state.sampler!r} sampler follows no anneal schedule"
+            self.note.show("")
+            self.valid = True
             return
-        schedule = self.state.sampler_params.get("anneal_schedule")
         if schedule is None:
+            if not is_schedule(self.canvas.points):       # a refused drawing kept from before: refused again
+                self.check(self.canvas.points)
+                return
             self._draw_scales(AnnealSchedule(self.canvas.points))
             self.canvas.bad, self.canvas.error = [], ""
             self.canvas.status = "no schedule set: the sampler anneals its own way; drag or click to make one"
