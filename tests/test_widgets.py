@@ -9,10 +9,13 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("plotly")
 
+import ipywidgets as w
+
 import qnn_lab as ql
 from qnn_lab.parameters import MAX_SEED
 from qnn_lab.samplers.schedules import AnnealSchedule
 from qnn_lab.widgets import Lab
+from qnn_lab.widgets.common import ErrorNote, bind
 from qnn_lab.widgets.lab import TAB_TITLES
 from qnn_lab.widgets.qubo_view import coupling_matrix
 from qnn_lab.widgets.state import SETTINGS, STATE_VERSION, LabState, LabValueError
@@ -685,6 +688,20 @@ def test_a_setting_typed_beside_a_refused_schedule_is_taken_and_the_schedules_re
     assert lab.state.refused == {"anneal_schedule": why} and editor.canvas.error == why
     editor.text.value = "0, 0; 10, 1"
     assert not lab.state.refused and lab.state.sampler_params["anneal_schedule"].to_list() == [[0, 0], [10, 1]]
+
+
+def test_a_refused_value_is_explained_beside_its_control_and_a_failing_view_is_not_dressed_as_one():
+    """A view that failed while following a taken setting was shown as if the value were refused, the lab
+    half redrawn: the monkey test could not see it (the schedule editor's bug above hid this way)."""
+    state = LabState(dataset="xor", hidden=[2], n_samples=40)
+    box, note = w.IntText(), ErrorNote()
+    bind(state, "seed", box, note)
+    box.value = -1                                           # refused: explained, nothing raised
+    assert "'seed'" in note.text and state.seed != -1
+    state.observe(lambda _: 1 / 0, names="seed")             # a broken view
+    with pytest.raises(ZeroDivisionError):
+        box.value = 5
+    assert state.seed == 5
 
 
 def test_pause_stops_the_qubo_trainer(lab):

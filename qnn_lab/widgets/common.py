@@ -170,6 +170,7 @@ def bind(state, name, control, note, *, key=None, parse=None, show=None):
         return value.get(key) if key is not None else value
 
     def to_state(change):
+        before = getattr(state, name)
         try:
             value = parse(change["new"])
             if key is None:
@@ -178,6 +179,8 @@ def bind(state, name, control, note, *, key=None, parse=None, show=None):
                 setattr(state, name, {**getattr(state, name), key: value})
         except Exception as exc:       # shown beside the control; the setting stays valid
             note.show(str(exc))
+            if getattr(state, name) is not before:
+                raise                  # taken, but a view following it failed: a bug, not a refused value
             return
         note.show("")
 

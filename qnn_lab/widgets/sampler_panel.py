@@ -199,11 +199,14 @@ class SamplerPanel(w.VBox):
             return                                        # sampler or mode, no longer shown
         if p.kind == "schedule" and value == CUSTOM:      # the drawn schedule: nothing to set
             return
+        before = self.state.sampler_params
         try:
             parsed = parse_value(p, value)
-            if parsed != self.state.sampler_params.get(p.name):
-                self.state.sampler_params = {**self.state.sampler_params, p.name: parsed}
+            if parsed != before.get(p.name):
+                self.state.sampler_params = {**before, p.name: parsed}
         except Exception as exc:     # the rule it breaks, beside the control; the last valid parameters stay
+            if self.state.sampler_params is not before:
+                raise                # taken, but a view following it failed: a bug, not a refused value
             self.notes[p.name].show(str(exc))
             self._refused(p.name, str(exc))
             return
