@@ -124,6 +124,15 @@ def test_weight_bqm_energy_equals_loss_for_every_assignment(n_hidden, bits, reg,
     np.testing.assert_allclose(enc.bqm.energies((q, enc.labels)), losses, rtol=1e-9, atol=1e-8)
 
 
+@pytest.mark.parametrize("hidden, replicas, bits", [([], 1, 1), ([3], 2, 2), ([5, 4], 3, 3)])
+def test_weight_qubo_couplings_counts_the_built_qubos_couplings(hidden, replicas, bits, rng):
+    from qnn_lab.encoding.weights import weight_qubo_couplings
+    net = ql.Network([3, *hidden, 2], output_replicas=replicas, random_state=0)
+    X, y = rng.normal(size=(9, 3)), rng.integers(0, 2, 9)
+    enc = ql.encode_weights(net, (X, y), layer=-1, bits=bits)
+    assert weight_qubo_couplings(([3] + hidden)[-1], 2 * replicas, bits) == enc.bqm.num_interactions
+
+
 def test_weight_encoding_levels_span_the_range(small_net, rng):
     X, y = rng.normal(size=(10, 3)), rng.integers(0, 2, 10)
     enc = ql.encode_weights(small_net, (X, y), layer=-1, bits=2, weight_range=0.6)

@@ -704,6 +704,26 @@ def test_a_refused_value_is_explained_beside_its_control_and_a_failing_view_is_n
     assert state.seed == 5
 
 
+def test_a_weight_qubo_too_large_to_build_is_refused_beside_its_control_and_nothing_changes():
+    """Found by a full monkey run: many weight bits of a wide network with 16 replicas asked the kernel for
+    22 GB, and the system killed it (the lab's work lost). The setting that would make the QUBO larger than
+    the lab builds is refused beside its control; new data that would do it falls back to the neuron model."""
+    from qnn_lab.widgets.state import MAX_COUPLINGS
+    lab = Lab(dataset="xor", hidden=[100], replicas=16, encoding="weights", n_samples=40)
+    view, before = lab.panel("model"), lab.state.to_dict()
+    view.bits.value = 4                                        # 2,604,992 couplings
+    assert view.note.text == ("'bits' would give the weight QUBO 2,604,992 couplings, more than the 2,000,000 "
+                              "the lab builds: value = 4; choose fewer bits, replicas or neurons in the last "
+                              "hidden layer, or the neuron model")
+    assert lab.state.to_dict() == before and lab.state._weight_couplings() <= MAX_COUPLINGS
+    view.bits.value = 3                                        # 1,464,096 couplings: built
+    assert not view.note.value and lab.state.current_model().bqm.num_interactions == 1_464_096
+    view.bits.value = 2
+    lab.builder.dataset.value = "digits"                       # 10 classes: 3,248,160 couplings
+    assert lab.state.encoding == "neurons" and "3,248,160 couplings" in lab.state.message
+    assert lab.state.current_model().bqm.num_variables == 100 + 160        # hidden and output spins
+
+
 def test_pause_stops_the_qubo_trainer(lab):
     """With the qubo trainer Pause was ignored (epoch 9 to 186)."""
     lab.sampler.choice.value = "sa"

@@ -12,7 +12,7 @@ import numpy as np
 from ..exceptions import check_float, check_int
 from .labels import weight_labels
 
-__all__ = ["WeightEncoding", "bit_values", "encode_weights", "layer_problem"]
+__all__ = ["WeightEncoding", "bit_values", "encode_weights", "layer_problem", "weight_qubo_couplings"]
 
 
 def bit_values(bits, weight_range):
@@ -84,6 +84,13 @@ class WeightEncoding:
         W = self.w0 + self.bits_array(sampleset).astype(float) @ self.c     # (R, m, n)
         best = self.column_losses(W).argmin(0)
         return W[best, np.arange(self.shape[0])]
+
+
+def weight_qubo_couplings(fan_in, outputs, bits):
+    """Couplings of ``encode_weights``' QUBO of a layer, without building it: every pair of one output's
+    (fan_in + 1) * bits weight bits (the bias is a weight too)."""
+    nb = (fan_in + 1) * bits
+    return outputs * nb * (nb - 1) // 2
 
 
 def layer_problem(network, X, y, layer, target_scale=1.0):

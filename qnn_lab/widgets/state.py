@@ -15,6 +15,7 @@ from ..data import dataset_spec, list_datasets, load_dataset
 from ..data.datasets import FEATURES
 from ..encoding import encode_neurons, encode_weights
 from ..encoding.layered_model import LayeredModel
+from ..encoding.weights import weight_qubo_couplings
 from ..exceptions import check_choice, check_float, check_int
 from ..network import Network
 from ..parameters import MAX_SEED
@@ -23,11 +24,12 @@ from ..samplers.embedding import TOPOLOGIES
 from ..samplers.schedules import AnnealSchedule
 from ..training import list_trainers, make_trainer, trainer_spec
 
-__all__ = ["LAB_TRAINER_DEFAULTS", "MAX_HIDDEN", "MAX_LAYERS", "SETTINGS", "STATE_VERSION", "LabState", "LabValueError",
-           "migrate", "trainer_defaults"]
+__all__ = ["LAB_TRAINER_DEFAULTS", "MAX_COUPLINGS", "MAX_HIDDEN", "MAX_LAYERS", "SETTINGS", "STATE_VERSION", "LabState",
+           "LabValueError", "migrate", "trainer_defaults"]
 
 MAX_HIDDEN = 256     # neurons per hidden layer a control allows
 MAX_LAYERS = 4       # hidden layers a control allows
+MAX_COUPLINGS = 2_000_000   # couplings of the weight QUBO the lab builds (about 0.25 GB and 0.5 s per redraw)
 STATE_VERSION = 2    # 2: flat settings (this module); 1: {"choices", "training"} of the first lab
 MODES = ("simple", "expert")
 TABS = ("model", "sampler", "energies", "landscape", "qpu", "lessons")    # the deeper views; tab "" is none open
@@ -166,6 +168,23 @@ class LabState(tl.HasTraits):
             raise LabValueError(f"{name!r} cannot change while the network trains or the Energies tab samples: "
                                 f"value = {reprlib.repr(value)}; press Pause or Stop first")
 
+    def _weight_couplings(self, data=None, **change):
+        """Couplings of the output layer's weight QUBO with ``change`` made (0 for the neuron model)."""
+        s = {"hidden": self.hidden, "replicas": self.replicas, "bits": self.bits, "encoding": self.encoding, **change}
+        data = data or self.data
+        if s["encoding"] != "weights" or data is None:
+            return 0
+        return weight_qubo_couplings((s["hidden"] or [data.n_features])[-1], data.n_classes * s["replicas"], s["bits"])
+
+    def _fits(self, name, value):
+        """Refuse a setting that makes the weight QUBO larger than the lab builds (it would fill the memory)."""
+        n = 0 if self._quiet else self._weight_couplings(**{name: value})
+        if n > MAX_COUPLINGS:
+            raise LabValueError(f"{name!r} would give the weight QUBO {n:,} couplings, more than the {MAX_COUPLINGS:,} "
+                                f"the lab builds: value = {reprlib.repr(value)}; choose fewer bits, replicas or "
+                                "neurons in the last hidden layer, or the neuron model")
+        return value
+
     @tl.validate("dataset")
     def _check_dataset(self, proposal):
         self._idle("dataset", proposal["value"])
@@ -229,20 +248,20 @@ class LabState(tl.HasTraits):
         if len(value) > MAX_LAYERS or any(not 1 <= n <= MAX_HIDDEN for n in value):
             raise LabValueError(f"'hidden' should be up to {MAX_LAYERS} layers of 1..{MAX_HIDDEN} neurons: "
                                 f"value = {value!r}")
-        return value
+        return self._fits("hidden", value)
 
     @tl.validate("replicas")
     def _check_replicas(self, proposal):
         self._idle("replicas", proposal["value"])
-        return self._int("replicas", proposal["value"], 1, 16)
+        return self._fits("replicas", self._int("replicas", proposal["value"], 1, 16))
 
     @tl.validate("encoding")
     def _check_encoding(self, proposal):
-        return self._choice("encoding", proposal["value"], ("neurons", "weights"))
+        return self._fits("encoding", self._choice("encoding", proposal["value"], ("neurons", "weights")))
 
     @tl.validate("bits")
     def _check_bits(self, proposal):
-        return self._int("bits", proposal["value"], 1, 8)
+        return self._fits("bits", self._int("bits", proposal["value"], 1, 8))
 
     @tl.validate("sample_index")
     def _check_sample_index(self, proposal):
@@ -406,6 +425,12 @@ class LabState(tl.HasTraits):
             opts["data"] = self.own_data
         self.data = load_dataset(self.dataset, test_fraction=self.test_fraction, random_state=self.seed, **opts)
         self.network = self._fresh_network()
+        n = self._weight_couplings()
+        if n > MAX_COUPLINGS:                  # new data (a load, more classes): the neuron model instead
+            self.encoding = "neurons"
+            self.message = (f"the weight QUBO of {self.dataset!r} with these settings would have {n:,} couplings, "
+                            f"more than the {MAX_COUPLINGS:,} the lab builds: the Ising/QUBO tab shows the neuron "
+                            "model (fewer bits, replicas or neurons bring the weights back)")
         self.last_reads = None
         self.sample_index = min(self.sample_index, len(self.data.X_train) - 1)
         self.data_version += 1
