@@ -217,3 +217,22 @@ def test_energy_scales_must_be_energy_scales(tiny_model):
     flat = EnergyScales([0.0, 1.0], [1.0, 1.0], [1.0, 1.0])
     ss = ql.get_sampler("sqa", energy_scales=flat, seed=1, **FAST).sample(tiny_model.bqm)
     assert_sampleset_energies(ss, tiny_model.bqm)
+
+
+def test_many_reads_anneal_in_passes_of_bounded_memory(monkeypatch):
+    """100,000 reads of a 1,664-spin model at 1,024 slices asked for 68 GB at once; now passes of at most
+    PASS_FLOATS floats of slices each (here 4 MB, five passes, instead of the reads' 20 MB at once)."""
+    import tracemalloc
+
+    from qnn_lab.samplers import sqa
+    monkeypatch.setattr(sqa, "PASS_FLOATS", 1 << 20, raising=False)
+    bqm = dimod.generators.ran_r(1, 200, seed=3)                 # 200 spins x 64 slices x 400 reads
+    params = {"num_reads": 400, "num_sweeps": 2, "trotter_slices": 64, "seed": 5}
+    tracemalloc.start()
+    ss = SimulatedQuantumAnnealer().sample(bqm, **params)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(ss) == 400 and peak < 40e6                        # the reads in one pass: over 100 MB
+    assert_sampleset_energies(ss, bqm)
+    again = SimulatedQuantumAnnealer().sample(bqm, **params)
+    assert np.array_equal(ss.record.sample, again.record.sample)

@@ -151,6 +151,7 @@ class _PathIntegralModel:
 
 #: Random numbers drawn in one call cover this many floats at most (bounds the buffer's memory).
 NOISE_FLOATS = 1 << 22
+PASS_FLOATS = 1 << 26    # floats of one pass's slices (256 MB; a sweep's noise is as many): more reads, more passes
 
 
 def _anneal(model, problem, coupling, trotter_slices, num_reads, rng, initial=None):
@@ -230,9 +231,12 @@ class SimulatedQuantumAnnealer(dimod.Sampler):
                                                     params["energy_scales"])
         rng = np.random.default_rng(params["seed"])
         t1 = time.perf_counter_ns()
+        start = None if initial is None else initial[model.order]
+        step = max(1, PASS_FLOATS // max(1, model.n * M))            # reads per pass: the memory stays bounded
+        reads = params["num_reads"]
         with threadpool_limits(1, user_api="blas"):      # small products: threads only contend
-            spins = _anneal(model, problem, coupling, M, params["num_reads"], rng,
-                            None if initial is None else initial[model.order])
+            spins = np.concatenate([_anneal(model, problem, coupling, M, min(step, reads - r), rng, start)
+                                    for r in range(0, reads, step)])
         t2 = time.perf_counter_ns()
         samples = np.empty_like(spins)
         samples[:, model.order] = spins
