@@ -313,6 +313,21 @@ def test_a_new_dataset_right_after_a_pause_gets_a_trainer_for_its_network(lab):
     assert training.history[-1]["epoch"] == 1
 
 
+def test_new_data_draws_its_boundary_with_its_own_network_not_the_last_trainers():
+    """Found by a full monkey run: after training on digits, choosing 2-D data drew the decision boundary with
+    the digits trainer ("'X' should have shape (n_samples, 64) ...: shape = (3600, 2)" beside the plot): the
+    data's redraw came before the trainer followed the new network."""
+    lab = Lab(dataset="digits", hidden=[4])
+    lab.state.trainer = "backprop"
+    lab.training.step(block=True)
+    lab.builder.dataset.value = "xor"
+    output = lab.training.output
+    assert not output.note.value and not lab.builder.note.value
+    assert output.answers.shape == (60, 60)
+    lab.training.step(block=True)                             # the new trainer's boundary after a step
+    assert not output.note.value and lab.training.history[-1]["epoch"] == 1
+
+
 def test_truncated_file_is_refused(lab, tmp_path):
     path = tmp_path / "state.json"
     lab.save(path)

@@ -410,8 +410,10 @@ class OutputView(w.VBox):
         lo, hi = X.min(0) - 0.2, X.max(0) + 0.2
         gx, gy = np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID)
         grid = np.column_stack([np.repeat(gx, GRID), np.tile(gy, GRID)])
+        # the trainer's own predict (backprop: its torch model) while the lab shows the trainer's network; new
+        # data is drawn before the trainer follows the new network
         trainer = self.training.trainer
-        model = trainer if hasattr(trainer, "network_") else self.state.network
+        model = trainer if getattr(trainer, "network_", None) is self.state.network else self.state.network
         self.answers = model.predict(grid).reshape(GRID, GRID).T         # rows: x2 upwards
         colors = [BLUE, ORANGE, GREEN, "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
         palette = [(0, 0, 0)] + [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in colors]
