@@ -111,6 +111,18 @@ def test_histogram_counts_every_read_and_marks_target_and_ground(lab):
     assert "60 of 60 reads" in h.status.value and not lab.state.running
 
 
+def test_reads_from_the_qpu_tab_come_and_go_on_an_energies_tab_that_never_sampled(lab):
+    """Found by a full monkey run: the QPU tab's reads, then a new network (the reads cleared), raised
+    "min() arg is an empty sequence" in the Energies tab, which had no marks to draw yet."""
+    lab.panel("energies")
+    qpu = lab.panel("qpu")
+    qpu.embed(block=True)
+    qpu.sample(block=True)
+    assert lab.state.last_reads is not None and not qpu.note.value
+    lab.state.hidden = [5]                                   # a new network clears the reads
+    assert lab.state.last_reads is None and not lab.builder.note.value and not lab.histogram.note.value
+
+
 def test_histogram_stop_keeps_what_was_drawn(lab):
     h = lab.histogram
     lab.sampler.choice.value = "sa"

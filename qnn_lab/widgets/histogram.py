@@ -295,7 +295,7 @@ class EnergyHistogram(FigureBox, BackgroundJob, w.VBox):
         marks = dict(self.marks)
         if chosen is not None:
             marks["chosen read"] = chosen
-        lo, hi = self.fig.layout.xaxis.range or (min(marks.values()) - 1, max(marks.values()) + 1)
+        lo, hi = self.fig.layout.xaxis.range or (min(marks.values(), default=0) - 1, max(marks.values(), default=0) + 1)
         for k, (name, x) in enumerate(marks.items()):
             shapes.append({"type": "line", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1,
                            "line": {"color": colors[name], "dash": "solid" if name == "target" else "dot",
