@@ -140,8 +140,16 @@ def act(page, rng, kinds):
     return kind
 
 
+#: A Sample's Stop button enabled in a tab not shown (the user's Stop is one tab switch away).
+STOP_HIDDEN = """() => [...document.querySelectorAll('.qnn-lab button')].some(b =>
+  b.textContent.trim() === 'Stop' && !b.disabled && !b.offsetParent)"""
+
+
 def settle(page):
-    """Stop whatever runs; True when Play and every Sample button are enabled again (nothing stuck)."""
+    """Stop whatever runs, as a user would; True when Play and every Sample button are enabled again."""
+    if page.evaluate(STOP_HIDDEN):            # a long Sample left running in the Energies tab: open it to Stop
+        page.locator(".qnn-lab .lm-TabBar-tab").filter(has_text="Energies").first.click()
+        page.wait_for_timeout(500)
     for name in ("Pause", "Stop"):
         for button in page.locator(f".qnn-lab button:visible:text-is('{name}')").all():
             try:
