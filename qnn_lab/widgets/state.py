@@ -168,10 +168,10 @@ class LabState(tl.HasTraits):
             raise LabValueError(f"{name!r} cannot change while the network trains or the Energies tab samples: "
                                 f"value = {reprlib.repr(value)}; press Pause or Stop first")
 
-    def _weight_couplings(self, data=None, **change):
+    def _weight_couplings(self, **change):
         """Couplings of the output layer's weight QUBO with ``change`` made (0 for the neuron model)."""
         s = {"hidden": self.hidden, "replicas": self.replicas, "bits": self.bits, "encoding": self.encoding, **change}
-        data = data or self.data
+        data = self.data
         if s["encoding"] != "weights" or data is None:
             return 0
         return weight_qubo_couplings((s["hidden"] or [data.n_features])[-1], data.n_classes * s["replicas"], s["bits"])
