@@ -717,6 +717,25 @@ def test_a_setting_typed_beside_a_refused_schedule_is_taken_and_the_schedules_re
     assert not lab.state.refused and lab.state.sampler_params["anneal_schedule"].to_list() == [[0, 0], [10, 1]]
 
 
+def test_emptying_the_schedule_text_after_a_refused_drawing_means_no_schedule(lab):
+    """Found by a full monkey run: a point dragged behind the next one, then the text box emptied (no schedule,
+    the sampler's own annealing): the kept drawing was refused again, and Play and Sample stayed blocked."""
+    lab.sampler.choice.value = "layered"
+    editor = lab.sampler.schedule
+    editor.canvas.points = [[0, 0], [10, 0.5], [5, 1]]                # a drag in the browser
+    assert "anneal_schedule" in lab.state.refused and lab.histogram.run_button.disabled
+    for text in ("", "  "):                                            # once more: the state already has none
+        editor.text.value = text
+        assert not lab.state.refused and editor.valid and lab.state.sampler_params["anneal_schedule"] is None
+        assert not editor.canvas.error and not editor.canvas.bad and "no schedule set" in editor.canvas.status
+        assert editor.text.value == text and not lab.histogram.run_button.disabled
+    lab.sampler.choice.value = "tabu"
+    lab.sampler.choice.value = "layered"                               # nothing refused is kept to come back
+    assert not lab.state.refused and lab.state.sampler_params["anneal_schedule"] is None
+    lab.training.step(block=True)
+    assert lab.training.trainer.epoch_ == 1
+
+
 def test_a_refused_value_is_explained_beside_its_control_and_a_failing_view_is_not_dressed_as_one():
     """A view that failed while following a taken setting was shown as if the value were refused, the lab
     half redrawn: the monkey test could not see it (the schedule editor's bug above hid this way)."""

@@ -279,7 +279,8 @@ class ScheduleEditor(w.VBox):
                            tooltip="the schedule as text: pairs 't in µs, s' separated by ';'",
                            style={"description_width": "80px"}, layout={"width": "420px"})
         self.note = ErrorNote()
-        self.canvas.observe(lambda ch: self._on_points(ch["new"]), "points")
+        self._echoing = False
+        self.canvas.observe(lambda ch: self._echoing or self._on_points(ch["new"]), "points")
         self.text.observe(self._on_text, "value")
         state.observe(self._on_state, names=["sampler_params", "sampler"])
         super().__init__([
@@ -328,20 +329,27 @@ class ScheduleEditor(w.VBox):
         """Points from a drag or the text: keep the text in step, check the rules, set the state if they hold."""
         text = schedule_text(points)
         if self.text.value != text:
-            self._typing = True
-            try:
-                self.text.value = text
-            finally:
-                self._typing = False
+            self._echo(self.text, "value", text)
         self.check(points)
 
+    def _echo(self, widget, name, value):
+        """Set the drawing or the text from the other one, as if unseen by its own observer."""
+        self._echoing = True
+        try:
+            setattr(widget, name, value)
+        finally:
+            self._echoing = False
+
     def _on_text(self, change):
-        if getattr(self, "_typing", False):
+        if self._echoing:
             return
         if not change["new"].strip() and self.takes_schedule:       # no schedule: the sampler's own annealing
+            if not is_schedule(self.canvas.points):                # a refused drawing goes with its text
+                self._echo(self.canvas, "points", DEFAULT_POINTS)
             self.note.show("")
             self.valid = True
             self.state.sampler_params = {**self.state.sampler_params, "anneal_schedule": None}
+            self._from_state()
             return
         try:
             points = parse_points(change["new"])
