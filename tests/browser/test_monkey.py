@@ -165,10 +165,17 @@ def settle(page):
         timeout=180_000)
 
 
-#: What the lab showed: its text, and each button's label, state and tooltip.
+#: What the lab showed: its text, each visible button's label, state and tooltip, and every
+#: setting's label and value (those in hidden tabs too: a Sample runs on the Sampler tab's).
 PAGE_STATE = """() => { const lab = document.querySelector('.qnn-lab');
   return {text: lab.innerText, buttons: [...lab.querySelectorAll('button')].filter(b => b.offsetParent)
-    .map(b => [b.textContent.trim(), b.disabled, b.title])}; }"""
+    .map(b => [b.textContent.trim(), b.disabled, b.title]),
+    settings: [...lab.querySelectorAll('.widget-inline-hbox')].map(w => [
+      (w.querySelector('label') || {}).textContent, (w.querySelector('input, select') || {}).value])
+      .filter(([label, value]) => label && value !== undefined)}; }"""
+
+#: A settle longer than this keeps what was running when it began.
+SLOW_SETTLE = 30
 
 
 @contextmanager
@@ -194,7 +201,7 @@ def run_monkey(page, server, name, actions, seed, voila=False):
     page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")
     page.wait_for_selector(".qnn-lab .qnn-accuracy .js-plotly-plot", timeout=180_000)
     assert watch.messages > 0                  # the kernel's messages are seen
-    rng = random.Random(seed)
+    rng, where = random.Random(seed), "voila" if voila else "jupyterlab"
     done, shown, t0, settles = Counter(), Counter(), time.perf_counter(), []
     for i in range(actions):
         kinds = page.evaluate(TARGETS)
@@ -204,10 +211,14 @@ def run_monkey(page, server, name, actions, seed, voila=False):
             shown.update(set(page.evaluate(SHOWN_ERRORS)))
         if i % 100 == 99:
             assert not watch.errors, (i, watch.errors[:3])
-            t = time.perf_counter()
-            settle(page)                   # Pause / Stop whatever runs: nothing stays "running"
+            t, before = time.perf_counter(), page.evaluate(PAGE_STATE)
+            with evidence(page, f"{where}_settle_{i + 1}"):
+                settle(page)               # Pause / Stop whatever runs: nothing stays "running"
             settles.append(round(time.perf_counter() - t, 1))
-    with evidence(page, "voila" if voila else "jupyterlab"):
+            if settles[-1] > SLOW_SETTLE:  # what ran that long, for the record
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                (ARTIFACTS / f"monkey_{where}_slow_settle_{i + 1}.json").write_text(json.dumps(before, indent=1))
+    with evidence(page, where):
         settle(page)
         # the lab still trains: known-good settings through the controls, then Step moves the epoch on
         page.evaluate("() => document.querySelector('.qnn-lab').scrollIntoView({block: 'start'})")   # drawn cells only
@@ -243,7 +254,6 @@ def run_monkey(page, server, name, actions, seed, voila=False):
         page.wait_for_function("() => /epoch [1-9]/.test(document.querySelector('.qnn-controls').innerText)",
                                timeout=180_000)
     text = page.inner_text("body" if voila else ".jp-Notebook")
-    where = "voila" if voila else "jupyterlab"
     result = {"where": where, "actions": actions, "seed": seed, "by_kind": dict(done),
               "kernel_messages": watch.messages, "tracebacks": len(watch.errors),
               "seconds": round(time.perf_counter() - t0, 1),
