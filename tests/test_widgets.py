@@ -719,7 +719,8 @@ def test_a_setting_typed_beside_a_refused_schedule_is_taken_and_the_schedules_re
 
 def test_emptying_the_schedule_text_after_a_refused_drawing_means_no_schedule(lab):
     """Found by a full monkey run: a point dragged behind the next one, then the text box emptied (no schedule,
-    the sampler's own annealing): the kept drawing was refused again, and Play and Sample stayed blocked."""
+    the sampler's own annealing): the kept drawing was refused again, and Play and Sample stayed blocked. The preset "(none)" likewise."""
+    lab.state.mode = "expert"
     lab.sampler.choice.value = "layered"
     editor = lab.sampler.schedule
     editor.canvas.points = [[0, 0], [10, 0.5], [5, 1]]                # a drag in the browser
@@ -732,6 +733,13 @@ def test_emptying_the_schedule_text_after_a_refused_drawing_means_no_schedule(la
     lab.sampler.choice.value = "tabu"
     lab.sampler.choice.value = "layered"                               # nothing refused is kept to come back
     assert not lab.state.refused and lab.state.sampler_params["anneal_schedule"] is None
+    preset = lab.sampler.widgets["anneal_schedule"]
+    preset.value = "standard"
+    editor.canvas.points = [[0, 0], [10, 0.5], [5, 1]]
+    assert "anneal_schedule" in lab.state.refused
+    preset.value = "(none)"                                            # the preset box says it too
+    assert not lab.state.refused and lab.state.sampler_params["anneal_schedule"] is None
+    assert not editor.canvas.error and not lab.histogram.run_button.disabled
     lab.training.step(block=True)
     assert lab.training.trainer.epoch_ == 1
 

@@ -298,6 +298,8 @@ class ScheduleEditor(w.VBox):
         unchanged = self.state.sampler_params.get("anneal_schedule") == self._shown
         if unchanged and not self.valid and self.takes_schedule:
             return                   # another setting changed: the refused edit stays, and its reason beside it
+        if not unchanged and not is_schedule(self.canvas.points):
+            self._echo(self.canvas, "points", DEFAULT_POINTS)     # a new schedule (a preset, a load) replaces it
         self._from_state()
 
     def _from_state(self):
