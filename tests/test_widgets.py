@@ -719,7 +719,8 @@ def test_a_setting_typed_beside_a_refused_schedule_is_taken_and_the_schedules_re
 
 def test_emptying_the_schedule_text_after_a_refused_drawing_means_no_schedule(lab):
     """Found by a full monkey run: a point dragged behind the next one, then the text box emptied (no schedule,
-    the sampler's own annealing): the kept drawing was refused again, and Play and Sample stayed blocked. The preset "(none)" likewise."""
+    the sampler's own annealing): the kept drawing was refused again, and Play and Sample stayed blocked.
+    Likewise the preset "(none)"."""
     lab.state.mode = "expert"
     lab.sampler.choice.value = "layered"
     editor = lab.sampler.schedule

@@ -335,7 +335,7 @@ class ScheduleEditor(w.VBox):
         self.check(points)
 
     def _echo(self, widget, name, value):
-        """Set the drawing or the text from the other one, as if unseen by its own observer."""
+        """Set the drawing or the text from the other one, unseen by the editor's own observers."""
         self._echoing = True
         try:
             setattr(widget, name, value)
