@@ -298,9 +298,14 @@ class ScheduleEditor(w.VBox):
         unchanged = self.state.sampler_params.get("anneal_schedule") == self._shown
         if unchanged and not self.valid and self.takes_schedule:
             return                   # another setting changed: the refused edit stays, and its reason beside it
-        if not unchanged and not is_schedule(self.canvas.points):
-            self._echo(self.canvas, "points", DEFAULT_POINTS)     # a new schedule (a preset, a load) replaces it
+        if not unchanged:
+            self._drop_refused_drawing()     # a new schedule (a preset, a load) replaces it
         self._from_state()
+
+    def _drop_refused_drawing(self):
+        """A refused drawing gives way to the default points when another schedule, or none, is chosen."""
+        if not is_schedule(self.canvas.points):
+            self._echo(self.canvas, "points", DEFAULT_POINTS)
 
     def _from_state(self):
         """Show the state's schedule (a preset, a load, another panel); the default when there is none."""
@@ -346,8 +351,7 @@ class ScheduleEditor(w.VBox):
         if self._echoing:
             return
         if not change["new"].strip() and self.takes_schedule:       # no schedule: the sampler's own annealing
-            if not is_schedule(self.canvas.points):                # a refused drawing goes with its text
-                self._echo(self.canvas, "points", DEFAULT_POINTS)
+            self._drop_refused_drawing()
             self.note.show("")
             self.valid = True
             self.state.sampler_params = {**self.state.sampler_params, "anneal_schedule": None}
