@@ -122,8 +122,8 @@ def test_dragging_a_schedule_point_changes_the_schedule_the_sampler_gets(small_p
             "import ipywidgets as w\n"
             "s = LabState(sampler='sa', sampler_params={'anneal_schedule': [[0, 0], [10, 0.5], [20, 1]]})\n"
             "gets = w.HTML()\n"
-            "s.observe(lambda ch: setattr(gets, 'value', 'sampler gets ' + repr(s.make_sampler()"
-            ".defaults['anneal_schedule'].points)), 'sampler_params')\nw.VBox([ScheduleEditor(s), gets])")
+            "s.observe(lambda ch: setattr(gets, 'value', 'sampler gets ' + repr(getattr(s.make_sampler()"
+            ".defaults['anneal_schedule'], 'points', None))), 'sampler_params')\nw.VBox([ScheduleEditor(s), gets])")
     out = run_cell(page, jupyter_server, "views_schedule.ipynb", code,
                    "() => document.querySelectorAll('.qnn-schedule circle').length === 3")
     out.screenshot(path=str(ARTIFACTS / "views_schedule_before.png"))
@@ -151,6 +151,13 @@ def test_dragging_a_schedule_point_changes_the_schedule_the_sampler_gets(small_p
     kept = page.locator(".widget-html-content", has_text="sampler gets").inner_text()
     assert float(re.search(r"\(0\.0, 0\.0\), \(([\d.]+),", kept).group(1)) < 20, kept     # the last valid one
     out.screenshot(path=str(ARTIFACTS / "views_schedule_broken.png"))
+    text_box.fill("")                                                  # no schedule: the refused drawing goes too
+    text_box.press("Enter")
+    page.wait_for_function("() => document.body.innerText.includes('sampler gets None')"
+                           " && !document.querySelector('.qnn-schedule .qnn-broken')"
+                           " && document.querySelector('.qnn-schedule-message').innerText.includes('no schedule set')",
+                           timeout=10_000)
+    out.screenshot(path=str(ARTIFACTS / "views_schedule_none.png"))
     text_box.fill("0, 0; 5, 0.4; 15, 0.4; 25, 1")                      # typed: the drawing follows
     text_box.press("Enter")
     page.wait_for_function("() => document.querySelectorAll('.qnn-schedule circle').length === 4", timeout=10_000)
